@@ -1,0 +1,254 @@
+// The acquisition loop shared by locks and semaphores: one attempt, then push-based waiting with
+// heartbeats, a re-check bounded by the holders' remaining TTL, and clean give-up on timeout/abort.
+import { randomInt } from 'node:crypto';
+import { monotonicNow } from './clock.js';
+import { AcquireTimeoutError, LockstepError, QueueFullError, RedisUnavailableError } from './errors.js';
+import { newRequestId, newToken } from './ids.js';
+import { Lease, type LeaseDriver, type LostCallback } from './lease.js';
+import { abortedError, bounded } from './request.js';
+import type { WaitHub } from './wait-hub.js';
+
+/** What one attempt (the acquire script) answered. */
+export type AttemptReply =
+  | { readonly kind: 'granted'; readonly fence: number; readonly remainingMs: number }
+  | { readonly kind: 'queued'; readonly recheckInMs: number; readonly serverNow: number }
+  | { readonly kind: 'busy'; readonly recheckInMs: number }
+  | { readonly kind: 'full' }
+  | { readonly kind: 'too-heavy'; readonly limit: number };
+
+/** A grant (or rejection) pushed to a waiter by another process's release. */
+export type PushedReply =
+  | { readonly kind: 'granted'; readonly fence: number; readonly deadline: number }
+  | { readonly kind: 'rejected'; readonly limit: number };
+
+/** A lock or semaphore, as the acquisition loop sees it. */
+export interface Contender {
+  readonly name: string;
+  readonly channel: string;
+  readonly ttlMs: number;
+  readonly weight: number;
+  readonly maxWaiters: number;
+  readonly waiterTtlMs: number;
+  /** Runs the acquire script once. */
+  attempt(id: string, token: string, wait: boolean): Promise<AttemptReply>;
+  /** Gives up whatever `id` has: a grant (passed on) or a queue place. */
+  giveUp(id: string, token: string): Promise<number>;
+  /** Parses a grant message addressed to a waiter. */
+  parse(message: string): PushedReply;
+  /** The driver for a lease granted to `id`/`token`. */
+  driver(id: string, token: string): LeaseDriver;
+}
+
+/** Shared services of the owning Lockstep. */
+export interface AcquireRuntime {
+  readonly requestTimeoutMs: number;
+  drift(ttlMs: number): number;
+  hub(): WaitHub;
+  assertOpen(): void;
+  onError(error: unknown): void;
+  /** Remembers a live lease (so `close()` can stop its timers). */
+  track(lease: Lease): void;
+  /** Forgets a lease that was released or lost. */
+  untrack(lease: Lease): void;
+}
+
+/** Options of one acquisition, already validated. */
+export interface AcquireRequest {
+  readonly waitMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly autoExtend: boolean;
+  readonly onLost: LostCallback | undefined;
+  /** When true, a busy result resolves `null` instead of throwing (tryAcquire). */
+  readonly orNull: boolean;
+}
+
+const RETRY_BACKOFF_MS = [10, 25, 50, 100, 250, 500];
+
+/**
+ * Acquires `contender` for `request`. Returns a Lease, or null for a busy `orNull` request.
+ * Never returns a lease whose validity already ended.
+ */
+export async function acquire(c: Contender, rt: AcquireRuntime, request: AcquireRequest): Promise<Lease | null> {
+  rt.assertOpen();
+  const signal = request.signal;
+  if (signal?.aborted) throw abortedError(c.name, signal);
+  const id = newRequestId();
+  const token = newToken();
+  const deadline = monotonicNow() + request.waitMs;
+  const wait = request.waitMs > 0;
+  const attemptTimeout = Math.min(rt.requestTimeoutMs, c.ttlMs);
+  const abortable = signal ? { signal, resource: c.name } : undefined;
+  const waiter = new Waiter();
+  let lastQueued: { sent: number; serverNow: number } | undefined;
+  let watching = false;
+  let failures = 0;
+  // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
+  let mayHold = false;
+
+  const lease = (fence: number, validUntil: number): Lease => {
+    mayHold = false;
+    const result = new Lease({
+      name: c.name,
+      token,
+      fence,
+      ttlMs: c.ttlMs,
+      validUntil,
+      weight: c.weight,
+      autoExtend: request.autoExtend,
+      onLost: request.onLost,
+      driver: c.driver(id, token),
+      onSettle: (settled) => rt.untrack(settled),
+    });
+    rt.track(result);
+    return result;
+  };
+
+  // Hands back a grant whose window passed before we could use it (a stalled event loop or a
+  // reply that came too late): the same connection runs it before our next attempt.
+  const handBack = () => {
+    bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) => rt.onError(err));
+    lastQueued = undefined;
+  };
+
+  try {
+    for (;;) {
+      const pushed = waiter.take();
+      if (pushed !== undefined && lastQueued) {
+        const reply = c.parse(pushed);
+        if (reply.kind === 'rejected') throw weightError(c, reply.limit);
+        const validUntil = lastQueued.sent + (reply.deadline - lastQueued.serverNow) - rt.drift(c.ttlMs);
+        if (validUntil > monotonicNow()) return lease(reply.fence, validUntil);
+        handBack();
+      }
+      if (monotonicNow() >= deadline && lastQueued === undefined && failures === 0 && wait) {
+        throw new AcquireTimeoutError(c.name, request.waitMs);
+      }
+
+      const sent = monotonicNow();
+      let reply: AttemptReply;
+      mayHold = true;
+      try {
+        reply = await bounded(c.attempt(id, token, wait), `acquiring "${c.name}"`, attemptTimeout, abortable);
+        failures = 0;
+      } catch (err) {
+        if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
+        failures++;
+        // Infrastructure failure is reported as such when time runs out, never as contention.
+        if (!wait || monotonicNow() >= deadline) throw err;
+        rt.onError(err);
+        const backoff = RETRY_BACKOFF_MS[Math.min(failures - 1, RETRY_BACKOFF_MS.length - 1)] as number;
+        await waiter.wait(Math.min(backoff, deadline - monotonicNow()), signal);
+        if (signal?.aborted) throw abortedError(c.name, signal);
+        continue;
+      }
+
+      switch (reply.kind) {
+        case 'granted': {
+          const validUntil = sent + reply.remainingMs - rt.drift(c.ttlMs);
+          if (validUntil > monotonicNow()) return lease(reply.fence, validUntil);
+          handBack();
+          if (!wait || monotonicNow() >= deadline) {
+            throw new RedisUnavailableError(`Reply for "${c.name}" came after the lease's validity ended`, false);
+          }
+          continue;
+        }
+        case 'busy':
+          mayHold = false;
+          if (request.orNull) return null;
+          throw new AcquireTimeoutError(c.name, request.waitMs);
+        case 'full':
+          mayHold = lastQueued !== undefined;
+          throw new QueueFullError(c.name, c.maxWaiters);
+        case 'too-heavy':
+          mayHold = lastQueued !== undefined;
+          throw weightError(c, reply.limit);
+        case 'queued':
+          break;
+      }
+
+      lastQueued = { sent, serverNow: reply.serverNow };
+      if (!watching) {
+        try {
+          const { fresh } = await rt.hub().watch(c.channel, id, (message) => waiter.push(message));
+          watching = true;
+          // A grant published before the subscription was active would be lost: check once more.
+          if (fresh) continue;
+        } catch (err) {
+          // No push channel right now: the timers below still bound the wait.
+          rt.hub().unwatch(c.channel, id);
+          rt.onError(err);
+        }
+      }
+      if (waiter.pending) continue;
+
+      const now = monotonicNow();
+      if (now >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
+      const heartbeat = Math.floor(c.waiterTtlMs / 3) - randomInt(0, Math.max(1, Math.floor(c.waiterTtlMs / 30)));
+      let sleepMs = Math.min(heartbeat, deadline - now);
+      if (reply.recheckInMs >= 0) sleepMs = Math.min(sleepMs, reply.recheckInMs + randomInt(1, 6));
+      await waiter.wait(sleepMs, signal);
+      if (signal?.aborted) throw abortedError(c.name, signal);
+      if (!waiter.pending && monotonicNow() >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
+    }
+  } finally {
+    if (watching) rt.hub().unwatch(c.channel, id);
+    waiter.dispose();
+    // Timeout, abort or error: give back whatever a request of ours may hold (a grant is passed on).
+    if (mayHold) {
+      bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) =>
+        rt.onError(err),
+      );
+    }
+  }
+}
+
+function weightError(c: Contender, limit: number): LockstepError {
+  return new LockstepError(
+    'ERR_WEIGHT_EXCEEDS_LIMIT',
+    `Weight ${c.weight} exceeds the limit ${limit} now in effect for "${c.name}"`,
+  );
+}
+
+/** Holds a pushed message and wakes the loop for it. */
+class Waiter {
+  #pending: string | null | undefined;
+  #wake: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** A grant message, or `null` for "re-check now". A real message is never overwritten by null. */
+  push(message: string | null): void {
+    if (message !== null || this.#pending === undefined) this.#pending = message;
+    this.#wake?.();
+  }
+
+  /** The message received, if any (undefined when none, or when only a re-check was requested). */
+  take(): string | undefined {
+    const message = this.#pending;
+    this.#pending = undefined;
+    return message ?? undefined;
+  }
+
+  wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#pending !== undefined || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#wake = undefined;
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#wake = done;
+      this.#timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  dispose(): void {
+    this.#wake?.();
+  }
+}

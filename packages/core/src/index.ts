@@ -1,0 +1,47 @@
+// Public API of @lockstep/core.
+export {
+  AcquireTimeoutError,
+  ERROR_CODES,
+  InvalidArgumentError,
+  isLockstepError,
+  type LeaseLossReason,
+  LeaseLostError,
+  LockstepError,
+  type LockstepErrorCode,
+  type LockstepErrorOptions,
+  QueueFullError,
+  QuorumError,
+  type QuorumNodeOutcome,
+  type QuorumNodeResult,
+  RedisUnavailableError,
+} from './errors.js';
+export { Lease, type LostCallback } from './lease.js';
+export { Lock } from './lock.js';
+export type { LockState } from './lock-engine.js';
+export { Lockstep } from './lockstep.js';
+export {
+  DEFAULT_LOCKSTEP_OPTIONS,
+  DEFAULT_QUORUM_OPTIONS,
+  type LockstepOptions,
+  type QuorumOptions,
+} from './lockstep-options.js';
+export {
+  type AcquireOptions,
+  DEFAULT_ACQUIRE_OPTIONS,
+  DEFAULT_LOCK_OPTIONS,
+  type LockOptions,
+  type TryAcquireOptions,
+} from './options.js';
+export type { RedisClient } from './scripts.js';
+export {
+  Semaphore,
+  type SemaphoreHolder,
+  type SemaphoreState,
+  type SemaphoreWaiter,
+} from './semaphore.js';
+export {
+  DEFAULT_SEMAPHORE_OPTIONS,
+  type SemaphoreAcquireOptions,
+  type SemaphoreOptions,
+  type SemaphoreTryAcquireOptions,
+} from './semaphore-options.js';

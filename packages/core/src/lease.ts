@@ -1,0 +1,295 @@
+// A held lock or permit: its validity window, fence, auto-extension and loss reporting.
+import { monotonicNow, toEpochMs, unrefTimer } from './clock.js';
+import { type LeaseLossReason, LeaseLostError } from './errors.js';
+import { checkInteger, MAX_TIMER_MS } from './validate.js';
+
+/** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */
+export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
+
+/** What a backend answers to an extension. */
+export type ExtendOutcome = 'extended' | 'not-held' | 'no-quorum';
+
+/** The operations a lease needs from the mode that granted it (single, Cluster or quorum). */
+export interface LeaseDriver {
+  /**
+   * Extends to `ttlMs` from now; rejects on infrastructure failure. `validUntil` is the end of the
+   * current window (monotonic): answers after it must not count.
+   */
+  extend(ttlMs: number, validUntil?: number): Promise<ExtendOutcome>;
+  /** Releases; resolves true if this call released a live lease. */
+  release(): Promise<boolean>;
+  /** Drift to subtract from a window of `ttlMs`. */
+  drift(ttlMs: number): number;
+  /** The longest a single request may take before it counts as failed. */
+  readonly requestTimeoutMs: number;
+  /** Receives errors from user callbacks and background work. */
+  onError(error: unknown): void;
+}
+
+/** Everything needed to create a {@link Lease}. */
+export interface LeaseInit {
+  readonly name: string;
+  readonly token: string;
+  readonly fence: number | undefined;
+  readonly ttlMs: number;
+  /** End of the validity window on the monotonic clock. */
+  readonly validUntil: number;
+  readonly weight: number;
+  readonly autoExtend: boolean;
+  readonly onLost: LostCallback | undefined;
+  readonly driver: LeaseDriver;
+  /** Told once when the lease is released or lost. */
+  readonly onSettle?: (lease: Lease) => void;
+}
+
+/** @internal Stops a lease's timers without releasing it (used by `Lockstep.close()`). */
+export const DETACH = Symbol('lockstep.detach');
+
+type State = 'held' | 'releasing' | 'released' | 'lost';
+
+/**
+ * A lock or semaphore permit held until `expiresAt` unless extended. Each acquisition returns its
+ * own Lease. When the lease is lost (expired, taken or unreachable) `signal` aborts with a
+ * {@link LeaseLostError} and `onLost` is called; nothing is ever thrown at the event loop.
+ *
+ * Supports `await using lease = await lock.acquire()`: it is released on scope exit.
+ */
+export class Lease implements AsyncDisposable {
+  /** The lock or semaphore name. */
+  readonly name: string;
+  /** The secret owner token (at least 128 bits from `crypto`). Do not log it. */
+  readonly token: string;
+  /**
+   * Fencing token: strictly increases with every grant of the same name. Pass it to the resource
+   * you protect and reject writes carrying a smaller one. `undefined` for quorum locks, which cannot
+   * mint a monotonic fence.
+   */
+  readonly fence: number | undefined;
+  /** Permits held (1 for locks). */
+  readonly weight: number;
+
+  #ttlMs: number;
+  #validUntil: number;
+  #state: State = 'held';
+  #lostError: LeaseLostError | undefined;
+  #controller: AbortController | undefined;
+  #onLost: LostCallback | undefined;
+  #autoExtend: boolean;
+  #driver: LeaseDriver;
+  #timer: NodeJS.Timeout | undefined;
+  #extending: Promise<void> | undefined;
+  #onSettle: ((lease: Lease) => void) | undefined;
+
+  /** @internal Leases are created by `acquire`, never directly. */
+  constructor(init: LeaseInit) {
+    this.name = init.name;
+    this.token = init.token;
+    this.fence = init.fence;
+    this.weight = init.weight;
+    this.#ttlMs = init.ttlMs;
+    this.#validUntil = init.validUntil;
+    this.#onLost = init.onLost;
+    this.#autoExtend = init.autoExtend;
+    this.#driver = init.driver;
+    this.#onSettle = init.onSettle;
+    // Without auto-extension and without anyone observing the loss, no timer is needed.
+    if (this.#autoExtend || this.#onLost) this.#schedule();
+  }
+
+  /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
+  get expiresAt(): number {
+    return toEpochMs(this.#validUntil);
+  }
+
+  /** Milliseconds of validity left (0 once expired or lost). */
+  get remainingMs(): number {
+    if (this.#state !== 'held' && this.#state !== 'releasing') return 0;
+    return Math.max(0, this.#validUntil - monotonicNow());
+  }
+
+  /** True while the lease is inside its validity window and neither released nor lost. */
+  get held(): boolean {
+    if (this.#state !== 'held') return false;
+    if (monotonicNow() >= this.#validUntil) {
+      this.#lose('expired');
+      return false;
+    }
+    return true;
+  }
+
+  /** Aborts (with a {@link LeaseLostError} as reason) when the lease is lost. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#lostError) this.#controller.abort(this.#lostError);
+      else if (this.#state === 'held') this.#schedule();
+    }
+    if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired');
+    return this.#controller.signal;
+  }
+
+  /** The loss, once the lease was lost. */
+  get lostError(): LeaseLostError | undefined {
+    return this.#lostError;
+  }
+
+  /**
+   * Moves the end of the validity window to `ttlMs` from now (default: the lease's TTL). Never
+   * re-creates a lease that was lost.
+   *
+   * @param ttlMs - new validity from now, in ms
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if it is no longer held
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked
+   */
+  async extend(ttlMs: number = this.#ttlMs): Promise<void> {
+    checkInteger('ttlMs', ttlMs, 10, MAX_TIMER_MS);
+    if (this.#state !== 'held') {
+      throw this.#lostError ?? new LeaseLostError(this.name, 'not-held');
+    }
+    if (!this.held) throw this.#lostError as LeaseLostError;
+    const started = monotonicNow();
+    const outcome = await this.#driver.extend(ttlMs, this.#validUntil);
+    if (outcome !== 'extended') {
+      if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+      throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+    }
+    this.#ttlMs = ttlMs;
+    this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
+    if (this.#state === 'held') this.#schedule();
+  }
+
+  /**
+   * Releases the lease. Resolves true if this call released it, false if it was no longer held
+   * (already released, expired or taken). Stops auto-extension first.
+   *
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked (the lease then
+   * expires with its TTL)
+   */
+  async release(): Promise<boolean> {
+    if (this.#state === 'released') return false;
+    const wasLost = this.#state === 'lost';
+    this.#state = 'releasing';
+    this.#clearTimer();
+    try {
+      const released = await this.#driver.release();
+      this.#state = 'released';
+      this.#settle();
+      return released && !wasLost;
+    } catch (err) {
+      this.#state = wasLost ? 'lost' : 'held';
+      throw err;
+    }
+  }
+
+  /** @internal */
+  [DETACH](): void {
+    this.#clearTimer();
+    this.#autoExtend = false;
+    this.#onLost = undefined;
+  }
+
+  #settle(): void {
+    const onSettle = this.#onSettle;
+    this.#onSettle = undefined;
+    onSettle?.(this);
+  }
+
+  /** Releases on scope exit (`await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  // One timer per lease: the next auto-extension, or the end of the window.
+  #schedule(): void {
+    this.#clearTimer();
+    if (this.#state !== 'held') return;
+    const left = this.#validUntil - monotonicNow();
+    if (left <= 0) {
+      this.#lose('expired');
+      return;
+    }
+    if (this.#autoExtend) {
+      const due = Math.max(0, left - (this.#ttlMs * 2) / 3);
+      this.#timer = unrefTimer(() => this.#autoExtendNow(), due);
+    } else {
+      this.#timer = unrefTimer(() => this.#checkExpiry(), left);
+    }
+  }
+
+  #checkExpiry(): void {
+    this.#timer = undefined;
+    if (this.#state !== 'held') return;
+    if (monotonicNow() >= this.#validUntil) this.#lose('expired');
+    else this.#schedule();
+  }
+
+  #autoExtendNow(): void {
+    this.#timer = undefined;
+    if (this.#state !== 'held' || this.#extending) return;
+    this.#extending = this.#extendLoop().finally(() => {
+      this.#extending = undefined;
+    });
+  }
+
+  // Retries a failed extension while validity remains; gives up (lost) when it runs out.
+  async #extendLoop(): Promise<void> {
+    let delay = Math.min(250, Math.max(10, Math.floor(this.#ttlMs / 20)));
+    while (this.#state === 'held') {
+      const left = this.#validUntil - monotonicNow();
+      if (left <= 0) {
+        this.#lose('expired');
+        return;
+      }
+      const started = monotonicNow();
+      try {
+        const outcome = await this.#driver.extend(this.#ttlMs, this.#validUntil);
+        // A refresh that lost the race to a voluntary release is not a loss.
+        if (this.#state !== 'held') return;
+        if (outcome === 'extended') {
+          this.#validUntil = started + this.#ttlMs - this.#driver.drift(this.#ttlMs);
+          this.#schedule();
+          return;
+        }
+        this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+        return;
+      } catch (err) {
+        if (this.#state !== 'held') return;
+        if (monotonicNow() >= this.#validUntil) {
+          this.#lose('expired', err);
+          return;
+        }
+        this.#driver.onError(err);
+      }
+      const wait = Math.min(delay, Math.max(0, this.#validUntil - monotonicNow()));
+      await new Promise<void>((resolve) => unrefTimer(resolve, wait));
+      delay = Math.min(delay * 2, 1_000);
+    }
+  }
+
+  #lose(reason: LeaseLossReason, cause?: unknown): void {
+    if (this.#state !== 'held') return;
+    this.#state = 'lost';
+    this.#clearTimer();
+    const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
+    this.#lostError = error;
+    this.#settle();
+    this.#controller?.abort(error);
+    const onLost = this.#onLost;
+    if (!onLost) return;
+    try {
+      const result = onLost(error);
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#driver.onError(err));
+      }
+    } catch (err) {
+      this.#driver.onError(err);
+    }
+  }
+}

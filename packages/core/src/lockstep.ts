@@ -1,0 +1,136 @@
+// The entry point: validates the client(s) once and creates locks and semaphores on them.
+import type { Redis } from 'ioredis';
+import type { AcquireRuntime } from './acquire.js';
+import { InvalidArgumentError, LockstepError } from './errors.js';
+import { DETACH, type Lease } from './lease.js';
+import { Lock } from './lock.js';
+import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
+import { checkName } from './names.js';
+import { type LockOptions, resolveLockOptions } from './options.js';
+import { QuorumLockEngine } from './quorum/quorum-lock.js';
+import { RedisLockEngine } from './redis-lock.js';
+import { registerScripts } from './scripts.js';
+import { Semaphore } from './semaphore.js';
+import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
+import { WaitHub } from './wait-hub.js';
+
+/**
+ * Distributed locks and semaphores on Redis.
+ *
+ * - One ioredis `Redis` or `Cluster`: mutex locks with fencing tokens and FIFO hand-off, and
+ *   priority semaphores.
+ * - An array of independent `Redis` clients: quorum (Redlock) locks.
+ *
+ * @example
+ * ```ts
+ * const lockstep = new Lockstep({ redis: new Redis() });
+ * await lockstep.lock('invoice:42', { ttlMs: 10_000 }).withLock(async (lease) => {
+ *   await charge(invoice, { fence: lease.fence, signal: lease.signal });
+ * });
+ * await lockstep.close();
+ * ```
+ */
+export class Lockstep {
+  readonly #options: ResolvedLockstepOptions;
+  readonly #runtime: AcquireRuntime;
+  readonly #leases = new Set<Lease>();
+  #hub: WaitHub | undefined;
+  #closed = false;
+
+  /**
+   * @param options - the client(s) and settings
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a wrong client type or option
+   */
+  constructor(options: LockstepOptions) {
+    this.#options = resolveLockstepOptions(options);
+    for (const client of this.#options.clients) registerScripts(client);
+    const o = this.#options;
+    const leases = this.#leases;
+    this.#runtime = {
+      requestTimeoutMs: o.requestTimeoutMs,
+      drift: (ttlMs) => Math.floor(ttlMs * o.driftFactor) + 2,
+      hub: () => this.#getHub(),
+      assertOpen: () => {
+        if (this.#closed) throw new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
+      },
+      onError: (error) => {
+        try {
+          o.onError(error);
+        } catch {
+          // A throwing error handler must not become an unhandled exception either.
+        }
+      },
+      track: (lease) => {
+        leases.add(lease);
+      },
+      untrack: (lease) => {
+        leases.delete(lease);
+      },
+    };
+  }
+
+  /** True when constructed with several independent servers (quorum locks). */
+  get isQuorum(): boolean {
+    return this.#options.quorum;
+  }
+
+  #getHub(): WaitHub {
+    this.#runtime.assertOpen();
+    if (!this.#hub) {
+      this.#hub = new WaitHub(this.#options.clients[0] as Redis, (error) => this.#runtime.onError(error));
+    }
+    return this.#hub;
+  }
+
+  /**
+   * A mutex for `name`. Cheap to create; create one per name and reuse it, or create one per call.
+   *
+   * @param name - any non-empty string up to 512 UTF-8 bytes; it is encoded, so characters such as
+   *   `{`, `}` or `:` cannot reach another lock's keys or choose a cluster slot
+   * @param options - `ttlMs`, `waiterTtlMs`, `maxWaiters`
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   */
+  lock(name: string, options?: LockOptions): Lock {
+    this.#runtime.assertOpen();
+    checkName(name);
+    const resolved = resolveLockOptions(options);
+    const o = this.#options;
+    const engine = o.quorum
+      ? new QuorumLockEngine(name, o.prefix, resolved, o.clients as readonly Redis[], o.quorumOptions, this.#runtime)
+      : new RedisLockEngine(name, o.prefix, resolved, o.clients[0] as Redis, this.#runtime);
+    return new Lock(name, engine);
+  }
+
+  /**
+   * A counting semaphore for `name` with `limit` weighted permits, served by priority then arrival
+   * order. Needs a single Redis or a Cluster (not quorum mode).
+   *
+   * @param name - as for {@link Lockstep.lock}; locks and semaphores never share keys
+   * @param options - `limit` (required), `ttlMs`, `maxWaiters`, `priorities`, `agingMs`, …
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    this.#runtime.assertOpen();
+    checkName(name);
+    const resolved = resolveSemaphoreOptions(options);
+    if (this.#options.quorum) {
+      throw new InvalidArgumentError('Semaphores need a single Redis or a Cluster, not an array of quorum clients');
+    }
+    return new Semaphore(name, this.#options.prefix, resolved, this.#options.clients[0] as Redis, this.#runtime);
+  }
+
+  /**
+   * Stops every auto-extension timer and the subscriber connection. Leases are not released (they
+   * expire with their TTL); waits in progress end with `ERR_CLOSED` or time out. The user's
+   * clients are not quit.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const lease of this.#leases) lease[DETACH]();
+    this.#leases.clear();
+    const hub = this.#hub;
+    this.#hub = undefined;
+    await hub?.close();
+  }
+}

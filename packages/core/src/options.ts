@@ -1,0 +1,98 @@
+// Options of locks and of each acquisition: defaults, and validation before any I/O.
+import type { AcquireRequest } from './acquire.js';
+import { InvalidArgumentError } from './errors.js';
+import type { LostCallback } from './lease.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  checkSignal,
+  describe,
+  MAX_TIMER_MS,
+} from './validate.js';
+
+/** Shortest accepted lease TTL, in ms. */
+export const MIN_TTL_MS = 10;
+
+/** Options of one lock name, given to `lockstep.lock(name, options)`. */
+export interface LockOptions {
+  /**
+   * Lease length in ms: how long the lock stays held if its holder stops extending it (a crash).
+   * @defaultValue 10_000
+   */
+  readonly ttlMs?: number;
+  /**
+   * A queued waiter that has not refreshed its place for this long (it died) is purged and never
+   * granted. Waiters refresh about every third of it.
+   * @defaultValue 10_000
+   */
+  readonly waiterTtlMs?: number;
+  /**
+   * Most waiters queued at once on this name; one more gets `ERR_QUEUE_FULL`.
+   * @defaultValue 10_000
+   */
+  readonly maxWaiters?: number;
+}
+
+/** Defaults of {@link LockOptions}. */
+export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.freeze({
+  ttlMs: 10_000,
+  waiterTtlMs: 10_000,
+  maxWaiters: 10_000,
+});
+
+/** Options of one `acquire()` call. */
+export interface AcquireOptions {
+  /**
+   * How long to wait for the lock, in ms. `0` tries once and throws `ERR_ACQUIRE_TIMEOUT` if it
+   * is held.
+   * @defaultValue 10_000
+   */
+  readonly waitMs?: number;
+  /** Aborts the wait (`ERR_ABORTED`); whatever was granted meanwhile is given back. */
+  readonly signal?: AbortSignal;
+  /**
+   * Extend the lease in the background (at about a third of its TTL) until it is released.
+   * @defaultValue false for `acquire()`, true for `withLock()` / `withPermit()`
+   */
+  readonly autoExtend?: boolean;
+  /** Called once if the lease is lost; `lease.signal` aborts at the same time. */
+  readonly onLost?: LostCallback;
+}
+
+/** Options of `tryAcquire()`: it never waits. */
+export type TryAcquireOptions = Omit<AcquireOptions, 'waitMs'>;
+
+/** Defaults of {@link AcquireOptions}. */
+export const DEFAULT_ACQUIRE_OPTIONS = Object.freeze({ waitMs: 10_000, autoExtend: false });
+
+/** Validates lock options and fills in defaults. */
+export function resolveLockOptions(options: LockOptions | undefined): Required<LockOptions> {
+  const o = checkOptions('options', options);
+  return {
+    ttlMs: checkInteger('ttlMs', o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, MIN_TTL_MS, MAX_TIMER_MS),
+    waiterTtlMs: checkInteger('waiterTtlMs', o.waiterTtlMs ?? DEFAULT_LOCK_OPTIONS.waiterTtlMs, 300, MAX_TIMER_MS),
+    maxWaiters: checkInteger('maxWaiters', o.maxWaiters ?? DEFAULT_LOCK_OPTIONS.maxWaiters, 0, 10_000_000),
+  };
+}
+
+/** Validates the options of one acquisition. */
+export function resolveAcquireOptions(
+  options: AcquireOptions | undefined,
+  defaults: { readonly waitMs: number; readonly autoExtend: boolean; readonly orNull: boolean },
+): AcquireRequest {
+  const o = checkOptions('options', options);
+  const known = new Set(['waitMs', 'signal', 'autoExtend', 'onLost', 'priority', 'weight']);
+  for (const key of Object.keys(o)) {
+    if (!known.has(key))
+      throw new InvalidArgumentError(`Unknown option \`${key}\` (value ${describe(o[key as keyof AcquireOptions])})`);
+  }
+  return {
+    waitMs: checkInteger('waitMs', o.waitMs ?? defaults.waitMs, 0, MAX_TIMER_MS),
+    signal: o.signal === undefined ? undefined : checkSignal('signal', o.signal),
+    autoExtend: checkBoolean('autoExtend', o.autoExtend ?? defaults.autoExtend),
+    onLost: o.onLost === undefined ? undefined : checkFunction('onLost', o.onLost),
+    orNull: defaults.orNull,
+  };
+}

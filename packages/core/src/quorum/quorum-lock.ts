@@ -1,0 +1,250 @@
+// Quorum (Redlock) locks over N independent Redis servers: per-attempt validity on the monotonic
+// clock, early decisions, release on every node, and per-node diagnostics.
+import { randomInt } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
+import { monotonicNow } from '../clock.js';
+import {
+  AcquireTimeoutError,
+  LockstepError,
+  QuorumError,
+  type QuorumNodeOutcome,
+  type QuorumNodeResult,
+} from '../errors.js';
+import { newToken } from '../ids.js';
+import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
+import type { LockEngine, LockState } from '../lock-engine.js';
+import type { QuorumOptions } from '../lockstep-options.js';
+import { encodeName } from '../names.js';
+import type { LockOptions } from '../options.js';
+import { abortedError, bounded } from '../request.js';
+import { runScript } from '../scripts.js';
+import { InFlightLimiter } from './in-flight-limiter.js';
+
+const limiters = new WeakMap<AcquireRuntime, InFlightLimiter>();
+
+/** What one attempt over all nodes came to. */
+type AttemptResult =
+  | { readonly kind: 'granted'; readonly validUntil: number }
+  | { readonly kind: 'contention' | 'unavailable' | 'validity'; readonly nodes: readonly QuorumNodeResult[] };
+
+function classify(error: unknown): QuorumNodeOutcome {
+  const cause = error instanceof LockstepError ? error.cause : error;
+  return (cause as { name?: string } | undefined)?.name === 'ReplyError' ? 'error' : 'unreachable';
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * A Redlock-style lock over independent servers. It promises non-overlapping windows while no node
+ * of the winning majority loses the key early; it has no monotonic fence (`lease.fence` is
+ * `undefined`). Waiters retry with a jittered delay (no push wake-ups: a grant would have to be
+ * announced by a majority of independent servers, and the retry delay already bounds the hand-off).
+ */
+export class QuorumLockEngine implements LockEngine {
+  readonly #key: string;
+  readonly #quorum: number;
+  readonly #nodeTimeoutMs: number;
+  readonly #limiter: InFlightLimiter;
+
+  constructor(
+    readonly name: string,
+    prefix: string,
+    private readonly options: Required<LockOptions>,
+    private readonly clients: readonly Redis[],
+    private readonly quorumOptions: Required<QuorumOptions>,
+    private readonly runtime: AcquireRuntime,
+  ) {
+    this.#key = `{${prefix}:q:${encodeName(name)}}`;
+    this.#quorum = Math.floor(clients.length / 2) + 1;
+    // A node may use at most a tenth of the TTL, so slow nodes cannot eat the validity window.
+    this.#nodeTimeoutMs = Math.max(1, Math.min(quorumOptions.nodeTimeoutMs, Math.floor(options.ttlMs / 10)));
+    let limiter = limiters.get(runtime);
+    if (!limiter) {
+      limiter = new InFlightLimiter(quorumOptions.maxInFlight);
+      limiters.set(runtime, limiter);
+    }
+    this.#limiter = limiter;
+  }
+
+  #call(
+    node: number,
+    script: 'quorumAcquire' | 'quorumExtend' | 'quorumRelease',
+    args: (string | number)[],
+    timeoutMs: number,
+  ) {
+    const client = this.clients[node] as Redis;
+    return this.#limiter.run(() =>
+      bounded(runScript(client, script, [this.#key], args), `${script} on node ${node}`, Math.max(1, timeoutMs)),
+    );
+  }
+
+  async acquire(request: AcquireRequest): Promise<Lease | null> {
+    const rt = this.runtime;
+    rt.assertOpen();
+    const signal = request.signal;
+    if (signal?.aborted) throw abortedError(this.name, signal);
+    const token = newToken();
+    const deadline = monotonicNow() + request.waitMs;
+    const { retryDelayMs, retryJitterMs } = this.quorumOptions;
+    for (let attempts = 1; ; attempts++) {
+      const result = await this.#attempt(token);
+      if (result.kind === 'granted') {
+        const lease = new Lease({
+          name: this.name,
+          token,
+          fence: undefined,
+          ttlMs: this.options.ttlMs,
+          validUntil: result.validUntil,
+          weight: 1,
+          autoExtend: request.autoExtend,
+          onLost: request.onLost,
+          driver: this.#driver(token),
+          onSettle: (settled) => rt.untrack(settled),
+        });
+        rt.track(lease);
+        return lease;
+      }
+      // A failed attempt is undone on every node (ordered after the acquire on each connection).
+      this.#releaseAll(token).catch((err: unknown) => rt.onError(err));
+      if (result.kind === 'unavailable') throw new QuorumError(this.name, 'unavailable', result.nodes, attempts);
+      const delay = retryDelayMs + (retryJitterMs > 0 ? randomInt(0, retryJitterMs + 1) : 0);
+      if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
+        const failed = result.nodes.some((n) => n.outcome === 'unreachable' || n.outcome === 'error');
+        if (result.kind === 'contention' && !failed) {
+          if (request.orNull) return null;
+          throw new AcquireTimeoutError(this.name, request.waitMs);
+        }
+        throw new QuorumError(this.name, result.kind, result.nodes, attempts);
+      }
+      await sleep(delay, signal);
+      if (signal?.aborted) throw abortedError(this.name, signal);
+    }
+  }
+
+  // Asks every node at once and decides as soon as the outcome is certain.
+  async #attempt(token: string): Promise<AttemptResult> {
+    const n = this.clients.length;
+    const q = this.#quorum;
+    const ttl = this.options.ttlMs;
+    const started = monotonicNow();
+    const nodes: QuorumNodeResult[] = [];
+    let granted = 0;
+    let failed = 0;
+    let answered = 0;
+    let decisive: () => void = () => undefined;
+    const decided = new Promise<void>((resolve) => {
+      decisive = resolve;
+    });
+    const check = () => {
+      answered++;
+      // Certain once a majority granted, or once a majority can no longer be reached.
+      if (granted >= q || granted + (n - answered) < q) decisive();
+    };
+    const calls = this.clients.map((_, i) =>
+      this.#call(i, 'quorumAcquire', [token, ttl], this.#nodeTimeoutMs).then(
+        (reply) => {
+          const ok = (reply as number[])[0] === 1;
+          if (ok) granted++;
+          nodes[i] = { node: i, outcome: ok ? 'granted' : 'held' };
+          check();
+        },
+        (error: unknown) => {
+          failed++;
+          nodes[i] = { node: i, outcome: classify(error), error: error as Error };
+          check();
+        },
+      ),
+    );
+    await decided;
+    if (granted >= q) {
+      // Validity counts from the start of this attempt, on the monotonic clock.
+      const validUntil = started + ttl - this.runtime.drift(ttl);
+      if (validUntil > monotonicNow()) return { kind: 'granted', validUntil };
+      await Promise.allSettled(calls);
+      return { kind: 'validity', nodes };
+    }
+    // Wait for the stragglers (each bounded by the node timeout) so the error names every node.
+    await Promise.allSettled(calls);
+    return { kind: failed > n - q ? 'unavailable' : 'contention', nodes };
+  }
+
+  async #releaseAll(token: string): Promise<number> {
+    const retries = this.quorumOptions.releaseRetries;
+    const timeout = Math.max(this.#nodeTimeoutMs * 2, 50);
+    const results = await Promise.allSettled(
+      this.clients.map(async (_, i) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return Number(await this.#call(i, 'quorumRelease', [token], timeout));
+          } catch (err) {
+            if (attempt >= retries) throw err;
+            await sleep(10 * 3 ** attempt, undefined);
+          }
+        }
+      }),
+    );
+    return results.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
+  }
+
+  #driver(token: string): LeaseDriver {
+    const rt = this.runtime;
+    const n = this.clients.length;
+    const q = this.#quorum;
+    return {
+      requestTimeoutMs: rt.requestTimeoutMs,
+      drift: (ttl) => rt.drift(ttl),
+      onError: (err) => rt.onError(err),
+      extend: async (ttlMs, validUntil): Promise<ExtendOutcome> => {
+        // Only answers that arrive inside the current validity window count.
+        const window = validUntil === undefined ? this.#nodeTimeoutMs : validUntil - monotonicNow();
+        const timeout = Math.min(this.#nodeTimeoutMs, window);
+        if (timeout <= 0) return 'no-quorum';
+        const settled = await Promise.allSettled(
+          this.clients.map((_, i) => this.#call(i, 'quorumExtend', [token, ttlMs], timeout)),
+        );
+        const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
+        const failed = settled.filter((r) => r.status === 'rejected').length;
+        if (extended >= q) return 'extended';
+        if (extended + failed < q) return 'not-held';
+        const nodes = settled.map((r, i): QuorumNodeResult => {
+          if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
+          return { node: i, outcome: classify(r.reason), error: r.reason as Error };
+        });
+        // Too few answers to know: the caller retries while the window lasts.
+        throw new QuorumError(this.name, n - failed < q ? 'unavailable' : 'contention', nodes, 1);
+      },
+      release: async () => (await this.#releaseAll(token)) >= q,
+    };
+  }
+
+  async inspect(): Promise<LockState> {
+    const settled = await Promise.allSettled(
+      this.clients.map((client) =>
+        bounded(client.pttl(this.#key), `inspecting "${this.name}"`, this.runtime.requestTimeoutMs),
+      ),
+    );
+    const ttls = settled
+      .map((r) => (r.status === 'fulfilled' ? Number(r.value) : -2))
+      .filter((t) => t > 0)
+      .sort((a, b) => b - a);
+    const held = ttls.length >= this.#quorum;
+    return {
+      held,
+      fence: undefined,
+      expiresInMs: held ? (ttls[this.#quorum - 1] as number) : 0,
+      waiting: 0,
+      waiters: [],
+    };
+  }
+}

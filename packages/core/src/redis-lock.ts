@@ -1,0 +1,133 @@
+// The lock engine on one Redis or a Redis Cluster: the lock-*.lua scripts behind the shared
+// acquisition loop.
+import {
+  type AcquireRequest,
+  type AcquireRuntime,
+  type AttemptReply,
+  acquire,
+  type Contender,
+  type PushedReply,
+} from './acquire.js';
+import { LockstepError } from './errors.js';
+import type { Lease, LeaseDriver } from './lease.js';
+import type { LockEngine, LockState } from './lock-engine.js';
+import { keySet } from './names.js';
+import type { LockOptions } from './options.js';
+import { bounded } from './request.js';
+import { type RedisClient, runScript } from './scripts.js';
+
+const INSPECT_LIMIT = 1_000;
+
+/** Maps a script reply that should not happen to ERR_INTERNAL. */
+export function unexpectedReply(script: string, reply: unknown): LockstepError {
+  return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
+}
+
+/** Parses "id|fence|deadline" (a grant) or "id|x|limit" (a rejection). */
+export function parsePushed(message: string): PushedReply {
+  const [, second, third] = message.split('|');
+  if (second === 'x') return { kind: 'rejected', limit: Number(third) };
+  return { kind: 'granted', fence: Number(second), deadline: Number(third) };
+}
+
+/** A mutex on a single Redis or a Cluster (all keys of one name in one slot). */
+export class RedisLockEngine implements LockEngine, Contender {
+  readonly channel: string;
+  readonly ttlMs: number;
+  readonly weight = 1;
+  readonly maxWaiters: number;
+  readonly waiterTtlMs: number;
+  readonly #keys: readonly string[];
+  readonly #extendKeys: readonly string[];
+  readonly #inspectKeys: readonly string[];
+
+  constructor(
+    readonly name: string,
+    prefix: string,
+    options: Required<LockOptions>,
+    private readonly client: RedisClient,
+    private readonly runtime: AcquireRuntime,
+  ) {
+    const keys = keySet(prefix, 'l', name);
+    this.#keys = keys.keys;
+    this.#extendKeys = keys.keys.slice(0, 2);
+    this.#inspectKeys = keys.keys.slice(0, 4);
+    this.channel = keys.channel;
+    this.ttlMs = options.ttlMs;
+    this.maxWaiters = options.maxWaiters;
+    this.waiterTtlMs = options.waiterTtlMs;
+  }
+
+  acquire(request: AcquireRequest): Promise<Lease | null> {
+    return acquire(this, this.runtime, request);
+  }
+
+  async attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {
+    const reply = (await runScript(this.client, 'lockAcquire', this.#keys, [
+      id,
+      token,
+      this.ttlMs,
+      wait ? '1' : '0',
+      this.waiterTtlMs,
+      this.maxWaiters,
+    ])) as number[];
+    switch (reply[0]) {
+      case 1:
+        return { kind: 'granted', fence: reply[1] ?? 0, remainingMs: reply[2] ?? 0 };
+      case 0:
+        return { kind: 'queued', recheckInMs: reply[2] ?? -1, serverNow: reply[3] ?? 0 };
+      case -1:
+        return { kind: 'busy', recheckInMs: reply[1] ?? -1 };
+      case -2:
+        return { kind: 'full' };
+      default:
+        throw unexpectedReply('lock-acquire', reply);
+    }
+  }
+
+  async giveUp(id: string, token: string): Promise<number> {
+    return Number(await runScript(this.client, 'lockRelease', this.#keys, [id, token]));
+  }
+
+  parse(message: string): PushedReply {
+    return parsePushed(message);
+  }
+
+  driver(id: string, token: string): LeaseDriver {
+    const rt = this.runtime;
+    return {
+      requestTimeoutMs: rt.requestTimeoutMs,
+      drift: (ttl) => rt.drift(ttl),
+      onError: (err) => rt.onError(err),
+      extend: async (ttlMs) => {
+        const reply = await bounded(
+          runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
+          `extending "${this.name}"`,
+          Math.min(rt.requestTimeoutMs, ttlMs),
+        );
+        return reply === 1 ? 'extended' : 'not-held';
+      },
+      release: async () => {
+        const reply = await bounded(this.giveUp(id, token), `releasing "${this.name}"`, rt.requestTimeoutMs);
+        return reply === 1;
+      },
+    };
+  }
+
+  async inspect(): Promise<LockState> {
+    const reply = (await bounded(
+      runScript(this.client, 'lockInspect', this.#inspectKeys, [INSPECT_LIMIT]),
+      `inspecting "${this.name}"`,
+      this.runtime.requestTimeoutMs,
+    )) as [number, number, number, number, number[]];
+    const [, left, fence, waiting, alive] = reply;
+    const held = left > 0;
+    return {
+      held,
+      fence: held ? fence : undefined,
+      expiresInMs: held ? left : 0,
+      waiting,
+      waiters: alive.map((aliveUntil) => ({ aliveUntil: Number(aliveUntil) })),
+    };
+  }
+}

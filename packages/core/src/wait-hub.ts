@@ -1,0 +1,167 @@
+// One subscriber connection per Lockstep: subscribed to the grant channels of names that have local
+// waiters, dispatching each message to the waiter whose id it carries.
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './scripts.js';
+
+/** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
+export type WaitHandler = (message: string | null) => void;
+
+interface ChannelState {
+  readonly waiters: Map<string, WaitHandler>;
+  ready: Promise<void>;
+  linger: NodeJS.Timeout | undefined;
+}
+
+/** How long a channel stays subscribed after its last local waiter left, to avoid churn. */
+const LINGER_MS = 5_000;
+
+function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+/**
+ * Owns the subscriber connection (a `duplicate()` of the user's client, created on first use) and
+ * the subscriptions. Uses sharded pub/sub (`SSUBSCRIBE`) where the server has it and falls back to
+ * `SUBSCRIBE` on servers before Redis 7. A lost message is never fatal: waiters re-check on timers,
+ * and every waiter is poked to re-check when the subscriber reconnects.
+ */
+export class WaitHub {
+  #subscriber: Redis | Cluster | undefined;
+  #sharded = true;
+  #channels = new Map<string, ChannelState>();
+  #handlers = new Map<string, WaitHandler>();
+  #closed = false;
+  #readyOnce = false;
+
+  /**
+   * @param client - the user's client; never used in subscribe mode itself
+   * @param onError - receives background errors of the subscriber (never thrown)
+   */
+  constructor(
+    private readonly client: RedisClient,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  /** The number of channels currently subscribed. */
+  get channelCount(): number {
+    return this.#channels.size;
+  }
+
+  #ensureSubscriber(): Redis | Cluster {
+    if (this.#subscriber) return this.#subscriber;
+    const sub = isCluster(this.client)
+      ? this.client.duplicate([], { shardedSubscribers: true })
+      : this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    sub.on('error', (err: Error) => this.onError(err));
+    const onMessage = (_channel: string, message: string) => this.#dispatch(message);
+    sub.on('smessage', onMessage);
+    sub.on('message', onMessage);
+    sub.on('ready', () => {
+      // After a reconnect ioredis re-subscribes; messages sent meanwhile are lost, so re-check.
+      if (this.#readyOnce) this.#pokeAll();
+      this.#readyOnce = true;
+    });
+    this.#subscriber = sub;
+    return sub;
+  }
+
+  #dispatch(message: string): void {
+    const bar = message.indexOf('|');
+    const id = bar < 0 ? message : message.slice(0, bar);
+    const handler = this.#handlers.get(id);
+    if (handler) handler(message);
+  }
+
+  #pokeAll(): void {
+    for (const handler of [...this.#handlers.values()]) handler(null);
+  }
+
+  async #subscribe(channel: string): Promise<void> {
+    const sub = this.#ensureSubscriber();
+    if (this.#sharded) {
+      try {
+        await sub.ssubscribe(channel);
+        return;
+      } catch (err) {
+        if (!/unknown command/i.test(String((err as Error).message))) throw err;
+        this.#sharded = false;
+      }
+    }
+    // SUBSCRIBE channels are not keys, so ioredis does not add keyPrefix: add it ourselves.
+    await sub.subscribe(this.#prefixed(channel));
+  }
+
+  #prefixed(channel: string): string {
+    const options = (this.client as Redis).options as { keyPrefix?: string } | undefined;
+    const clusterOptions = isCluster(this.client) ? this.client.options : undefined;
+    const keyPrefix = clusterOptions?.keyPrefix ?? options?.keyPrefix ?? '';
+    return `${keyPrefix}${channel}`;
+  }
+
+  #unsubscribe(channel: string): void {
+    const sub = this.#subscriber;
+    if (!sub) return;
+    const done = this.#sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(this.#prefixed(channel));
+    done.catch((err: Error) => this.onError(err));
+  }
+
+  /**
+   * Registers a waiter on a channel. Resolves once the subscription is active; `fresh` is true when
+   * this call created it, in which case a grant published before it was active may have been
+   * missed and the caller must re-check once.
+   */
+  async watch(channel: string, id: string, handler: WaitHandler): Promise<{ fresh: boolean }> {
+    let state = this.#channels.get(channel);
+    let fresh = false;
+    if (!state) {
+      fresh = true;
+      state = { waiters: new Map(), ready: Promise.resolve(), linger: undefined };
+      state.ready = this.#subscribe(channel);
+      this.#channels.set(channel, state);
+      const created = state;
+      state.ready.catch(() => {
+        if (this.#channels.get(channel) === created) this.#channels.delete(channel);
+      });
+    }
+    if (state.linger) {
+      clearTimeout(state.linger);
+      state.linger = undefined;
+    }
+    state.waiters.set(id, handler);
+    this.#handlers.set(id, handler);
+    await state.ready;
+    return { fresh };
+  }
+
+  /** Removes a waiter; the channel is unsubscribed after a short linger when nobody waits. */
+  unwatch(channel: string, id: string): void {
+    this.#handlers.delete(id);
+    const state = this.#channels.get(channel);
+    if (!state) return;
+    state.waiters.delete(id);
+    if (state.waiters.size > 0 || state.linger || this.#closed) return;
+    state.linger = setTimeout(() => {
+      if (state.waiters.size > 0) return;
+      this.#channels.delete(channel);
+      this.#unsubscribe(channel);
+    }, LINGER_MS);
+    state.linger.unref();
+  }
+
+  /** Drops every subscription and the subscriber connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const state of this.#channels.values()) if (state.linger) clearTimeout(state.linger);
+    this.#channels.clear();
+    this.#handlers.clear();
+    const sub = this.#subscriber;
+    this.#subscriber = undefined;
+    if (sub) {
+      try {
+        await sub.quit();
+      } catch {
+        sub.disconnect();
+      }
+    }
+  }
+}
