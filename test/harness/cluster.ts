@@ -152,7 +152,7 @@ export class RedisClusterHarness {
     for (const node of nodes) {
       if (node.role !== 'master') continue;
       const owns = await adminCall(node.server.port, async (r) => {
-        const slots = (await r.cluster('SLOTS')) as [number, number, [string, number, string]][];
+        const slots = (await r.cluster('SLOTS')) as unknown as [number, number, [string, number, string]][];
         return slots.some(([from, to, [, port]]) => slot >= from && slot <= to && port === node.server.port);
       });
       if (owns) return node.server;

@@ -1,6 +1,7 @@
 // Clients for the servers the global setup started; every client made here is quit after the file.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { afterAll, inject } from 'vitest';
+import './context-types.js';
 
 const clients = new Set<Redis | Cluster>();
 
@@ -21,7 +22,7 @@ export function quorumPorts(): number[] {
 
 /** A new client for the shared standalone server, quit after the file. */
 export function standaloneClient(options: RedisOptions = {}): Redis {
-  const client = new Redis({ host: '127.0.0.1', port: standalonePort(), ...options });
+  const client = new Redis(standalonePort(), '127.0.0.1', options);
   client.on('error', () => undefined);
   clients.add(client);
   return client;
@@ -39,7 +40,7 @@ export function clusterClient(options: ConstructorParameters<typeof Cluster>[1] 
 /** New clients for the five independent servers, quit after the file. */
 export function quorumClients(options: RedisOptions = {}): Redis[] {
   return quorumPorts().map((port) => {
-    const client = new Redis({ host: '127.0.0.1', port, ...options });
+    const client = new Redis(port, '127.0.0.1', options);
     client.on('error', () => undefined);
     clients.add(client);
     return client;

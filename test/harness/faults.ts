@@ -30,12 +30,12 @@ export async function overwriteKey(client: AnyClient, key: string, value = 'tamp
  * Returns how many connections were dropped.
  */
 export async function clientKillAll(admin: Redis): Promise<number> {
-  return Number(await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+  return Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
 }
 
 /** `CLIENT KILL` for pub/sub connections only (drops the push channel, not commands). */
 export async function clientKillPubSub(admin: Redis): Promise<number> {
-  return Number(await admin.client('KILL', 'TYPE', 'pubsub'));
+  return Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
 }
 
 /** All keys matching a pattern, on every primary of a Cluster or on one server. */

@@ -3,13 +3,7 @@ import type { TestProject } from 'vitest/node';
 import { type RedisClusterHarness, startRedisCluster } from './cluster.js';
 import { type RedisServer, startRedisServer, startRedisServers } from './redis-server.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    standalonePort: number;
-    clusterPorts: number[];
-    quorumPorts: number[];
-  }
-}
+import './context-types.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let standalone: RedisServer | undefined;

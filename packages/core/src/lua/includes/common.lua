@@ -35,6 +35,14 @@ local function keep_alive(key, ms)
   end
 end
 
+-- Once nobody is queued, the records hash (and the lock queue sequence in it) goes too: a queue
+-- that empties leaves no key behind.
+local function forget_empty_queue()
+  if redis.call('EXISTS', Q) == 0 then
+    redis.call('DEL', I)
+  end
+end
+
 -- Drops waiters whose heartbeat deadline passed (bounded per call). Returns true if `id` was one.
 local function purge_waiters(now, id)
   local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
@@ -44,6 +52,7 @@ local function purge_waiters(now, id)
   redis.call('ZREM', Q, unpack(dead))
   redis.call('ZREM', D, unpack(dead))
   redis.call('HDEL', I, unpack(dead))
+  forget_empty_queue()
   for i = 1, #dead do
     if dead[i] == id then
       return true
@@ -57,6 +66,7 @@ local function drop_waiter(id)
   redis.call('ZREM', Q, id)
   redis.call('ZREM', D, id)
   redis.call('HDEL', I, id)
+  forget_empty_queue()
 end
 
 -- Refreshes a queued waiter's heartbeat and the expiry of the waiter keys.

@@ -1,0 +1,242 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { scanKeys } from '../../../test/harness/faults.js';
+import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { isLockstepError, type Lease, LeaseLostError } from '../src/index.js';
+
+const keysOf = (prefix: string, name: string) => ({
+  holder: `{${prefix}:l:${name}}:h`,
+  fence: `{${prefix}:l:${name}}:f`,
+});
+
+describe('lock on a standalone Redis', () => {
+  it('grants, reports fence, token and validity, and releases', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('invoice', { ttlMs: 5_000 });
+    const before = Date.now();
+    const lease = await lock.acquire();
+    expect(lease.name).toBe('invoice');
+    expect(lease.token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Number.isSafeInteger(lease.fence)).toBe(true);
+    expect(lease.expiresAt).toBeGreaterThan(before + 4_000);
+    expect(lease.expiresAt).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(lease.held).toBe(true);
+    expect(await redis.get(keysOf(prefix, 'invoice').holder)).toBe(lease.token);
+    expect(await lease.release()).toBe(true);
+    expect(await redis.exists(keysOf(prefix, 'invoice').holder)).toBe(0);
+  });
+
+  it('mints strictly increasing fences, even after the keys expired', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('fenced', { ttlMs: 100 });
+    const fences: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const lease = await lock.acquire();
+      fences.push(lease.fence as number);
+      await lease.release();
+    }
+    await redis.del(keysOf(prefix, 'fenced').fence);
+    const after = await lock.acquire();
+    fences.push(after.fence as number);
+    await after.release();
+    for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1] as number);
+  });
+
+  it('tryAcquire returns null while held and never waits', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('try');
+    const held = await lock.tryAcquire();
+    expect(held).not.toBeNull();
+    expect(await lock.tryAcquire()).toBeNull();
+    await held?.release();
+    const again = await lock.tryAcquire();
+    expect(again).not.toBeNull();
+    await again?.release();
+  });
+
+  it('acquire({ waitMs: 0 }) throws ERR_ACQUIRE_TIMEOUT when held', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('zero');
+    const held = await lock.acquire();
+    await expect(lock.acquire({ waitMs: 0 })).rejects.toMatchObject({ code: 'ERR_ACQUIRE_TIMEOUT' });
+    await held.release();
+  });
+
+  it('release resolves true once, then false; release after expiry is false', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('double', { ttlMs: 100 });
+    const lease = await lock.acquire();
+    expect(await lease.release()).toBe(true);
+    expect(await lease.release()).toBe(false);
+    const short = await lock.acquire();
+    await delay(150);
+    expect(short.held).toBe(false);
+    expect(await short.release()).toBe(false);
+  });
+
+  it('await using releases on scope exit', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('scoped');
+    let token = '';
+    {
+      await using lease = await lock.acquire({ waitMs: 1_000 });
+      token = lease.token;
+      expect(await redis.get(keysOf(prefix, 'scoped').holder)).toBe(token);
+    }
+    expect(await redis.exists(keysOf(prefix, 'scoped').holder)).toBe(0);
+  });
+
+  it('hands the lock to waiters in arrival order, pushed without polling', async () => {
+    const { lockstep } = standaloneLockstep();
+    // Heartbeats every ~20 s and a 60 s holder TTL: only a push can wake a waiter within seconds.
+    const lock = lockstep.lock('fifo', { ttlMs: 60_000, waiterTtlMs: 60_000 });
+    const first = await lock.acquire();
+    const order: number[] = [];
+    const waiters: Promise<Lease>[] = [];
+    for (let i = 0; i < 5; i++) {
+      waiters.push(
+        lock.acquire({ waitMs: 30_000 }).then((lease) => {
+          order.push(i);
+          return lease;
+        }),
+      );
+      await eventually(async () => (await lock.inspect()).waiting === i + 1);
+    }
+    const started = Date.now();
+    await first.release();
+    for (let i = 0; i < 5; i++) {
+      const lease = await (waiters[i] as Promise<Lease>);
+      await lease.release();
+    }
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a lost lock aborts the signal, calls onLost, and extend rejects ERR_LEASE_LOST', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('lost', { ttlMs: 600 });
+    const losses: LeaseLostError[] = [];
+    const lease = await lock.acquire({ autoExtend: true, onLost: (err) => void losses.push(err) });
+    const aborted = new Promise<unknown>((resolve) =>
+      lease.signal.addEventListener('abort', () => resolve(lease.signal.reason)),
+    );
+    await redis.del(keysOf(prefix, 'lost').holder);
+    const reason = await aborted;
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(losses).toHaveLength(1);
+    expect(lease.held).toBe(false);
+    await expect(lease.extend()).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+  });
+
+  it('an overwritten lock is lost, and the late release does not delete the new owner', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('overwritten', { ttlMs: 2_000 });
+    const lease = await lock.acquire();
+    await redis.set(keysOf(prefix, 'overwritten').holder, 'someone-else', 'PX', 2_000);
+    await expect(lease.extend()).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+    expect(lease.signal.aborted).toBe(true);
+    expect(await lease.release()).toBe(false);
+    expect(await redis.get(keysOf(prefix, 'overwritten').holder)).toBe('someone-else');
+    await redis.del(keysOf(prefix, 'overwritten').holder);
+  });
+
+  it('extend never re-creates an expired lock', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('expired', { ttlMs: 50 });
+    const lease = await lock.acquire();
+    await delay(80);
+    await expect(lease.extend(5_000)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await redis.exists(keysOf(prefix, 'expired').holder)).toBe(0);
+  });
+
+  it('auto-extension keeps a lease past its TTL and stops on release', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('extended', { ttlMs: 300 });
+    const lease = await lock.acquire({ autoExtend: true });
+    await delay(1_000);
+    expect(lease.held).toBe(true);
+    expect(await redis.get(keysOf(prefix, 'extended').holder)).toBe(lease.token);
+    expect(await lease.release()).toBe(true);
+    await delay(400);
+    expect(await redis.exists(keysOf(prefix, 'extended').holder)).toBe(0);
+  });
+
+  it('an AbortSignal cancels a waiter and leaves no queue entry', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('abort');
+    const held = await lock.acquire();
+    const controller = new AbortController();
+    const waiting = lock.acquire({ waitMs: 30_000, signal: controller.signal });
+    await eventually(async () => (await lock.inspect()).waiting === 1);
+    controller.abort(new Error('user gave up'));
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await eventually(async () => (await lock.inspect()).waiting === 0);
+    await held.release();
+    const keys = await scanKeys(redis, `*${prefix}*`);
+    expect(keys.filter((k) => k.endsWith(':q') || k.endsWith(':d') || k.endsWith(':h'))).toEqual([]);
+  });
+
+  it('a timed-out waiter leaves no stray key', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('timeout');
+    const held = await lock.acquire();
+    await expect(lock.acquire({ waitMs: 200 })).rejects.toMatchObject({ code: 'ERR_ACQUIRE_TIMEOUT' });
+    await held.release();
+    await eventually(async () => (await scanKeys(redis, `*${prefix}*:[qdih]`)).length === 0);
+  });
+
+  it('withLock returns the result, releases, and rethrows the callback error', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('with');
+    expect(await lock.withLock(async (lease) => lease.fence !== undefined)).toBe(true);
+    await expect(
+      lock.withLock(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await lock.inspect()).held).toBe(false);
+  });
+
+  it('withLock rejects with ERR_LEASE_LOST when the lease was lost during the callback', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lock = lockstep.lock('with-lost', { ttlMs: 300 });
+    const result = lock.withLock(async (lease) => {
+      await redis.del(keysOf(prefix, 'with-lost').holder);
+      await new Promise((resolve) => lease.signal.addEventListener('abort', resolve));
+      return 'finished anyway';
+    });
+    await expect(result).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+  });
+
+  it('absorbs SCRIPT FLUSH mid-run (NOSCRIPT is retried by ioredis)', async () => {
+    const { lockstep, redis } = standaloneLockstep();
+    const lock = lockstep.lock('flush');
+    for (let i = 0; i < 20; i++) {
+      if (i % 5 === 0) await redis.script('FLUSH');
+      const lease = await lock.acquire();
+      await lease.extend();
+      await lease.release();
+    }
+  });
+
+  it('keeps no lease token in error messages', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('secret', { ttlMs: 50 });
+    const lease = await lock.acquire();
+    await delay(80);
+    const error = await lease.extend().catch((err: unknown) => err);
+    expect(isLockstepError(error)).toBe(true);
+    expect(String((error as Error).message)).not.toContain(lease.token);
+  });
+
+  it('reports an unreachable Redis as ERR_REDIS, never as contention', async () => {
+    const redis = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    const { Lockstep } = await import('../src/index.js');
+    const lockstep = new Lockstep({ redis, requestTimeoutMs: 500 });
+    await expect(lockstep.lock('down').acquire({ waitMs: 300 })).rejects.toMatchObject({ code: 'ERR_REDIS' });
+    await expect(lockstep.lock('down').tryAcquire()).rejects.toMatchObject({ code: 'ERR_REDIS' });
+    await lockstep.close();
+    redis.disconnect();
+  });
+});
