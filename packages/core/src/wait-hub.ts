@@ -9,6 +9,8 @@ export type WaitHandler = (message: string | null) => void;
 interface ChannelState {
   readonly waiters: Map<string, WaitHandler>;
   ready: Promise<void>;
+  /** True once the subscription is active: messages published from then on reach us. */
+  active: boolean;
   linger: NodeJS.Timeout | undefined;
 }
 
@@ -107,26 +109,30 @@ export class WaitHub {
 
   /**
    * Registers a waiter on a channel. Resolves once the subscription is active; `fresh` is true when
-   * this call created it, in which case a grant published before it was active may have been
-   * missed and the caller must re-check once.
+   * it was not active yet as this waiter registered, in which case a grant published meanwhile may
+   * have been missed and the caller must re-check once.
    */
   async watch(channel: string, id: string, handler: WaitHandler): Promise<{ fresh: boolean }> {
     let state = this.#channels.get(channel);
-    let fresh = false;
     if (!state) {
-      fresh = true;
-      state = { waiters: new Map(), ready: Promise.resolve(), linger: undefined };
-      state.ready = this.#subscribe(channel);
-      this.#channels.set(channel, state);
-      const created = state;
-      state.ready.catch(() => {
-        if (this.#channels.get(channel) === created) this.#channels.delete(channel);
-      });
+      const created: ChannelState = { waiters: new Map(), ready: Promise.resolve(), active: false, linger: undefined };
+      created.ready = this.#subscribe(channel).then(
+        () => {
+          created.active = true;
+        },
+        (err: unknown) => {
+          if (this.#channels.get(channel) === created) this.#channels.delete(channel);
+          throw err;
+        },
+      );
+      this.#channels.set(channel, created);
+      state = created;
     }
     if (state.linger) {
       clearTimeout(state.linger);
       state.linger = undefined;
     }
+    const fresh = !state.active;
     state.waiters.set(id, handler);
     this.#handlers.set(id, handler);
     await state.ready;
