@@ -1,5 +1,6 @@
 // Checks a history: promised windows never overlap (locks) or never exceed the limit (semaphores),
-// and a window that follows another always carries a larger fence.
+// and a window that follows another always carries a larger fence. With `CheckOptions` it also
+// checks that every lost lease was reported and that no grant or extension promised too much.
 import type { HistoryEvent } from './history.js';
 
 /** One promised window: [start, end) on the host monotonic clock. */
@@ -15,7 +16,19 @@ export interface Window {
 
 /** A violation the checker found. */
 export interface Violation {
-  readonly kind: 'overlap' | 'over-limit' | 'fence-order' | 'fence-duplicate';
+  readonly kind:
+    | 'overlap'
+    | 'over-limit'
+    | 'fence-order'
+    | 'fence-duplicate'
+    /** A lease's window ran out before its release, and neither `signal` nor `onLost` said so. */
+    | 'lost-unreported'
+    /** An extension succeeded although it was invoked after the lease's validity had ended. */
+    | 'extend-after-expiry'
+    /** acquire() returned a lease whose validity had already ended. */
+    | 'expired-grant'
+    /** A grant promised validity beyond invocation + TTL (counted from the wrong moment). */
+    | 'validity-beyond-ttl';
   readonly name: string;
   readonly detail: string;
 }
@@ -27,7 +40,28 @@ export interface CheckResult {
   readonly violations: readonly Violation[];
   /** Highest weighted concurrency seen per name. */
   readonly maxConcurrent: ReadonlyMap<string, number>;
+  /**
+   * For each reported loss of a lease whose window ran out (with `lossReporting`): ms from the
+   * later of the window's end and the process's last resume to the report.
+   */
+  readonly lossDetectionMs: readonly number[];
 }
+
+/** Extra rules of {@link checkHistory}; all off by default, so older callers see the same result. */
+export interface CheckOptions {
+  /**
+   * Every lease whose window ran out before its release must have a `lost` event, unless its process
+   * was killed before it could notice (within `lossGraceMs` of the window's end, or while paused).
+   */
+  readonly lossReporting?: boolean;
+  /** @defaultValue 2_000 */
+  readonly lossGraceMs?: number;
+  /** Grants with `v <= t`, grants with `v > i + ttl`, and extensions invoked after the window ended. */
+  readonly grantRules?: boolean;
+}
+
+/** Upper bound of violations listed per run, so a broken variant cannot flood the report. */
+const MAX_VIOLATIONS = 50;
 
 /** Builds each grant's promised window: from grant to min(release invoked, validity end). */
 export function windowsOf(events: readonly HistoryEvent[]): Window[] {
@@ -70,7 +104,11 @@ export function windowsOf(events: readonly HistoryEvent[]): Window[] {
  * mode has them: no two grants share one, and a window that starts after another ended has a larger
  * fence.
  */
-export function checkHistory(events: readonly HistoryEvent[], limitOf: (name: string) => number): CheckResult {
+export function checkHistory(
+  events: readonly HistoryEvent[],
+  limitOf: (name: string) => number,
+  options: CheckOptions = {},
+): CheckResult {
   const byName = new Map<string, Window[]>();
   for (const w of windowsOf(events)) {
     const list = byName.get(w.name) ?? [];
@@ -96,7 +134,7 @@ export function checkHistory(events: readonly HistoryEvent[], limitOf: (name: st
       if (isStart) {
         load += w.weight;
         open.add(w);
-        if (load > limit && violations.length < 50) {
+        if (load > limit && violations.length < MAX_VIOLATIONS) {
           const others = [...open].filter((o) => o !== w).map((o) => `${o.worker}#${o.fence}`);
           violations.push({
             kind: limit === 1 ? 'overlap' : 'over-limit',
@@ -115,7 +153,7 @@ export function checkHistory(events: readonly HistoryEvent[], limitOf: (name: st
     const fenced = windows.filter((w) => w.fence !== null);
     const seen = new Set<number>();
     for (const w of fenced) {
-      if (seen.has(w.fence as number) && violations.length < 50) {
+      if (seen.has(w.fence as number) && violations.length < MAX_VIOLATIONS) {
         violations.push({ kind: 'fence-duplicate', name, detail: `fence ${w.fence} granted twice` });
       }
       seen.add(w.fence as number);
@@ -129,7 +167,7 @@ export function checkHistory(events: readonly HistoryEvent[], limitOf: (name: st
         maxEndedFence = Math.max(maxEndedFence, (byEnd[j] as Window).fence as number);
         j++;
       }
-      if ((w.fence as number) <= maxEndedFence && violations.length < 50) {
+      if ((w.fence as number) <= maxEndedFence && violations.length < MAX_VIOLATIONS) {
         violations.push({
           kind: 'fence-order',
           name,
@@ -138,5 +176,82 @@ export function checkHistory(events: readonly HistoryEvent[], limitOf: (name: st
       }
     }
   }
-  return { windows: total, names: byName.size, violations, maxConcurrent };
+  const lossDetectionMs: number[] = [];
+  if (options.lossReporting || options.grantRules) {
+    for (const v of checkLeases(events, options, lossDetectionMs)) {
+      if (violations.length < MAX_VIOLATIONS) violations.push(v);
+    }
+  }
+  return { windows: total, names: byName.size, violations, maxConcurrent, lossDetectionMs };
+}
+
+type Grant = Extract<HistoryEvent, { e: 'grant' }>;
+type Extend = Extract<HistoryEvent, { e: 'extend' }>;
+type ProcessEvent = Extract<HistoryEvent, { e: 'process' }>;
+
+/** The per-lease rules: loss reporting, and grants or extensions that promised too much. */
+function checkLeases(events: readonly HistoryEvent[], options: CheckOptions, latencies: number[]): Violation[] {
+  const grants = new Map<string, Grant>();
+  const extendsOf = new Map<string, Extend[]>();
+  const releasedAt = new Map<string, number>();
+  const lostAt = new Map<string, number>();
+  const processes = new Map<string, ProcessEvent[]>();
+  for (const ev of events) {
+    if (ev.e === 'grant') grants.set(ev.id, ev);
+    else if (ev.e === 'extend') extendsOf.set(ev.id, [...(extendsOf.get(ev.id) ?? []), ev]);
+    else if (ev.e === 'release') releasedAt.set(ev.id, Math.min(releasedAt.get(ev.id) ?? ev.t, ev.t));
+    else if (ev.e === 'lost') lostAt.set(ev.id, Math.min(lostAt.get(ev.id) ?? ev.t, ev.t));
+    else if (ev.e === 'process') processes.set(ev.w, [...(processes.get(ev.w) ?? []), ev]);
+  }
+  for (const list of processes.values()) list.sort((a, b) => a.t - b.t);
+  const grace = options.lossGraceMs ?? 2_000;
+  const found: Violation[] = [];
+  for (const [id, g] of grants) {
+    let validUntil = g.v;
+    for (const x of (extendsOf.get(id) ?? []).sort((a, b) => a.t - b.t)) {
+      if (options.grantRules && x.i > validUntil + 0.5) {
+        found.push({
+          kind: 'extend-after-expiry',
+          name: g.name,
+          detail: `${g.w} ${id}: extend invoked at ${x.i.toFixed(3)}, ${(x.i - validUntil).toFixed(1)} ms after its window ended`,
+        });
+      }
+      validUntil = Math.max(validUntil, x.v);
+    }
+    if (options.grantRules && g.v <= g.t) {
+      found.push({
+        kind: 'expired-grant',
+        name: g.name,
+        detail: `${g.w} ${id}: granted at ${g.t.toFixed(3)}, valid until ${g.v.toFixed(3)}`,
+      });
+    }
+    if (options.grantRules && g.ttl !== undefined && g.i !== undefined && g.v > g.i + g.ttl + 1) {
+      found.push({
+        kind: 'validity-beyond-ttl',
+        name: g.name,
+        detail: `${g.w} ${id}: valid ${(g.v - g.i - g.ttl).toFixed(1)} ms beyond invocation + ttl ${g.ttl}`,
+      });
+    }
+    if (!options.lossReporting) continue;
+    const released = releasedAt.get(id);
+    if (released !== undefined && released < validUntil + 1) continue;
+    const history = processes.get(g.w.slice(0, Math.max(0, g.w.lastIndexOf('.')))) ?? [];
+    const lost = lostAt.get(id);
+    if (lost !== undefined) {
+      const resumed = history.filter((p) => p.what === 'resumed' && p.t <= lost).at(-1)?.t ?? 0;
+      latencies.push(Math.max(0, lost - Math.max(validUntil, resumed)));
+      continue;
+    }
+    const killed = history.find((p) => p.what === 'killed' && p.t >= g.t);
+    if (killed) {
+      const before = history.filter((p) => p.t < killed.t && p.what !== 'killed').at(-1);
+      if (killed.t < validUntil + grace || before?.what === 'paused') continue;
+    }
+    found.push({
+      kind: 'lost-unreported',
+      name: g.name,
+      detail: `${g.w} ${id}: window ended at ${validUntil.toFixed(3)}, ${released === undefined ? 'never released' : `released at ${released.toFixed(3)}`}, no signal/onLost`,
+    });
+  }
+  return found;
 }

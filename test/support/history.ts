@@ -22,6 +22,8 @@ export type HistoryEvent =
       readonly w: string;
       /** When acquire was invoked. */
       readonly i?: number;
+      /** The TTL asked for, ms (lets the checker bound the validity window). */
+      readonly ttl?: number;
     }
   /** Release invoked at `t` (the window ends here at the latest); `ok` is what release() returned. */
   | { readonly e: 'release'; readonly id: string; readonly t: number; readonly ok?: boolean }
@@ -29,8 +31,43 @@ export type HistoryEvent =
   | { readonly e: 'extend'; readonly id: string; readonly t: number; readonly i: number; readonly v: number }
   /** The client learned of a loss (signal/onLost) at `t`. */
   | { readonly e: 'lost'; readonly id: string; readonly t: number; readonly reason: string }
-  /** An acquisition failed at `t` with `code`. */
-  | { readonly e: 'fail'; readonly name: string; readonly t: number; readonly code: string; readonly w: string };
+  /**
+   * An operation failed at `t` with `code`: an acquisition (no `op`, or `op: 'acquire'`), or an
+   * extension or release of lease `id`. `indeterminate` is the `ERR_REDIS` flag, when known.
+   */
+  | {
+      readonly e: 'fail';
+      readonly name: string;
+      readonly t: number;
+      readonly code: string;
+      readonly w: string;
+      readonly op?: HistoryOp;
+      readonly id?: string;
+      readonly indeterminate?: boolean;
+    }
+  /** An operation was invoked at `t`; `id` names the lease (for an acquire: the lease it would become). */
+  | {
+      readonly e: 'invoke';
+      readonly op: HistoryOp;
+      readonly id: string;
+      readonly name: string;
+      readonly t: number;
+      readonly w: string;
+    }
+  /** A release of `id` returned at `t`; `released` is what release() resolved to. */
+  | { readonly e: 'ok'; readonly op: 'release'; readonly id: string; readonly t: number; readonly released: boolean }
+  /** A write of `id`'s fence to a fenced resource at `t`, and whether the resource accepted it. */
+  | { readonly e: 'write'; readonly id: string; readonly fence: number; readonly t: number; readonly accepted: boolean }
+  /**
+   * What happened to a client process `w` (a worker label; its contenders are `w.N`), recorded by
+   * the process that did it: killed (kill -9), paused (SIGSTOP or a blocked event loop) and resumed.
+   */
+  | { readonly e: 'process'; readonly w: string; readonly t: number; readonly what: 'killed' | 'paused' | 'resumed' }
+  /** A fault injected at `t` (for the report; the checker ignores it). */
+  | { readonly e: 'fault'; readonly kind: string; readonly t: number; readonly detail?: string };
+
+/** Operations recorded with `invoke` / `fail` events. */
+export type HistoryOp = 'acquire' | 'extend' | 'release';
 
 /** Appends events to a file with one synchronous write each, so a kill -9 loses nothing written. */
 export class HistoryWriter {
