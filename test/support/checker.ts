@@ -12,6 +12,8 @@ export interface Window {
   readonly weight: number;
   readonly start: number;
   readonly end: number;
+  /** When the acquisition was invoked (the grant happened between this and `start`). */
+  readonly invoked: number;
 }
 
 /** A violation the checker found. */
@@ -27,7 +29,7 @@ export interface Violation {
     | 'extend-after-expiry'
     /** acquire() returned a lease whose validity had already ended. */
     | 'expired-grant'
-    /** A grant promised validity beyond invocation + TTL (counted from the wrong moment). */
+    /** A grant promised more than a TTL of validity from the moment it was granted. */
     | 'validity-beyond-ttl';
   readonly name: string;
   readonly detail: string;
@@ -56,7 +58,7 @@ export interface CheckOptions {
   readonly lossReporting?: boolean;
   /** @defaultValue 2_000 */
   readonly lossGraceMs?: number;
-  /** Grants with `v <= t`, grants with `v > i + ttl`, and extensions invoked after the window ended. */
+  /** Grants with `v <= t`, grants with `v > t + ttl`, and extensions invoked after the window ended. */
   readonly grantRules?: boolean;
 }
 
@@ -101,8 +103,10 @@ export function windowsOf(events: readonly HistoryEvent[]): Window[] {
 
 /**
  * Sweeps the windows of every name. `limitOf(name)` is 1 for a lock. Fences are checked where the
- * mode has them: no two grants share one, and a window that starts after another ended has a larger
- * fence.
+ * mode has them: no two grants share one, and a grant that follows a window has a larger fence. For
+ * a lock "follows" means its window starts after the other ended (grants are serial). A semaphore
+ * may grant several waiters in one script, and they learn of it in any order, so there a grant
+ * follows a window only if it was even requested after that window ended.
  */
 export function checkHistory(
   events: readonly HistoryEvent[],
@@ -158,12 +162,13 @@ export function checkHistory(
       }
       seen.add(w.fence as number);
     }
-    const byStart = [...fenced].sort((a, b) => a.start - b.start);
+    const after = (w: Window) => (limit === 1 ? w.start : w.invoked);
+    const byStart = [...fenced].sort((a, b) => after(a) - after(b));
     const byEnd = [...fenced].sort((a, b) => a.end - b.end);
     let j = 0;
     let maxEndedFence = Number.NEGATIVE_INFINITY;
     for (const w of byStart) {
-      while (j < byEnd.length && (byEnd[j] as Window).end <= w.start) {
+      while (j < byEnd.length && (byEnd[j] as Window).end <= after(w)) {
         maxEndedFence = Math.max(maxEndedFence, (byEnd[j] as Window).fence as number);
         j++;
       }
@@ -171,7 +176,7 @@ export function checkHistory(
         violations.push({
           kind: 'fence-order',
           name,
-          detail: `${w.worker}#${w.fence} started at ${w.start.toFixed(3)} after a window with fence ${maxEndedFence} ended`,
+          detail: `${w.worker}#${w.fence} (at ${after(w).toFixed(3)}) follows a window with fence ${maxEndedFence}`,
         });
       }
     }
@@ -225,11 +230,13 @@ function checkLeases(events: readonly HistoryEvent[], options: CheckOptions, lat
         detail: `${g.w} ${id}: granted at ${g.t.toFixed(3)}, valid until ${g.v.toFixed(3)}`,
       });
     }
-    if (options.grantRules && g.ttl !== undefined && g.i !== undefined && g.v > g.i + g.ttl + 1) {
+    // A window is at most a TTL long from when the client heard of the grant (the attempt that won
+    // was sent earlier still, but that moment is not recorded).
+    if (options.grantRules && g.ttl !== undefined && g.v > g.t + g.ttl + 1) {
       found.push({
         kind: 'validity-beyond-ttl',
         name: g.name,
-        detail: `${g.w} ${id}: valid ${(g.v - g.i - g.ttl).toFixed(1)} ms beyond invocation + ttl ${g.ttl}`,
+        detail: `${g.w} ${id}: valid ${(g.v - g.t - g.ttl).toFixed(1)} ms beyond grant + ttl ${g.ttl}`,
       });
     }
     if (!options.lossReporting) continue;

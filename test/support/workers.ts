@@ -41,3 +41,59 @@ export async function runWorkers(configs: readonly WorkerConfig[]): Promise<{ gr
     return JSON.parse(last) as { grants: number; failures: number };
   });
 }
+
+const HOLDER = fileURLToPath(new URL('./holder-worker.ts', import.meta.url));
+
+/** A holder-worker process and a way to wait for a line it prints. */
+export interface HolderHandle {
+  readonly child: ChildProcess;
+  /** Resolves with the first stdout line that starts with `prefix`. */
+  waitFor(prefix: string, timeoutMs?: number): Promise<string>;
+  /** kill -9; resolves when the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts a holder-worker (takes a lock or permits, or waits for them, then idles until killed). */
+export function startHolder(config: Record<string, unknown>): HolderHandle {
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  let buffer = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let index = buffer.indexOf('\n');
+    while (index >= 0) {
+      lines.push(buffer.slice(0, index));
+      buffer = buffer.slice(index + 1);
+      index = buffer.indexOf('\n');
+    }
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    waitFor: (prefix, timeoutMs = 20_000) =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const line = lines.find((l) => l.startsWith(prefix));
+          if (line === undefined) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(line);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`holder did not print "${prefix}" in time`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -80,8 +80,8 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   const abortable = signal ? { signal, resource: c.name } : undefined;
   const waiter = new Waiter();
   let lastQueued: { sent: number; serverNow: number } | undefined;
-  let watching = false;
   let failures = 0;
+  let confirmed = false;
   // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
   let mayHold = false;
 
@@ -109,6 +109,11 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
     bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) => rt.onError(err));
     lastQueued = undefined;
   };
+
+  const onMessage = (message: string | null) => waiter.push(message);
+  // A waiter on a name that already has a subscription registers before its first request, so a
+  // grant published before the request's reply is read still reaches it.
+  let watching = wait && rt.hub().preRegister(c.channel, id, onMessage);
 
   try {
     for (;;) {
@@ -167,15 +172,17 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       }
 
       lastQueued = { sent, serverNow: reply.serverNow };
-      if (!watching) {
+      if (!confirmed) {
         try {
-          const { fresh } = await rt.hub().watch(c.channel, id, (message) => waiter.push(message));
           watching = true;
+          const { fresh } = await rt.hub().watch(c.channel, id, onMessage);
+          confirmed = true;
           // A grant published before the subscription was active would be lost: check once more.
           if (fresh) continue;
         } catch (err) {
           // No push channel right now: the timers below still bound the wait.
           rt.hub().unwatch(c.channel, id);
+          watching = false;
           rt.onError(err);
         }
       }

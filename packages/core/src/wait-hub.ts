@@ -11,6 +11,8 @@ interface ChannelState {
   ready: Promise<void>;
   /** True once the subscription is active: messages published from then on reach us. */
   active: boolean;
+  /** Per waiter: whether the subscription was still inactive when it registered. */
+  readonly fresh: Map<string, boolean>;
   linger: NodeJS.Timeout | undefined;
 }
 
@@ -108,14 +110,43 @@ export class WaitHub {
   }
 
   /**
-   * Registers a waiter on a channel. Resolves once the subscription is active; `fresh` is true when
-   * it was not active yet as this waiter registered, in which case a grant published meanwhile may
-   * have been missed and the caller must re-check once.
+   * Registers a waiter before its request is sent, if the channel already has a subscription, so a
+   * grant published before the request's reply arrives still finds its handler. Returns false (and
+   * registers nothing) when the channel is not subscribed: the caller then uses {@link watch} after
+   * the request and re-checks once.
+   */
+  preRegister(channel: string, id: string, handler: WaitHandler): boolean {
+    const state = this.#channels.get(channel);
+    if (!state) return false;
+    this.#attach(state, id, handler);
+    return true;
+  }
+
+  #attach(state: ChannelState, id: string, handler: WaitHandler): void {
+    if (state.linger) {
+      clearTimeout(state.linger);
+      state.linger = undefined;
+    }
+    if (!state.waiters.has(id)) state.fresh.set(id, !state.active);
+    state.waiters.set(id, handler);
+    this.#handlers.set(id, handler);
+  }
+
+  /**
+   * Registers a waiter on a channel (subscribing if needed) and resolves once the subscription is
+   * active. `fresh` is true when it was not active yet as this waiter registered, in which case a
+   * grant published meanwhile may have been missed and the caller must re-check once.
    */
   async watch(channel: string, id: string, handler: WaitHandler): Promise<{ fresh: boolean }> {
     let state = this.#channels.get(channel);
     if (!state) {
-      const created: ChannelState = { waiters: new Map(), ready: Promise.resolve(), active: false, linger: undefined };
+      const created: ChannelState = {
+        waiters: new Map(),
+        fresh: new Map(),
+        ready: Promise.resolve(),
+        active: false,
+        linger: undefined,
+      };
       created.ready = this.#subscribe(channel).then(
         () => {
           created.active = true;
@@ -128,15 +159,9 @@ export class WaitHub {
       this.#channels.set(channel, created);
       state = created;
     }
-    if (state.linger) {
-      clearTimeout(state.linger);
-      state.linger = undefined;
-    }
-    const fresh = !state.active;
-    state.waiters.set(id, handler);
-    this.#handlers.set(id, handler);
+    this.#attach(state, id, handler);
     await state.ready;
-    return { fresh };
+    return { fresh: state.fresh.get(id) ?? true };
   }
 
   /** Removes a waiter; the channel is unsubscribed after a short linger when nobody waits. */
@@ -145,6 +170,7 @@ export class WaitHub {
     const state = this.#channels.get(channel);
     if (!state) return;
     state.waiters.delete(id);
+    state.fresh.delete(id);
     if (state.waiters.size > 0 || state.linger || this.#closed) return;
     state.linger = setTimeout(() => {
       if (state.waiters.size > 0) return;
