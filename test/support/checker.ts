@@ -96,6 +96,7 @@ export function windowsOf(events: readonly HistoryEvent[]): Window[] {
       weight: grant.weight,
       start: grant.t,
       end,
+      invoked: grant.i ?? grant.t,
     });
   }
   return windows;
