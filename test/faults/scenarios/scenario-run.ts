@@ -121,6 +121,15 @@ export class ScenarioRun {
     return worker;
   }
 
+  /** A worker with no load loop that does what it is told (Lockstep unless `extra.impl` says otherwise). */
+  puppet(
+    target: FaultWorkerConfig['target'],
+    prefix: string,
+    extra: Partial<Omit<FaultWorkerConfig, 'out' | 'target' | 'prefix'>> = {},
+  ): Promise<WorkerProcess> {
+    return this.spawn({ impl: 'lockstep', ...extra, target, prefix });
+  }
+
   /** Waits for every worker spawned so far; counts unhandled rejections and unexpected errors. */
   async settleWorkers(): Promise<WorkerExit[]> {
     const workers = this.#workers.splice(0);
