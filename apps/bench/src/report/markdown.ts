@@ -1,0 +1,290 @@
+// The markdown report: machine and command, targets, ceiling, one table per workload, and every
+// Lockstep figure as a ratio to the raw baseline and to the best peer.
+import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
+import type { RowResult } from '../results.js';
+import type { SuiteResults } from '../suite.js';
+import { bytes, ms, num, pct, ratio } from './format.js';
+import { checkTargets } from './targets.js';
+
+export interface MachineInfo {
+  readonly command: string;
+  readonly date: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly os: string;
+  readonly redisVersion: string;
+  readonly pinning: string;
+  readonly profile: string;
+  readonly seconds: number;
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+}
+
+type Dir = 'up' | 'down';
+interface MetricDef {
+  readonly key: string;
+  readonly label: string;
+  readonly dir: Dir;
+  readonly fmt: (v: number | undefined) => string;
+}
+
+const WORKLOAD_TITLES: Record<string, string> = {
+  uncontended: '1. Uncontended: one caller, acquire + release on a new name each time',
+  parallel: '2. Parallel uncontended: 64 callers on 64 names over one connection',
+  'mutex-in-process': `3. Contended mutex, in-process: ${MUTEX_CALLERS} callers on one name, hold ${MUTEX_HOLD_MS} ms`,
+  'mutex-cross-process': `4. Contended mutex, cross-process: ${MUTEX_CALLERS} callers in 4 processes, hold ${MUTEX_HOLD_MS} ms`,
+  relay: `4b. Relay between two processes (no barging possible), hold ${MUTEX_HOLD_MS} ms`,
+  'semaphore-in-process': `5. Contended semaphore, in-process: limit ${SEM_LIMIT}, ${SEM_CALLERS} callers, hold ${SEM_HOLD_MS} ms`,
+  'semaphore-cross-process': `5b. Contended semaphore, cross-process: limit ${SEM_LIMIT}, ${SEM_CALLERS} callers in 4 processes, hold ${SEM_HOLD_MS} ms`,
+  'quorum-uncontended': '8. Quorum (5 independent servers), uncontended: one caller, new name each time',
+  'quorum-contended': `8b. Quorum (5 independent servers), contended: 8 callers on one name, hold ${MUTEX_HOLD_MS} ms`,
+};
+
+const CONTENDED_METRICS: MetricDef[] = [
+  { key: 'opsPerSec', label: 'acquisitions/s', dir: 'up', fmt: num },
+  { key: 'waitP50Ms', label: 'wait p50', dir: 'down', fmt: ms },
+  { key: 'waitP99Ms', label: 'wait p99', dir: 'down', fmt: ms },
+  { key: 'waitMaxMs', label: 'wait max', dir: 'down', fmt: ms },
+  { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
+  { key: 'cmdsPerOp', label: 'client commands / acquisition', dir: 'down', fmt: num },
+  { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
+  { key: 'jain', label: 'Jain fairness', dir: 'up', fmt: num },
+];
+const UNCONTENDED_METRICS: MetricDef[] = [
+  { key: 'opsPerSec', label: 'pairs/s', dir: 'up', fmt: num },
+  { key: 'acquireP50Ms', label: 'acquire p50', dir: 'down', fmt: ms },
+  { key: 'acquireP99Ms', label: 'acquire p99', dir: 'down', fmt: ms },
+  { key: 'cmdsPerOp', label: 'client commands / pair', dir: 'down', fmt: num },
+  { key: 'serverCallsPerOp', label: 'server calls / pair', dir: 'down', fmt: num },
+];
+const RELAY_METRICS: MetricDef[] = [
+  { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
+  { key: 'gapP99Ms', label: 'release→acquire gap p99', dir: 'down', fmt: ms },
+  { key: 'opsPerSec', label: 'hand-offs/s', dir: 'up', fmt: num },
+  { key: 'cmdsPerOp', label: 'client commands / acquisition', dir: 'down', fmt: num },
+  { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
+];
+
+function label(row: RowResult): string {
+  const name = row.kind === 'lockstep' ? `**${row.library}**` : row.library;
+  return `${name}${row.variant === 'tuned' && row.kind !== 'raw' ? ' (tuned)' : ''}`;
+}
+
+function best(rows: readonly RowResult[], key: string, dir: Dir): RowResult | undefined {
+  let out: RowResult | undefined;
+  for (const r of rows) {
+    const v = r.median[key];
+    if (v === undefined || !Number.isFinite(v)) continue;
+    const o = out?.median[key] ?? Number.NaN;
+    if (!out || (dir === 'up' ? v > o : v < o)) out = r;
+  }
+  return out;
+}
+
+/** Lockstep's figures against the raw baseline and the best peer (per metric). */
+function ratios(rows: readonly RowResult[], metrics: readonly MetricDef[]): string[] {
+  const ls = rows.find((r) => r.rowId === 'lockstep');
+  if (!ls) return [];
+  const raw = rows.find((r) => r.kind === 'raw');
+  const peers = rows.filter((r) => r.kind === 'peer');
+  const lines = [
+    '| Lockstep vs. | Lockstep | raw baseline | Lockstep / raw | best peer | best peer value | Lockstep / best peer |',
+    '|---|---:|---:|---:|---|---:|---:|',
+  ];
+  for (const m of metrics) {
+    const v = ls.median[m.key];
+    if (v === undefined || !Number.isFinite(v)) continue;
+    const r = raw?.median[m.key];
+    const b = best(peers, m.key, m.dir);
+    const bv = b?.median[m.key];
+    lines.push(
+      `| ${m.label} | ${m.fmt(v)} | ${m.fmt(r)} | ${ratio(r ? v / r : Number.NaN)} | ${b ? label(b) : '—'} | ${m.fmt(bv)} | ${ratio(bv ? v / bv : Number.NaN)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Best peer: the best of all peer rows (default or tuned) for each metric; higher is better for rates and Jain, lower for waits, gaps and commands.',
+  );
+  return lines;
+}
+
+function uncontendedTable(rows: readonly RowResult[]): string[] {
+  const lines = [
+    '| Library | pairs/s | acquire p50 | acquire p99 | client cmds / pair | server calls / pair | cmdstats cross-check Δ | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const m = r.median;
+    lines.push(
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.acquireP50Ms)} | ${ms(m.acquireP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.errors)} |`,
+    );
+  }
+  return lines;
+}
+
+function contendedTable(rows: readonly RowResult[], mutex: boolean): string[] {
+  const lines = [
+    `| Library | acq/s | wait p50 | wait p99 | wait max | ${mutex ? 'gap p50 | gap p99 | self hand-off | ' : ''}client cmds / acq | server calls / acq | Δ | max conc. | timeouts | Jain | starved | hold |`,
+    `|---|---:|---:|---:|---:|${mutex ? '---:|---:|---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|`,
+  ];
+  for (const r of rows) {
+    const m = r.median;
+    lines.push(
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${ms(m.waitMaxMs)} | ${mutex ? `${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${pct(m.selfHandoffShare)} | ` : ''}${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.maxConcurrent)} | ${num(m.timeouts)} | ${num(m.jain)} | ${num(m.starved)} of ${num(m.callers)} | ${ms(m.holdMeanMs)} |`,
+    );
+  }
+  return lines;
+}
+
+function relayTable(rows: readonly RowResult[]): string[] {
+  const lines = [
+    '| Library | hand-offs/s | gap p50 | gap p99 | gap max | wait p50 | wait p99 | client cmds / acq | server calls / acq | Δ | hand-offs measured | timeouts |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const m = r.median;
+    lines.push(
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${ms(m.gapMaxMs)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.handoffs)} | ${num(m.timeouts)} |`,
+    );
+  }
+  return lines;
+}
+
+function settingsLegend(rows: readonly RowResult[]): string[] {
+  const seen = new Map<string, RowResult>();
+  for (const r of rows)
+    if (!seen.has(r.rowId) && r.workload !== 'deep-queue' && !r.workload.startsWith('memory')) seen.set(r.rowId, r);
+  return ['| Row | Settings |', '|---|---|', ...[...seen.values()].map((r) => `| ${label(r)} | ${r.setting} |`)];
+}
+
+export function renderMarkdown(results: SuiteResults, machine: MachineInfo, chartPath: string): string {
+  const rows = results.rows;
+  const of = (w: string) => rows.filter((r) => r.workload === w);
+  const out: string[] = [];
+  out.push('# Lockstep benchmark report', '');
+  out.push(
+    `Command: \`${machine.command}\` (profile **${machine.profile}**, ${machine.seconds.toFixed(0)} s, ${machine.date}).`,
+    '',
+  );
+  out.push('| Machine | |', '|---|---|');
+  out.push(`| CPU | ${machine.cpu}, ${machine.cores} cores |`);
+  out.push(`| Memory | ${machine.memoryGiB.toFixed(0)} GiB |`);
+  out.push(`| OS | ${machine.os} |`);
+  out.push(`| Node | ${machine.node} |`);
+  out.push(
+    `| Redis | redis-server ${machine.redisVersion} on loopback, \`--save '' --appendonly no\`, fresh temp dir |`,
+  );
+  out.push(`| Pinning | ${machine.pinning} |`);
+  out.push(`| Load average (1/5/15 min) | before ${machine.loadBefore}; after ${machine.loadAfter} |`);
+  out.push('');
+  out.push(
+    'Every figure is the median over rounds; libraries are interleaved (rotated order every round), each round on a fresh name after its own warm-up. ' +
+      `Every library waits at most ${WAIT_MS} ms per acquisition (retry counts raised to cover that; see Settings).`,
+    '',
+  );
+
+  const targets = checkTargets(rows);
+  out.push('## Targets (Lockstep)', '');
+  out.push('| Workload | Target | Measured | Bound | Result |', '|---|---|---:|---:|---|');
+  for (const t of targets)
+    out.push(`| ${t.workload} | ${t.target} | ${t.measured} | ${t.bound} | ${t.pass ? 'PASS' : '**FAIL**'} |`);
+  out.push('');
+
+  if (results.ceiling.length) {
+    out.push('## Ceiling of this machine (redis-benchmark, no pipelining)', '');
+    out.push('| Command | Clients | ops/s | p50 |', '|---|---:|---:|---:|');
+    for (const c of results.ceiling) out.push(`| ${c.command} | ${c.clients} | ${num(c.opsPerSec)} | ${ms(c.p50Ms)} |`);
+    out.push('');
+  }
+
+  for (const w of ['uncontended', 'parallel', 'quorum-uncontended']) {
+    const r = of(w);
+    if (!r.length) continue;
+    out.push(`## ${WORKLOAD_TITLES[w]}`, '', ...uncontendedTable(r), '', ...ratios(r, UNCONTENDED_METRICS), '');
+    if (w !== 'quorum-uncontended')
+      out.push('Retry settings never come into play without contention, so only default rows run here.', '');
+  }
+  for (const w of [
+    'mutex-in-process',
+    'mutex-cross-process',
+    'semaphore-in-process',
+    'semaphore-cross-process',
+    'quorum-contended',
+  ]) {
+    const r = of(w);
+    if (!r.length) continue;
+    const mutex = !w.startsWith('semaphore');
+    const ls = r.find((x) => x.rowId === 'lockstep')?.median;
+    out.push(`## ${WORKLOAD_TITLES[w]}`, '');
+    if (ls) {
+      const hold = ls.holdMeanMs ?? Number.NaN;
+      const perHold = mutex ? 1 : SEM_LIMIT;
+      const nominal = mutex ? MUTEX_HOLD_MS : SEM_HOLD_MS;
+      out.push(
+        `Hold-bound ceiling: nominal ${num((perHold * 1_000) / nominal)}/s (${perHold} / ${nominal} ms); with Lockstep's measured mean hold of ${ms(hold)}: ${num((perHold * 1_000) / hold)}/s.`,
+        '',
+      );
+    }
+    out.push(...contendedTable(r, mutex), '', ...ratios(r, CONTENDED_METRICS), '');
+  }
+  const relay = of('relay');
+  if (relay.length)
+    out.push(`## ${WORKLOAD_TITLES.relay}`, '', ...relayTable(relay), '', ...ratios(relay, RELAY_METRICS), '');
+
+  const deep = of('deep-queue');
+  if (deep.length) {
+    out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
+    out.push(
+      '| Waiters parked | grants/s | client cmds / grant | server calls / grant | Δ | measured depth | expected heartbeats/s | fill time |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const r of deep) {
+      const m = r.median;
+      const depth = /(\d+) waiters/.exec(r.setting)?.[1] ?? '?';
+      out.push(
+        `| ${num(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
+      );
+    }
+    out.push(
+      '',
+      'Each grantee releases at once and queues again at the tail, so the depth stays constant. Waiters refresh their place every ~3.3 s (default waiterTtlMs 10 s); those heartbeats are included in the commands per grant.',
+      '',
+    );
+  }
+  const memLocks = of('memory-locks');
+  const memWaiters = of('memory-waiters');
+  if (memLocks.length || memWaiters.length) {
+    out.push('## 7. Memory (Redis `used_memory`)', '');
+    out.push('| Library | What | bytes each | keys each |', '|---|---|---:|---:|');
+    for (const r of memLocks)
+      out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | ${num(r.median.keysPerOp)} |`);
+    for (const r of memWaiters) out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | — |`);
+    out.push(
+      '',
+      'The peers keep no waiters in Redis (they poll), so a parked waiter costs them no memory but costs commands instead.',
+      '',
+    );
+  }
+
+  out.push(
+    '## Wait-time distributions under contention',
+    '',
+    `![Wait-time distributions: fair vs. starving](${chartPath})`,
+    '',
+  );
+  out.push('## Settings of each row', '', ...settingsLegend(rows), '');
+  out.push('## How to read the figures', '');
+  out.push(
+    '- **client commands / op** are client round trips, counted exactly by wrapping `Redis.prototype.sendCommand` in every process (so subscriber connections made with `duplicate()` count too). The ≤ 6 and ≤ 8 command targets apply to this figure.',
+    '- **server calls / op** come from the `INFO commandstats` delta of the server(s). Redis counts the commands a Lua script runs inside it too, so for script-based libraries this is larger than the round trips.',
+    '- **Δ** cross-checks the two: the relative difference between the server’s count and ours for the command names the clients sent (script internals use other names here). 0% means the client-side count is exact.',
+    '- **hold** is measured (acquire resolved → release called) with the same `setTimeout` hold for every library; Node sleeps at least 1 ms, usually a little more, so ceilings are given both nominally and for the measured hold.',
+    '- **wait** is from calling acquire to its resolution; **wait max** includes waits still in progress when the round ended (a starving caller’s wait is at least that). **gap** is from the previous holder calling release to the next acquire resolving, on `process.hrtime` (CLOCK_MONOTONIC, shared by all processes).',
+    '- **self hand-off** is the share of acquisitions taken by the caller that held the lock just before (barging); **starved** counts callers with no acquisition in a round; **Jain** is (Σx)² / (n·Σx²) over acquisitions per caller.',
+    '- **timeouts**: acquisitions given up after the wait budget inside the measured window.',
+  );
+  out.push('');
+  return out.join('\n');
+}

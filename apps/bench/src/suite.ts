@@ -1,0 +1,132 @@
+// Runs every workload in order and collects the results.
+import {
+  MUTEX_CALLERS,
+  MUTEX_HOLD_MS,
+  PARALLEL_CALLERS,
+  PROCESSES,
+  QUORUM_CALLERS,
+  SEM_CALLERS,
+  SEM_HOLD_MS,
+  SEM_LIMIT,
+} from './config.js';
+import type { BenchContext } from './context.js';
+import { mutexRows, quorumRows, semaphoreRows, uncontendedRows } from './libraries/registry.js';
+import type { RowResult } from './results.js';
+import { interleave } from './rounds.js';
+import { type CeilingResult, ceiling } from './workloads/ceiling.js';
+import { contendedRound } from './workloads/contended.js';
+import { deepQueue } from './workloads/deep-queue.js';
+import { memory } from './workloads/memory.js';
+import { relayRound } from './workloads/relay.js';
+import { uncontendedRound } from './workloads/uncontended.js';
+
+export const WORKLOADS = [
+  'ceiling',
+  'uncontended',
+  'parallel',
+  'mutex',
+  'relay',
+  'semaphore',
+  'deep-queue',
+  'memory',
+  'quorum',
+] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export interface SuiteResults {
+  readonly ceiling: CeilingResult[];
+  readonly rows: RowResult[];
+}
+
+export async function runSuite(
+  ctx: BenchContext,
+  only: ReadonlySet<WorkloadName>,
+  benchCpu: string | undefined,
+): Promise<SuiteResults> {
+  const rows: RowResult[] = [];
+  let ceilingResults: CeilingResult[] = [];
+  const section = async (name: WorkloadName, run: () => Promise<void>) => {
+    if (!only.has(name)) return;
+    const started = performance.now();
+    ctx.log(`${name}…`);
+    await run();
+    ctx.log(`${name} done in ${((performance.now() - started) / 1_000).toFixed(1)} s`);
+  };
+  const single = ctx.single;
+
+  await section('ceiling', async () => {
+    ceilingResults = await ceiling(ctx, benchCpu);
+  });
+  await section('uncontended', async () => {
+    const shape = { name: 'uncontended', callers: 1, servers: single };
+    rows.push(
+      ...(await interleave(ctx, 'uncontended', uncontendedRows(), (row, r) => uncontendedRound(ctx, shape, row, r))),
+    );
+  });
+  await section('parallel', async () => {
+    const shape = { name: 'parallel', callers: PARALLEL_CALLERS, servers: single };
+    rows.push(
+      ...(await interleave(ctx, 'parallel', uncontendedRows(), (row, r) => uncontendedRound(ctx, shape, row, r))),
+    );
+  });
+  await section('mutex', async () => {
+    for (const processes of [0, PROCESSES]) {
+      const name = processes === 0 ? 'mutex-in-process' : 'mutex-cross-process';
+      const shape = {
+        name,
+        shape: 'mutex' as const,
+        callers: MUTEX_CALLERS,
+        holdMs: MUTEX_HOLD_MS,
+        limit: 1,
+        processes,
+        servers: single,
+      };
+      rows.push(...(await interleave(ctx, name, mutexRows(), (row, r) => contendedRound(ctx, shape, row, r))));
+    }
+  });
+  await section('relay', async () => {
+    rows.push(...(await interleave(ctx, 'relay', mutexRows(), (row, r) => relayRound(ctx, row, r))));
+  });
+  await section('semaphore', async () => {
+    for (const processes of [0, PROCESSES]) {
+      const name = processes === 0 ? 'semaphore-in-process' : 'semaphore-cross-process';
+      const shape = {
+        name,
+        shape: 'semaphore' as const,
+        callers: SEM_CALLERS,
+        holdMs: SEM_HOLD_MS,
+        limit: SEM_LIMIT,
+        processes,
+        servers: single,
+      };
+      rows.push(...(await interleave(ctx, name, semaphoreRows(), (row, r) => contendedRound(ctx, shape, row, r))));
+    }
+  });
+  await section('deep-queue', async () => {
+    rows.push(...(await deepQueue(ctx)));
+  });
+  await section('memory', async () => {
+    rows.push(...(await memory(ctx, uncontendedRows())));
+  });
+  await section('quorum', async () => {
+    const quorum = ctx.quorum;
+    const defaults = quorumRows().filter((r) => r.variant === 'default');
+    const seq = { name: 'quorum-uncontended', callers: 1, servers: quorum };
+    rows.push(
+      ...(await interleave(ctx, 'quorum-uncontended', defaults, (row, r) => uncontendedRound(ctx, seq, row, r))),
+    );
+    const shape = {
+      name: 'quorum-contended',
+      shape: 'mutex' as const,
+      callers: QUORUM_CALLERS,
+      holdMs: MUTEX_HOLD_MS,
+      limit: 1,
+      processes: 0,
+      servers: quorum,
+    };
+    rows.push(
+      ...(await interleave(ctx, 'quorum-contended', quorumRows(), (row, r) => contendedRound(ctx, shape, row, r))),
+    );
+  });
+  return { ceiling: ceilingResults, rows };
+}

@@ -1,0 +1,107 @@
+// Deep queue (Lockstep only): N waiters parked on one semaphore of limit 1; every grantee releases
+// at once and queues again at the tail, so the depth stays N. Grant rate and commands per grant.
+import { AcquireTimeoutError, Lockstep } from '@lockstep/core';
+import { TTL_MS } from '../config.js';
+import { type BenchContext, commandstats, flushAll, serverDelta } from '../context.js';
+import { closeClients, openClients } from '../infra/clients.js';
+import { nowUs } from '../infra/clock.js';
+import { diffCommands, snapshotCommands, totalCommands } from '../infra/command-counter.js';
+import { median } from '../infra/stats.js';
+import type { Metrics, RowResult } from '../results.js';
+import { crossCheck } from './contention-metrics.js';
+
+/** Lockstep's default waiterTtlMs: waiters refresh their place about every third of it. */
+const DEFAULT_WAITER_TTL_MS = 10_000;
+
+async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Metrics[]; fillMs: number }> {
+  const servers = ctx.single;
+  await flushAll(servers);
+  const clients = await openClients(servers.urls);
+  const lockstep = new Lockstep({ redis: clients[0] as NonNullable<(typeof clients)[0]> });
+  const sem = lockstep.semaphore(`bench:deep:${depth}`, { limit: 1, ttlMs: TTL_MS, maxWaiters: depth + 100 });
+  const controller = new AbortController();
+  let grants = 0;
+  let timeouts = 0;
+  let errors = 0;
+  const caller = async () => {
+    while (!controller.signal.aborted) {
+      try {
+        const permit = await sem.acquire({ waitMs: 120_000, signal: controller.signal });
+        grants++;
+        await permit.release();
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error instanceof AcquireTimeoutError) timeouts++;
+        else errors++;
+      }
+    }
+  };
+  try {
+    const fillStarted = performance.now();
+    const callers: Promise<void>[] = [];
+    for (let i = 0; i <= depth; i++) callers.push(caller());
+    // Parked: the queue holds `depth` waiters (one more caller holds or is between grants).
+    for (let i = 0; i < 1_200; i++) {
+      const state = await sem.inspect();
+      if (state.waiting >= depth) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const fillMs = performance.now() - fillStarted;
+    await new Promise((resolve) => setTimeout(resolve, ctx.profile.warmupMs));
+    const rounds: Metrics[] = [];
+    for (let r = 0; r < ctx.profile.rounds; r++) {
+      const g0 = grants;
+      const t0 = errors + timeouts;
+      const client0 = snapshotCommands();
+      const server0 = await commandstats(servers);
+      const start = nowUs();
+      await new Promise((resolve) => setTimeout(resolve, ctx.profile.deepQueueMs));
+      const end = nowUs();
+      const clientCommands = diffCommands(client0, snapshotCommands());
+      const serverCalls = serverDelta(server0, await commandstats(servers));
+      const n = grants - g0;
+      const waiting = (await sem.inspect()).waiting;
+      rounds.push({
+        opsPerSec: n / ((end - start) / 1e6),
+        cmdsPerOp: n ? totalCommands(clientCommands) / n : Number.NaN,
+        serverCallsPerOp: n ? totalCommands(serverCalls) / n : Number.NaN,
+        crossCheck: crossCheck(clientCommands, serverCalls),
+        depth: waiting,
+        heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),
+        timeouts: errors + timeouts - t0,
+        errors: 0,
+      });
+    }
+    controller.abort();
+    await Promise.all(callers);
+    return { rounds, fillMs };
+  } finally {
+    controller.abort();
+    await lockstep.close();
+    await closeClients(clients);
+  }
+}
+
+export async function deepQueue(ctx: BenchContext): Promise<RowResult[]> {
+  const out: RowResult[] = [];
+  for (const depth of ctx.profile.depths) {
+    const { rounds, fillMs } = await depthRun(ctx, depth);
+    const med: Metrics = {};
+    for (const name of Object.keys(rounds[0] ?? {})) med[name] = median(rounds.map((m) => m[name] ?? Number.NaN));
+    med.fillMs = fillMs;
+    ctx.log(
+      `  deep-queue ${depth}: ${Math.round(med.opsPerSec ?? 0)} grants/s, ${(med.cmdsPerOp ?? 0).toFixed(2)} cmds/grant, fill ${Math.round(fillMs)} ms`,
+    );
+    out.push({
+      workload: 'deep-queue',
+      rowId: 'lockstep',
+      library: 'Lockstep',
+      variant: 'default',
+      setting: `semaphore limit 1, ${depth} waiters parked, maxWaiters ${depth + 100}, waiterTtlMs 10000 (default)`,
+      kind: 'lockstep',
+      median: med,
+      rounds,
+    });
+  }
+  return out;
+}
