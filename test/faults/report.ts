@@ -29,6 +29,9 @@ export interface SuiteReport {
     readonly unhandledRejections: number;
     readonly keysWithoutTtl: number;
     readonly leftoverKeys: number;
+    /** Acquisition failures by code, and other counters (background errors passed to onError). */
+    readonly failures: Record<string, number>;
+    readonly counters: Record<string, number>;
   };
   readonly metrics: Record<string, Summary>;
   readonly scenarios: readonly ScenarioResult[];
@@ -53,6 +56,8 @@ export function buildReport(
 ): SuiteReport {
   const faultsByKind: Record<string, number> = {};
   const metrics: Record<string, number[]> = {};
+  const failures: Record<string, number> = {};
+  const counters: Record<string, number> = {};
   let grants = 0;
   let violations = 0;
   let flagged = 0;
@@ -69,6 +74,8 @@ export function buildReport(
     leftover += s.leftoverKeys;
     if (s.expectFlags && s.flagged.length === 0) missingFlags = true;
     for (const [kind, n] of Object.entries(s.faults)) faultsByKind[kind] = (faultsByKind[kind] ?? 0) + n;
+    for (const [code, n] of Object.entries(s.failures)) failures[code] = (failures[code] ?? 0) + n;
+    for (const [name, n] of Object.entries(s.counters)) counters[name] = (counters[name] ?? 0) + n;
     for (const [name, values] of Object.entries(s.metrics)) metrics[name] = [...(metrics[name] ?? []), ...values];
   }
   const faults = Object.values(faultsByKind).reduce((a, b) => a + b, 0);
@@ -88,10 +95,17 @@ export function buildReport(
       unhandledRejections: unhandled,
       keysWithoutTtl: noTtl,
       leftoverKeys: leftover,
+      failures,
+      counters,
     },
     metrics: Object.fromEntries(Object.entries(metrics).map(([name, values]) => [name, summarize(values)])),
     scenarios,
   };
+}
+
+function list(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort();
+  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
 /** The short markdown summary. */
@@ -113,6 +127,8 @@ export function renderMarkdown(r: SuiteReport): string {
       .join(', ')}) |`,
     `| Unhandled rejections | ${t.unhandledRejections} |`,
     `| Keys without TTL / left after the longest TTL | ${t.keysWithoutTtl} / ${t.leftoverKeys} |`,
+    `| Acquisition failures by code | ${list(t.failures)} |`,
+    `| Other counts | ${list(t.counters)} |`,
     '',
     '| Measurement (ms) | n | p50 | p95 | max |',
     '|---|---|---|---|---|',

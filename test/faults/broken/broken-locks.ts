@@ -69,11 +69,13 @@ export class BrokenLock {
       }
       const [granted, fence, remaining] = reply as [number, number, number];
       if (granted === 1) {
-        const validUntil =
+        const validUntil: number =
           this.bug === 'first-retry-validity' && firstRetry !== undefined
             ? // The bug: the window starts at the first retry, although an earlier attempt set the key.
               validityFrom(firstRetry, a.ttlMs, a.ttlMs)
             : validityFrom(sent, remaining, a.ttlMs);
+        // Like Lockstep, never return a lease whose window is already over: retry instead.
+        if (validUntil <= performance.now()) continue;
         return new SimpleLease(
           a.name,
           fence,

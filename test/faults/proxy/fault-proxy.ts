@@ -27,8 +27,12 @@ export interface DirectionFaults {
 interface Link {
   readonly client: net.Socket;
   readonly server: net.Socket;
-  /** Per direction: when the last scheduled chunk is due, so delays never reorder chunks. */
-  readonly due: Record<Direction, number>;
+  /**
+   * Per direction: delayed chunks in arrival order, drained by one timer, so chunks are never
+   * reordered (separate timers per chunk may fire out of order when their deadlines meet).
+   */
+  readonly delayed: Record<Direction, { due: number; chunk: Uint8Array }[]>;
+  readonly timer: Record<Direction, NodeJS.Timeout | undefined>;
   readonly held: Record<Direction, Uint8Array[]>;
   dropped: boolean;
 }
@@ -114,7 +118,14 @@ export class FaultProxy {
     const server = net.connect({ host: '127.0.0.1', port: this.targetPort });
     client.setNoDelay(true);
     server.setNoDelay(true);
-    const link: Link = { client, server, due: { up: 0, down: 0 }, held: { up: [], down: [] }, dropped: false };
+    const link: Link = {
+      client,
+      server,
+      delayed: { up: [], down: [] },
+      timer: { up: undefined, down: undefined },
+      held: { up: [], down: [] },
+      dropped: false,
+    };
     this.#links.add(link);
     client.on('data', (chunk: Buffer) => this.#forward(link, 'up', bytes(chunk)));
     server.on('data', (chunk: Buffer) => this.#forward(link, 'down', bytes(chunk)));
@@ -136,19 +147,28 @@ export class FaultProxy {
       return;
     }
     const delay = (f.latencyMs ?? 0) + (f.jitterMs ? randomInt(0, f.jitterMs + 1) : 0);
-    const target = direction === 'up' ? link.server : link.client;
-    if (delay <= 0 && link.due[direction] <= Date.now()) {
-      target.write(chunk);
+    const queue = link.delayed[direction];
+    if (delay <= 0 && queue.length === 0) {
+      (direction === 'up' ? link.server : link.client).write(chunk);
       return;
     }
-    const due = Math.max(Date.now() + delay, link.due[direction]);
-    link.due[direction] = due;
-    setTimeout(
-      () => {
-        if (this.#links.has(link)) target.write(chunk);
-      },
-      Math.max(0, due - Date.now()),
-    );
+    // A chunk is never due before the one ahead of it.
+    const due = Math.max(performance.now() + delay, queue.at(-1)?.due ?? 0);
+    queue.push({ due, chunk });
+    if (!link.timer[direction]) this.#drain(link, direction);
+  }
+
+  #drain(link: Link, direction: Direction): void {
+    link.timer[direction] = undefined;
+    if (!this.#links.has(link)) return;
+    const queue = link.delayed[direction];
+    const target = direction === 'up' ? link.server : link.client;
+    while (queue.length > 0 && (queue[0]?.due ?? 0) <= performance.now()) {
+      target.write((queue.shift() as { chunk: Uint8Array }).chunk);
+    }
+    const next = queue[0];
+    if (next)
+      link.timer[direction] = setTimeout(() => this.#drain(link, direction), Math.max(0, next.due - performance.now()));
   }
 
   #flushHeld(direction: Direction): void {
@@ -164,6 +184,8 @@ export class FaultProxy {
 
   #close(link: Link): void {
     if (!this.#links.delete(link)) return;
+    clearTimeout(link.timer.up);
+    clearTimeout(link.timer.down);
     for (const socket of [link.client, link.server]) {
       try {
         if (!socket.destroyed) socket.resetAndDestroy();

@@ -90,5 +90,10 @@ export async function cluster(run: ScenarioRun): Promise<void> {
   const client = new Cluster(harness.startupNodes);
   client.on('error', () => undefined);
   run.onCleanup(async () => client.disconnect());
+  // SCAN goes to the primaries the client knows: wait until it knows them.
+  await new Promise<void>((resolve) => {
+    client.once('ready', () => resolve());
+    setTimeout(resolve, 10_000).unref();
+  });
   await auditKeys(run, [client], prefix, longestKeyTtl(TTL_MS, 1_000));
 }

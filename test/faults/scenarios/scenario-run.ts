@@ -30,6 +30,8 @@ export interface ScenarioResult {
   readonly faults: Record<string, number>;
   readonly metrics: Record<string, number[]>;
   readonly failures: Record<string, number>;
+  /** Counts that are not faults or findings (background errors passed to onError, …). */
+  readonly counters: Record<string, number>;
   unhandled: number;
   keysWithoutTtl: number;
   leftoverKeys: number;
@@ -78,6 +80,7 @@ export class ScenarioRun {
       faults: {},
       metrics: {},
       failures: {},
+      counters: {},
       unhandled: 0,
       keysWithoutTtl: 0,
       leftoverKeys: 0,
@@ -102,6 +105,11 @@ export class ScenarioRun {
     const values = this.result.metrics[name] ?? [];
     values.push(value);
     this.result.metrics[name] = values;
+  }
+
+  /** Adds to a counter reported with the faults' figures. */
+  metricCount(name: string, n: number): void {
+    this.result.counters[name] = (this.result.counters[name] ?? 0) + n;
   }
 
   note(text: string): void {
@@ -139,6 +147,7 @@ export class ScenarioRun {
       for (const [code, n] of Object.entries(exit.summary?.failures ?? {})) {
         this.result.failures[code] = (this.result.failures[code] ?? 0) + n;
       }
+      if (exit.summary?.backgroundErrors) this.metricCount('backgroundErrors', exit.summary.backgroundErrors);
       for (const text of exit.summary?.unexpected ?? []) {
         this.result.violations.push({ kind: 'unexpected-error', name: this.result.id, detail: text });
       }

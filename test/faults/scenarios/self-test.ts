@@ -56,7 +56,7 @@ export const VARIANTS: Record<string, Variant> = {
     limit: 1,
     dropReplies: true,
     requestTimeoutMs: 80,
-    load: { ...base, mode: 'lock', names: ['b'], ttlMs: 400, holdMs: 'untilValidity' },
+    load: { ...base, mode: 'lock', names: ['b'], ttlMs: 1_000, holdMs: 'untilValidity' },
   },
 };
 

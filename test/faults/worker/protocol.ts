@@ -117,6 +117,8 @@ export interface WorkerSummary {
   readonly failures: Record<string, number>;
   /** Errors that were neither a LockstepError nor expected: each is a finding. */
   readonly unexpected: readonly string[];
+  /** Errors Lockstep passed to `onError` (background work; counted, not findings). */
+  readonly backgroundErrors: number;
 }
 
 /** Exit code of a worker that saw an unhandled rejection (any non-zero code fails the run). */
