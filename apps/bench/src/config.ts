@@ -17,8 +17,10 @@ export interface Profile {
   readonly depths: readonly number[];
   /** Length of one measured round of the deep-queue workload, ms. */
   readonly deepQueueMs: number;
-  /** Held locks in the memory workload. */
+  /** Held locks in the memory workload (Lockstep and the raw baseline). */
   readonly memoryLocks: number;
+  /** Held locks in the memory workload for the peers (bytes per lock do not depend on the count). */
+  readonly memoryPeerLocks: number;
   /** Parked waiters in the memory workload. */
   readonly memoryWaiters: number;
   /** Requests per redis-benchmark run. */
@@ -36,19 +38,21 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     depths: [1, 10, 100, 1_000],
     deepQueueMs: 400,
     memoryLocks: 10_000,
+    memoryPeerLocks: 5_000,
     memoryWaiters: 1_000,
     ceilingRequests: 20_000,
   },
   full: {
     name: 'full',
     rounds: 3,
-    warmupMs: 200,
-    uncontendedMs: 600,
-    contendedMs: 1_200,
-    relayMs: 1_000,
+    warmupMs: 150,
+    uncontendedMs: 500,
+    contendedMs: 1_000,
+    relayMs: 600,
     depths: [1, 10, 100, 1_000, 10_000],
     deepQueueMs: 1_000,
     memoryLocks: 100_000,
+    memoryPeerLocks: 20_000,
     memoryWaiters: 10_000,
     ceilingRequests: 100_000,
   },

@@ -21,7 +21,7 @@ export interface ContendedShape {
 }
 
 /** Setup slack before the warm-up starts, so every process has connected, µs. */
-const SETUP_US = 250_000;
+const SETUP_US = 120_000;
 
 /** One measured round of a contended workload for one row. */
 export async function contendedRound(

@@ -1,5 +1,6 @@
 // Deep queue (Lockstep only): N waiters parked on one semaphore of limit 1; every grantee releases
 // at once and queues again at the tail, so the depth stays N. Grant rate and commands per grant.
+import { setMaxListeners } from 'node:events';
 import { AcquireTimeoutError, Lockstep } from '@lockstep/core';
 import { TTL_MS } from '../config.js';
 import { type BenchContext, commandstats, flushAll, serverDelta } from '../context.js';
@@ -20,6 +21,8 @@ async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Met
   const lockstep = new Lockstep({ redis: clients[0] as NonNullable<(typeof clients)[0]> });
   const sem = lockstep.semaphore(`bench:deep:${depth}`, { limit: 1, ttlMs: TTL_MS, maxWaiters: depth + 100 });
   const controller = new AbortController();
+  // One signal serves thousands of waits on purpose.
+  setMaxListeners(0, controller.signal);
   let grants = 0;
   let timeouts = 0;
   let errors = 0;

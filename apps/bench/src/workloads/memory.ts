@@ -1,5 +1,6 @@
 // Memory: Redis used_memory per held lock (every library) and per parked waiter (Lockstep; the
 // peers keep no waiters in Redis, they poll).
+import { setMaxListeners } from 'node:events';
 import { Lockstep } from '@lockstep/core';
 import { TTL_MS } from '../config.js';
 import { type BenchContext, flushAll } from '../context.js';
@@ -84,6 +85,8 @@ async function parkedWaiters(ctx: BenchContext, shape: 'lock' | 'semaphore', cou
       ? lockstep.lock(name, { ttlMs: 60_000, maxWaiters: count + 10 })
       : lockstep.semaphore(name, { limit: 1, ttlMs: 60_000, maxWaiters: count + 10 });
   const controller = new AbortController();
+  // One signal serves thousands of waits on purpose.
+  setMaxListeners(0, controller.signal);
   const waits: Promise<unknown>[] = [];
   try {
     const holder = await target.acquire();
@@ -129,7 +132,10 @@ async function parkedWaiters(ctx: BenchContext, shape: 'lock' | 'semaphore', cou
 
 export async function memory(ctx: BenchContext, rows: readonly LibraryRow[]): Promise<RowResult[]> {
   const out: RowResult[] = [];
-  for (const row of rows) out.push(await heldLocks(ctx, row, ctx.profile.memoryLocks));
+  for (const row of rows) {
+    const count = row.kind === 'peer' ? ctx.profile.memoryPeerLocks : ctx.profile.memoryLocks;
+    out.push(await heldLocks(ctx, row, count));
+  }
   out.push(await parkedWaiters(ctx, 'lock', ctx.profile.memoryWaiters));
   out.push(await parkedWaiters(ctx, 'semaphore', ctx.profile.memoryWaiters));
   return out;

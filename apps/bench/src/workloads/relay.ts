@@ -11,7 +11,7 @@ import type { ToMain } from '../worker-protocol.js';
 import { crossCheck, maxConcurrent } from './contention-metrics.js';
 import type { Acquisition } from './contention-run.js';
 
-const SETUP_US = 250_000;
+const SETUP_US = 120_000;
 
 export async function relayRound(ctx: BenchContext, row: LibraryRow, round: number): Promise<RoundOutcome> {
   const servers = ctx.single;
