@@ -64,7 +64,7 @@ export class BrokenLock {
       } catch (err) {
         // The attempt may have taken effect: retry with the same token, which finds it.
         firstRetry ??= performance.now();
-        if (performance.now() >= deadline) throw err;
+        if (performance.now() >= deadline) throw Object.assign(err as Error, { code: 'ERR_REDIS' });
         continue;
       }
       const [granted, fence, remaining] = reply as [number, number, number];

@@ -66,7 +66,13 @@ export class SimpleLease implements HeldLease {
 
   #schedule(): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.held, Math.max(0, this.#validUntil - performance.now()));
+    // A timer may fire a fraction of a millisecond early: check again rather than miss the loss.
+    this.#timer = setTimeout(
+      () => {
+        if (this.held) this.#schedule();
+      },
+      Math.max(0, this.#validUntil - performance.now()),
+    );
     this.#timer.unref();
   }
 

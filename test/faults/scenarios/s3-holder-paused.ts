@@ -34,8 +34,8 @@ async function pausedOnce(
   else unblocked = a.block(2 * TTL_MS);
   run.fault(how === 'sigstop' ? 'pause-client' : 'block-event-loop');
 
-  // The new owner auto-extends: it must still hold when the late calls arrive, two TTLs on.
-  const second = await b.request({ ...acquire, waitMs: 4 * TTL_MS, autoExtend: true });
+  // The new owner takes a longer TTL: it must still hold when the late calls arrive, two TTLs on.
+  const second = await b.request({ ...acquire, ttlMs: 5 * TTL_MS, waitMs: 4 * TTL_MS });
   run.expect(second.ok, 'takeover', `new owner never got ${name}: ${second.code}`);
   if (!second.ok) return;
   const bid = second.id as string;

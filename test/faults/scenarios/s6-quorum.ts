@@ -17,7 +17,7 @@ export async function quorum(run: ScenarioRun): Promise<void> {
   const { servers, proxies, admins } = await ownProxiedServers(run, 5);
   const prefix = uniquePrefix('s6');
   const target = { kind: 'quorum', ports: proxies.map((p) => p.port) } as const;
-  const phaseMs = run.pick(3_000, 12_000);
+  const phaseMs = run.pick(3_000, 9_000);
   const load: LoadConfig = {
     mode: 'lock',
     names: ['q-a', 'q-b', 'q-c'],

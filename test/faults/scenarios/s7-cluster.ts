@@ -20,7 +20,7 @@ export async function cluster(run: ScenarioRun): Promise<void> {
   const harness = await ownCluster(run);
   const prefix = uniquePrefix('s7');
   const target = { kind: 'cluster', ports: harness.servers.map((s) => s.port) } as const;
-  const phaseMs = run.pick(4_000, 20_000);
+  const phaseMs = run.pick(4_000, 15_000);
   const base = {
     contenders: 12,
     iterations: 1e6,

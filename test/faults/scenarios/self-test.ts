@@ -51,16 +51,49 @@ export const VARIANTS: Record<string, Variant> = {
     load: { ...base, mode: 'semaphore', names: ['b'], contenders: 16, ttlMs: 1_000, limit: 2, holdMs: [0, 3] },
   },
   // An attempt's reply is dropped, the retry finds the key and counts a fresh TTL from the retry.
+  // Driven step by step (see `droppedReplyThenRetry`), so the bug gets its chance every time.
   'first-retry-validity': {
     impl: 'first-retry-validity',
     limit: 1,
     dropReplies: true,
-    requestTimeoutMs: 80,
-    load: { ...base, mode: 'lock', names: ['b'], ttlMs: 1_000, holdMs: 'untilValidity' },
+    requestTimeoutMs: 100,
+    load: { ...base, mode: 'lock', names: ['b'], ttlMs: 500, holdMs: [0, 0] },
   },
 };
 
+/**
+ * X acquires through a proxy that drops its reply: the attempt took the lock, X times out, retries
+ * and finds its own token. Y (direct) takes the lock the moment the key expires. X's window must
+ * have ended by then; the broken variant counts it from the first retry and overlaps Y's.
+ */
+async function droppedReplyThenRetry(run: ScenarioRun, label: string, impl: ImplKind, v: Variant): Promise<void> {
+  const { server } = await ownServer(run);
+  const proxy = await FaultProxy.start(server.port);
+  run.onCleanup(() => proxy.close());
+  const prefix = uniquePrefix(`c${label}`);
+  const extra = { impl, requestTimeoutMs: v.requestTimeoutMs ?? 100 };
+  const x = await run.puppet({ kind: 'standalone', ports: [proxy.port] }, prefix, { ...extra, label: `${label}x` });
+  const y = await run.puppet({ kind: 'standalone', ports: [server.port] }, prefix, { ...extra, label: `${label}y` });
+  const ttlMs = v.load.ttlMs;
+  for (let r = 0; r < run.pick(3, 8); r++) {
+    const name = `retry-${r}`;
+    proxy.set('down', { drop: true });
+    run.fault('drop-replies');
+    setTimeout(() => proxy.heal(), 2.5 * (v.requestTimeoutMs ?? 100));
+    const first = await x.request({ op: 'acquire', mode: 'lock', name, ttlMs, waitMs: 3 * ttlMs });
+    const second = await y.request({ op: 'acquire', mode: 'lock', name, ttlMs, waitMs: 3 * ttlMs });
+    await sleep(ttlMs);
+    if (first.ok) await x.request({ op: 'release', id: first.id as string });
+    if (second.ok) await y.request({ op: 'release', id: second.id as string });
+  }
+  await Promise.all([x.stop(), y.stop()]);
+}
+
 async function drive(run: ScenarioRun, label: string, impl: ImplKind, v: Variant, durationMs: number): Promise<void> {
+  if (v.dropReplies) {
+    await droppedReplyThenRetry(run, label, impl, v);
+    return;
+  }
   const { server } = await ownServer(run);
   const prefix = uniquePrefix(`c${label}`);
   let port = server.port;
