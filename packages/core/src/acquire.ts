@@ -35,8 +35,8 @@ export interface Contender {
   giveUp(id: string, token: string): Promise<number>;
   /** Parses a grant message addressed to a waiter. */
   parse(message: string): PushedReply;
-  /** The driver for a lease granted to `id`/`token`. */
-  driver(id: string, token: string): LeaseDriver;
+  /** Extends and releases the leases it grants. */
+  readonly driver: LeaseDriver;
 }
 
 /** Shared services of the owning Lockstep. */
@@ -89,6 +89,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
     mayHold = false;
     const result = new Lease({
       name: c.name,
+      id,
       token,
       fence,
       ttlMs: c.ttlMs,
@@ -96,7 +97,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       weight: c.weight,
       autoExtend: request.autoExtend,
       onLost: request.onLost,
-      driver: c.driver(id, token),
+      driver: c.driver,
       onSettle: (settled) => rt.untrack(settled),
     });
     rt.track(result);

@@ -9,19 +9,20 @@ export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
 /** What a backend answers to an extension. */
 export type ExtendOutcome = 'extended' | 'not-held' | 'no-quorum';
 
-/** The operations a lease needs from the mode that granted it (single, Cluster or quorum). */
+/**
+ * The operations a lease needs from the mode that granted it (single, Cluster or quorum). One
+ * object serves every lease of an engine; `id` and `token` say which lease.
+ */
 export interface LeaseDriver {
   /**
    * Extends to `ttlMs` from now; rejects on infrastructure failure. `validUntil` is the end of the
    * current window (monotonic): answers after it must not count.
    */
-  extend(ttlMs: number, validUntil?: number): Promise<ExtendOutcome>;
+  extend(id: string, token: string, ttlMs: number, validUntil: number): Promise<ExtendOutcome>;
   /** Releases; resolves true if this call released a live lease. */
-  release(): Promise<boolean>;
+  release(id: string, token: string): Promise<boolean>;
   /** Drift to subtract from a window of `ttlMs`. */
   drift(ttlMs: number): number;
-  /** The longest a single request may take before it counts as failed. */
-  readonly requestTimeoutMs: number;
   /** Receives errors from user callbacks and background work. */
   onError(error: unknown): void;
 }
@@ -29,6 +30,8 @@ export interface LeaseDriver {
 /** Everything needed to create a {@link Lease}. */
 export interface LeaseInit {
   readonly name: string;
+  /** The request id the lease was granted to. */
+  readonly id: string;
   readonly token: string;
   readonly fence: number | undefined;
   readonly ttlMs: number;
@@ -68,6 +71,7 @@ export class Lease implements AsyncDisposable {
   /** Permits held (1 for locks). */
   readonly weight: number;
 
+  readonly #id: string;
   #ttlMs: number;
   #validUntil: number;
   #state: State = 'held';
@@ -83,6 +87,7 @@ export class Lease implements AsyncDisposable {
   /** @internal Leases are created by `acquire`, never directly. */
   constructor(init: LeaseInit) {
     this.name = init.name;
+    this.#id = init.id;
     this.token = init.token;
     this.fence = init.fence;
     this.weight = init.weight;
@@ -148,7 +153,7 @@ export class Lease implements AsyncDisposable {
     }
     if (!this.held) throw this.#lostError as LeaseLostError;
     const started = monotonicNow();
-    const outcome = await this.#driver.extend(ttlMs, this.#validUntil);
+    const outcome = await this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil);
     if (outcome !== 'extended') {
       if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
       throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
@@ -171,7 +176,7 @@ export class Lease implements AsyncDisposable {
     this.#state = 'releasing';
     this.#clearTimer();
     try {
-      const released = await this.#driver.release();
+      const released = await this.#driver.release(this.#id, this.token);
       this.#state = 'released';
       this.#settle();
       return released && !wasLost;
@@ -249,7 +254,7 @@ export class Lease implements AsyncDisposable {
       }
       const started = monotonicNow();
       try {
-        const outcome = await this.#driver.extend(this.#ttlMs, this.#validUntil);
+        const outcome = await this.#driver.extend(this.#id, this.token, this.#ttlMs, this.#validUntil);
         // A refresh that lost the race to a voluntary release is not a loss.
         if (this.#state !== 'held') return;
         if (outcome === 'extended') {

@@ -33,6 +33,9 @@ export function checkName(name: unknown): string {
 
 /** Percent-encodes the characters that could break out of our key layout. */
 export function encodeName(name: string): string {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(name)) return name;
+  UNSAFE.lastIndex = 0;
   return name.replace(UNSAFE, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
@@ -47,12 +50,26 @@ export interface KeySet {
 }
 
 /**
- * Keys of a lock (`kind` `l`: holder, fence, queue, alive, records, channel) or a semaphore (`kind`
- * `s`: meta, holders, queue, alive, records, channel).
+ * Keys of a lock (`kind` `l`: holder, queue, alive, records, channel) or a semaphore (`kind` `s`:
+ * meta, holders, queue, alive, records, channel).
  */
 export function keySet(prefix: string, kind: 'l' | 's', name: string): KeySet {
+  const cacheKey = `${kind}${prefix}\u0000${name}`;
+  const cached = keyCache.get(cacheKey);
+  if (cached) return cached;
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+  const set = buildKeySet(prefix, kind, name);
+  keyCache.set(cacheKey, set);
+  return set;
+}
+
+// Names are usually reused (one lock per resource id): remember recent key sets.
+const KEY_CACHE_SIZE = 4_096;
+const keyCache = new Map<string, KeySet>();
+
+function buildKeySet(prefix: string, kind: 'l' | 's', name: string): KeySet {
   const tag = `{${prefix}:${kind}:${encodeName(name)}}`;
-  const first = kind === 'l' ? ['h', 'f'] : ['m', 'h'];
+  const first = kind === 'l' ? ['h'] : ['m', 'h'];
   const channel = `${tag}:c`;
   return { tag, channel, keys: [...first.map((s) => `${tag}:${s}`), `${tag}:q`, `${tag}:d`, `${tag}:i`, channel] };
 }

@@ -77,13 +77,24 @@ export function resolveLockOptions(options: LockOptions | undefined): Required<L
   };
 }
 
+const KNOWN_ACQUIRE_OPTIONS = new Set(['waitMs', 'signal', 'autoExtend', 'onLost', 'priority', 'weight']);
+
 /** Validates the options of one acquisition. */
 export function resolveAcquireOptions(
   options: AcquireOptions | undefined,
   defaults: { readonly waitMs: number; readonly autoExtend: boolean; readonly orNull: boolean },
 ): AcquireRequest {
+  if (options === undefined) {
+    return {
+      waitMs: defaults.waitMs,
+      signal: undefined,
+      autoExtend: defaults.autoExtend,
+      onLost: undefined,
+      orNull: defaults.orNull,
+    };
+  }
   const o = checkOptions('options', options);
-  const known = new Set(['waitMs', 'signal', 'autoExtend', 'onLost', 'priority', 'weight']);
+  const known = KNOWN_ACQUIRE_OPTIONS;
   for (const key of Object.keys(o)) {
     if (!known.has(key))
       throw new InvalidArgumentError(`Unknown option \`${key}\` (value ${describe(o[key as keyof AcquireOptions])})`);

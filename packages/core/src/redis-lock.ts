@@ -50,8 +50,8 @@ export class RedisLockEngine implements LockEngine, Contender {
   ) {
     const keys = keySet(prefix, 'l', name);
     this.#keys = keys.keys;
-    this.#extendKeys = keys.keys.slice(0, 2);
-    this.#inspectKeys = keys.keys.slice(0, 4);
+    this.#extendKeys = keys.keys.slice(0, 1);
+    this.#inspectKeys = keys.keys.slice(0, 3);
     this.channel = keys.channel;
     this.ttlMs = options.ttlMs;
     this.maxWaiters = options.maxWaiters;
@@ -93,26 +93,20 @@ export class RedisLockEngine implements LockEngine, Contender {
     return parsePushed(message);
   }
 
-  driver(id: string, token: string): LeaseDriver {
-    const rt = this.runtime;
-    return {
-      requestTimeoutMs: rt.requestTimeoutMs,
-      drift: (ttl) => rt.drift(ttl),
-      onError: (err) => rt.onError(err),
-      extend: async (ttlMs) => {
-        const reply = await bounded(
-          runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
-          `extending "${this.name}"`,
-          Math.min(rt.requestTimeoutMs, ttlMs),
-        );
-        return reply === 1 ? 'extended' : 'not-held';
-      },
-      release: async () => {
-        const reply = await bounded(this.giveUp(id, token), `releasing "${this.name}"`, rt.requestTimeoutMs);
-        return reply === 1;
-      },
-    };
-  }
+  readonly driver: LeaseDriver = {
+    drift: (ttl) => this.runtime.drift(ttl),
+    onError: (err) => this.runtime.onError(err),
+    extend: async (_id, token, ttlMs) => {
+      const reply = await bounded(
+        runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
+        `extending "${this.name}"`,
+        Math.min(this.runtime.requestTimeoutMs, ttlMs),
+      );
+      return reply === 1 ? 'extended' : 'not-held';
+    },
+    release: async (id, token) =>
+      (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1,
+  };
 
   async inspect(): Promise<LockState> {
     const reply = (await bounded(

@@ -1,4 +1,5 @@
 // Bounds every Redis call in time and maps client failures to RedisUnavailableError.
+import { cancelDeadline, setDeadline } from './deadlines.js';
 import { LockstepError, RedisUnavailableError } from './errors.js';
 
 /** The caller's signal aborted a wait. */
@@ -28,14 +29,14 @@ export function bounded<T>(
     let done = false;
     const finish = () => {
       done = true;
-      clearTimeout(timer);
+      cancelDeadline(deadline);
       signal?.signal.removeEventListener('abort', onAbort);
     };
-    const timer = setTimeout(() => {
+    const deadline = setDeadline(timeoutMs, () => {
       if (done) return;
       finish();
       reject(new RedisUnavailableError(`${what} got no reply within ${timeoutMs} ms`, true));
-    }, timeoutMs);
+    });
     const onAbort = () => {
       if (done || !signal) return;
       finish();

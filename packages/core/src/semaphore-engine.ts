@@ -64,7 +64,7 @@ export class SemaphoreEngine {
       attempt: (id, token, wait) => this.#attempt(id, token, wait, permit),
       giveUp: (id, token) => this.giveUp(id, token),
       parse: (message): PushedReply => parsePushed(message),
-      driver: (id, token) => this.#driver(id, token),
+      driver: this.driver,
     };
   }
 
@@ -108,22 +108,19 @@ export class SemaphoreEngine {
     return Number(await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]));
   }
 
-  #driver(id: string, token: string): LeaseDriver {
-    const rt = this.runtime;
-    return {
-      requestTimeoutMs: rt.requestTimeoutMs,
-      drift: (ttl) => rt.drift(ttl),
-      onError: (err) => rt.onError(err),
-      extend: async (ttlMs) => {
-        const reply = await bounded(
-          runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]),
-          `extending "${this.name}"`,
-          Math.min(rt.requestTimeoutMs, ttlMs),
-        );
-        return reply === 1 ? 'extended' : 'not-held';
-      },
-      release: async () =>
-        (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, rt.requestTimeoutMs)) === 1,
-    };
-  }
+  /** Extends and releases this semaphore's permits. */
+  readonly driver: LeaseDriver = {
+    drift: (ttl) => this.runtime.drift(ttl),
+    onError: (err) => this.runtime.onError(err),
+    extend: async (id, token, ttlMs) => {
+      const reply = await bounded(
+        runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]),
+        `extending "${this.name}"`,
+        Math.min(this.runtime.requestTimeoutMs, ttlMs),
+      );
+      return reply === 1 ? 'extended' : 'not-held';
+    },
+    release: async (id, token) =>
+      (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1,
+  };
 }

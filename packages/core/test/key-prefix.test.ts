@@ -14,7 +14,7 @@ describe('ioredis keyPrefix', () => {
     const lockstep = new Lockstep({ redis, prefix: 'ls' });
     const lock = lockstep.lock('job', { ttlMs: 30_000, waiterTtlMs: 60_000 });
     const first = await lock.acquire();
-    expect(await plain.get(`${keyPrefix}{ls:l:job}:h`)).toBe(first.token);
+    expect(await plain.get(`${keyPrefix}{ls:l:job}:h`)).toBe(`${first.fence}:${first.token}`);
     const waiting = lock.acquire({ waitMs: 10_000 });
     await eventually(async () => (await lock.inspect()).waiting === 1);
     await first.release();

@@ -4,10 +4,8 @@ import { scanKeys } from '../../../test/harness/faults.js';
 import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease, LeaseLostError } from '../src/index.js';
 
-const keysOf = (prefix: string, name: string) => ({
-  holder: `{${prefix}:l:${name}}:h`,
-  fence: `{${prefix}:l:${name}}:f`,
-});
+const keysOf = (prefix: string, name: string) => ({ holder: `{${prefix}:l:${name}}:h` });
+const holderOf = (lease: Lease) => `${lease.fence}:${lease.token}`;
 
 describe('lock on a standalone Redis', () => {
   it('grants, reports fence, token and validity, and releases', async () => {
@@ -21,9 +19,10 @@ describe('lock on a standalone Redis', () => {
     expect(lease.expiresAt).toBeGreaterThan(before + 4_000);
     expect(lease.expiresAt).toBeLessThanOrEqual(Date.now() + 5_000);
     expect(lease.held).toBe(true);
-    expect(await redis.get(keysOf(prefix, 'invoice').holder)).toBe(lease.token);
+    expect(await redis.get(keysOf(prefix, 'invoice').holder)).toBe(holderOf(lease));
     expect(await lease.release()).toBe(true);
-    expect(await redis.exists(keysOf(prefix, 'invoice').holder)).toBe(0);
+    // Released: free, remembering only the last fence until the old deadline.
+    expect(await redis.get(keysOf(prefix, 'invoice').holder)).toBe(`${lease.fence}:`);
   });
 
   it('mints strictly increasing fences, even after the keys expired', async () => {
@@ -35,7 +34,7 @@ describe('lock on a standalone Redis', () => {
       fences.push(lease.fence as number);
       await lease.release();
     }
-    await redis.del(keysOf(prefix, 'fenced').fence);
+    await redis.del(keysOf(prefix, 'fenced').holder);
     const after = await lock.acquire();
     fences.push(after.fence as number);
     await after.release();
@@ -77,13 +76,13 @@ describe('lock on a standalone Redis', () => {
   it('await using releases on scope exit', async () => {
     const { lockstep, redis, prefix } = standaloneLockstep();
     const lock = lockstep.lock('scoped');
-    let token = '';
+    let fence = 0;
     {
       await using lease = await lock.acquire({ waitMs: 1_000 });
-      token = lease.token;
-      expect(await redis.get(keysOf(prefix, 'scoped').holder)).toBe(token);
+      fence = lease.fence as number;
+      expect(await redis.get(keysOf(prefix, 'scoped').holder)).toBe(holderOf(lease));
     }
-    expect(await redis.exists(keysOf(prefix, 'scoped').holder)).toBe(0);
+    expect(await redis.get(keysOf(prefix, 'scoped').holder)).toBe(`${fence}:`);
   });
 
   it('hands the lock to waiters in arrival order, pushed without polling', async () => {
@@ -155,7 +154,7 @@ describe('lock on a standalone Redis', () => {
     const lease = await lock.acquire({ autoExtend: true });
     await delay(1_000);
     expect(lease.held).toBe(true);
-    expect(await redis.get(keysOf(prefix, 'extended').holder)).toBe(lease.token);
+    expect(await redis.get(keysOf(prefix, 'extended').holder)).toBe(holderOf(lease));
     expect(await lease.release()).toBe(true);
     await delay(400);
     expect(await redis.exists(keysOf(prefix, 'extended').holder)).toBe(0);
@@ -173,7 +172,8 @@ describe('lock on a standalone Redis', () => {
     await eventually(async () => (await lock.inspect()).waiting === 0);
     await held.release();
     const keys = await scanKeys(redis, `*${prefix}*`);
-    expect(keys.filter((k) => k.endsWith(':q') || k.endsWith(':d') || k.endsWith(':h'))).toEqual([]);
+    expect(keys.filter((k) => k.endsWith(':q') || k.endsWith(':d') || k.endsWith(':i'))).toEqual([]);
+    expect(await lock.tryAcquire()).not.toBeNull();
   });
 
   it('a timed-out waiter leaves no stray key', async () => {
@@ -182,7 +182,7 @@ describe('lock on a standalone Redis', () => {
     const held = await lock.acquire();
     await expect(lock.acquire({ waitMs: 200 })).rejects.toMatchObject({ code: 'ERR_ACQUIRE_TIMEOUT' });
     await held.release();
-    await eventually(async () => (await scanKeys(redis, `*${prefix}*:[qdih]`)).length === 0);
+    await eventually(async () => (await scanKeys(redis, `*${prefix}*:[qdi]`)).length === 0);
   });
 
   it('withLock returns the result, releases, and rethrows the callback error', async () => {

@@ -22,6 +22,32 @@ import { runScript } from '../scripts.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 
 const limiters = new WeakMap<AcquireRuntime, InFlightLimiter>();
+const firstConnects = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Resolves once a client that is still making its first connection is ready (bounded by
+ * `timeoutMs`), so a node timeout of a few ms is not spent on a TCP handshake at start-up. A client
+ * that was ready before, or is reconnecting to a dead server, is not waited for.
+ */
+function firstConnect(client: Redis, timeoutMs: number): Promise<void> | undefined {
+  const known = firstConnects.get(client);
+  if (known) return known;
+  const status = client.status;
+  if (status === 'ready' || status === 'reconnecting' || status === 'end' || status === 'close') return undefined;
+  const ready = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+    client.once('error', done);
+  });
+  firstConnects.set(client, ready);
+  return ready;
+}
 
 /** What one attempt over all nodes came to. */
 type AttemptResult =
@@ -97,11 +123,14 @@ export class QuorumLockEngine implements LockEngine {
     const token = newToken();
     const deadline = monotonicNow() + request.waitMs;
     const { retryDelayMs, retryJitterMs } = this.quorumOptions;
+    const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
+    if (connecting.length > 0) await Promise.all(connecting);
     for (let attempts = 1; ; attempts++) {
       const result = await this.#attempt(token);
       if (result.kind === 'granted') {
         const lease = new Lease({
           name: this.name,
+          id: token,
           token,
           fence: undefined,
           ttlMs: this.options.ttlMs,
@@ -109,7 +138,7 @@ export class QuorumLockEngine implements LockEngine {
           weight: 1,
           autoExtend: request.autoExtend,
           onLost: request.onLost,
-          driver: this.#driver(token),
+          driver: this.#driver,
           onSettle: (settled) => rt.untrack(settled),
         });
         rt.track(lease);
@@ -197,36 +226,32 @@ export class QuorumLockEngine implements LockEngine {
     return results.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
   }
 
-  #driver(token: string): LeaseDriver {
-    const rt = this.runtime;
-    const n = this.clients.length;
-    const q = this.#quorum;
-    return {
-      requestTimeoutMs: rt.requestTimeoutMs,
-      drift: (ttl) => rt.drift(ttl),
-      onError: (err) => rt.onError(err),
-      extend: async (ttlMs, validUntil): Promise<ExtendOutcome> => {
-        // Only answers that arrive inside the current validity window count.
-        const window = validUntil === undefined ? this.#nodeTimeoutMs : validUntil - monotonicNow();
-        const timeout = Math.min(this.#nodeTimeoutMs, window);
-        if (timeout <= 0) return 'no-quorum';
-        const settled = await Promise.allSettled(
-          this.clients.map((_, i) => this.#call(i, 'quorumExtend', [token, ttlMs], timeout)),
-        );
-        const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
-        const failed = settled.filter((r) => r.status === 'rejected').length;
-        if (extended >= q) return 'extended';
-        if (extended + failed < q) return 'not-held';
-        const nodes = settled.map((r, i): QuorumNodeResult => {
-          if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
-          return { node: i, outcome: classify(r.reason), error: r.reason as Error };
-        });
-        // Too few answers to know: the caller retries while the window lasts.
-        throw new QuorumError(this.name, n - failed < q ? 'unavailable' : 'contention', nodes, 1);
-      },
-      release: async () => (await this.#releaseAll(token)) >= q,
-    };
-  }
+  readonly #driver: LeaseDriver = {
+    drift: (ttl) => this.runtime.drift(ttl),
+    onError: (err) => this.runtime.onError(err),
+    extend: async (_id, token, ttlMs, validUntil): Promise<ExtendOutcome> => {
+      const n = this.clients.length;
+      const q = this.#quorum;
+      // Only answers that arrive inside the current validity window count.
+      const window = validUntil === undefined ? this.#nodeTimeoutMs : validUntil - monotonicNow();
+      const timeout = Math.min(this.#nodeTimeoutMs, window);
+      if (timeout <= 0) return 'no-quorum';
+      const settled = await Promise.allSettled(
+        this.clients.map((_, i) => this.#call(i, 'quorumExtend', [token, ttlMs], timeout)),
+      );
+      const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
+      const failed = settled.filter((r) => r.status === 'rejected').length;
+      if (extended >= q) return 'extended';
+      if (extended + failed < q) return 'not-held';
+      const nodes = settled.map((r, i): QuorumNodeResult => {
+        if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
+        return { node: i, outcome: classify(r.reason), error: r.reason as Error };
+      });
+      // Too few answers to know: the caller retries while the window lasts.
+      throw new QuorumError(this.name, n - failed < q ? 'unavailable' : 'contention', nodes, 1);
+    },
+    release: async (_id, token) => (await this.#releaseAll(token)) >= this.#quorum,
+  };
 
   async inspect(): Promise<LockState> {
     const settled = await Promise.allSettled(

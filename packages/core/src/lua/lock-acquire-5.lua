@@ -1,9 +1,9 @@
 --[[
-  lock-acquire-6.lua: takes a free lock, or enqueues the caller / refreshes its heartbeat.
+  lock-acquire-5.lua: takes a free lock, or enqueues the caller / refreshes its heartbeat.
   Idempotent per id and token: a retried request that finds its own grant returns it again.
   A free lock with live waiters goes to the oldest waiter first (no barging).
 
-  KEYS[1] H holder  KEYS[2] F fence  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] I records  KEYS[6] C channel
+  KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
   ARGV[1] id: public request id
   ARGV[2] token: secret owner token
   ARGV[3] ttl: lease length, ms
@@ -18,38 +18,40 @@
     {-2}                            queue full
 ]]
 -- Fast path first, before the slow path's helpers are even defined: a free lock and no queue.
-if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then
-  if redis.call('EXISTS', KEYS[3]) == 0 then
-    local t = redis.call('TIME')
-    local fence = t[1] * 1000000 + t[2]
-    local last = tonumber(redis.call('SET', KEYS[2], fence, 'PX', ARGV[3] + 5000, 'GET'))
-    if last and last >= fence then
-      fence = last + 1
-      redis.call('SET', KEYS[2], fence, 'PX', ARGV[3] + 5000)
+local holder = redis.call('GET', KEYS[1])
+local free = not holder or string.byte(holder, -1) == 58
+if free and redis.call('EXISTS', KEYS[2]) == 0 then
+  local t = redis.call('TIME')
+  local fence = t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
+  if holder then
+    local last = tonumber(string.sub(holder, 1, -2))
+    if last and last >= tonumber(fence) then
+      fence = string.format('%.0f', last + 1)
     end
-    return { 1, fence, tonumber(ARGV[3]) }
   end
-  -- Free, but waiters are queued (the last holder expired without a release): they go first.
-  redis.call('DEL', KEYS[1])
-elseif redis.call('GET', KEYS[1]) == ARGV[2] then
-  return { 1, tonumber(redis.call('GET', KEYS[2])), redis.call('PTTL', KEYS[1]) }
+  redis.call('SET', KEYS[1], fence .. ':' .. ARGV[2], 'PX', ARGV[3])
+  return { 1, tonumber(fence), tonumber(ARGV[3]) }
 end
 
 --@include lock
 
-local id, token, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local id, token = ARGV[1], ARGV[2]
 
-if redis.call('EXISTS', H) == 0 then
-  local now, now_us = server_time()
+if free then
+  -- Free, but waiters are queued (the last holder expired without a release): they go first.
+  local now, t = lock_time()
   purge_waiters(now, nil)
-  local served, fence, left = serve_head(now, now_us, id)
+  local served, fence, left = serve_head(now, t, id)
   if served == 'self' then
     return { 1, fence, left }
   end
   if served == 'none' then
-    redis.call('SET', H, token, 'PX', ttl)
-    return { 1, mint_fence(ttl, now_us), ttl }
+    local f = next_fence(redis.call('GET', H), t)
+    redis.call('SET', H, f .. ':' .. token, 'PX', ARGV[3])
+    return { 1, tonumber(f), tonumber(ARGV[3]) }
   end
+elseif owned_by(holder, token) then
+  return { 1, tonumber(string.match(holder, '^(%d+):')), redis.call('PTTL', H) }
 end
 
 if ARGV[4] ~= '1' then
@@ -57,7 +59,6 @@ if ARGV[4] ~= '1' then
 end
 
 local now = server_time()
-local waiter_ttl = tonumber(ARGV[5])
 if purge_waiters(now, id) or not redis.call('ZSCORE', D, id) then
   local max_waiters = tonumber(ARGV[6])
   if max_waiters >= 0 and redis.call('ZCARD', Q) >= max_waiters then
@@ -65,7 +66,7 @@ if purge_waiters(now, id) or not redis.call('ZSCORE', D, id) then
   end
   local seq = redis.call('HINCRBY', I, '#', 1)
   redis.call('ZADD', Q, seq, id)
-  redis.call('HSET', I, id, token .. '|' .. ttl)
+  redis.call('HSET', I, id, token .. '|' .. ARGV[3])
 end
-heartbeat(id, now, waiter_ttl)
+heartbeat(id, now, tonumber(ARGV[5]))
 return { 0, redis.call('ZRANK', Q, id), redis.call('PTTL', H), now }
