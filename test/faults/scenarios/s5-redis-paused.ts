@@ -55,6 +55,8 @@ export async function redisPaused(run: ScenarioRun): Promise<void> {
       limit: 1,
     });
     const first = await gaveUp;
+    // How long the caller that asked for 1.5 TTL actually waited (an attempt in flight is not cut short).
+    run.metric('pausedAcquireErrorAfterMs', first.t - pausedAt);
     run.expect(
       !first.ok && first.code === 'ERR_REDIS',
       'timeout-error',

@@ -2,7 +2,6 @@
 // recorder as Lockstep, under a workload that gives each bug its chance. The checker must flag
 // every one; in the full profile the same workload on Lockstep is the control and must pass.
 import { uniquePrefix } from '../../harness/index.js';
-import { hostNow } from '../../support/history.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';
 import type { ImplKind, LoadConfig } from '../worker/protocol.js';
 import type { ScenarioRun } from './scenario-run.js';
@@ -14,7 +13,7 @@ interface Variant {
   readonly impl: Exclude<ImplKind, 'lockstep'>;
   readonly load: LoadConfig;
   readonly limit: number;
-  /** Reply drops through a proxy (the first-retry bug needs an attempt whose reply was lost). */
+  /** Driven step by step with a reply dropped by a proxy (the first-retry bug needs one). */
   readonly dropReplies?: boolean;
   readonly requestTimeoutMs?: number;
 }
@@ -95,31 +94,14 @@ async function drive(run: ScenarioRun, label: string, impl: ImplKind, v: Variant
     return;
   }
   const { server } = await ownServer(run);
-  const prefix = uniquePrefix(`c${label}`);
-  let port = server.port;
-  let proxy: FaultProxy | undefined;
-  if (v.dropReplies) {
-    proxy = await FaultProxy.start(server.port);
-    run.onCleanup(() => (proxy as FaultProxy).close());
-    port = proxy.port;
-  }
   const config = {
-    target: { kind: 'standalone', ports: [port] },
-    prefix,
+    target: { kind: 'standalone', ports: [server.port] },
+    prefix: uniquePrefix(`c${label}`),
     impl,
-    ...(v.requestTimeoutMs ? { requestTimeoutMs: v.requestTimeoutMs } : {}),
   } as const;
   await Promise.all(
     [0, 1, 2].map((i) => run.spawn({ ...config, label: `${label}${i}`, load: { ...v.load, durationMs } })),
   );
-  const end = hostNow() + durationMs;
-  while (proxy && hostNow() < end - 500) {
-    await sleep(350);
-    proxy.set('down', { drop: true });
-    run.fault('drop-replies');
-    await sleep(150);
-    proxy.heal();
-  }
   await run.settleWorkers();
 }
 
