@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scanKeys } from '../../../test/harness/faults.js';
 import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../src/index.js';
 
@@ -196,5 +197,34 @@ describe('semaphore on a standalone Redis', () => {
       code: 'ERR_INVALID_ARGUMENT',
     });
     await expect(sem.setLimit(0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
+
+describe('cleanup', () => {
+  it('the key count returns to zero once load stops and the largest TTL has passed', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const sem = lockstep.semaphore('burst', { limit: 2, ttlMs: 200, waiterTtlMs: 300 });
+    const lock = lockstep.lock('burst', { ttlMs: 200, waiterTtlMs: 300 });
+    const work = async (take: () => Promise<Lease>) => {
+      for (let i = 0; i < 20; i++) {
+        const lease = await take();
+        await delay(1);
+        await lease.release();
+      }
+    };
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => work(() => sem.acquire({ weight: 1, waitMs: 5_000 }))),
+      ...Array.from({ length: 4 }, () => work(() => lock.acquire({ waitMs: 5_000 }))),
+    ]);
+    // One holder abandoned without a release, one waiter that gave up.
+    await sem.acquire();
+    await expect(
+      lock.acquire({ waitMs: 0 }).then((l) => lock.acquire({ waitMs: 50 }).finally(() => l.release())),
+    ).rejects.toMatchObject({
+      code: 'ERR_ACQUIRE_TIMEOUT',
+    });
+    expect((await scanKeys(redis, `*${prefix}*`)).length).toBeGreaterThan(0);
+    // Largest TTL (300 ms waiter TTL) plus the 1 s grace, plus slack for a busy machine.
+    await eventually(async () => (await scanKeys(redis, `*${prefix}*`)).length === 0, 6_000);
   });
 });
