@@ -112,9 +112,10 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   };
 
   const onMessage = (message: string | null) => waiter.push(message);
+  const hub = wait ? rt.hub() : undefined;
   // A waiter on a name that already has a subscription registers before its first request, so a
   // grant published before the request's reply is read still reaches it.
-  let watching = wait && rt.hub().preRegister(c.channel, id, onMessage);
+  let watching = hub?.preRegister(c.channel, id, onMessage) ?? false;
 
   try {
     for (;;) {
@@ -176,14 +177,15 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (!confirmed) {
         try {
           watching = true;
-          const { fresh } = await rt.hub().watch(c.channel, id, onMessage);
+          const { fresh } = await (hub as WaitHub).watch(c.channel, id, onMessage);
           confirmed = true;
           // A grant published before the subscription was active would be lost: check once more.
           if (fresh) continue;
         } catch (err) {
           // No push channel right now: the timers below still bound the wait.
-          rt.hub().unwatch(c.channel, id);
+          hub?.unwatch(c.channel, id);
           watching = false;
+          rt.assertOpen();
           rt.onError(err);
         }
       }
@@ -196,10 +198,11 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (reply.recheckInMs >= 0) sleepMs = Math.min(sleepMs, reply.recheckInMs + randomInt(1, 6));
       await waiter.wait(sleepMs, signal);
       if (signal?.aborted) throw abortedError(c.name, signal);
+      rt.assertOpen();
       if (!waiter.pending && monotonicNow() >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
     }
   } finally {
-    if (watching) rt.hub().unwatch(c.channel, id);
+    if (watching) hub?.unwatch(c.channel, id);
     waiter.dispose();
     // Timeout, abort or error: give back whatever a request of ours may hold (a grant is passed on).
     if (mayHold) {

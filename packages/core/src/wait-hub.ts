@@ -1,6 +1,7 @@
 // One subscriber connection per Lockstep: subscribed to the grant channels of names that have local
 // waiters, dispatching each message to the waiter whose id it carries.
 import type { Cluster, Redis } from 'ioredis';
+import { LockstepError } from './errors.js';
 import type { RedisClient } from './scripts.js';
 
 /** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
@@ -116,6 +117,7 @@ export class WaitHub {
    * the request and re-checks once.
    */
   preRegister(channel: string, id: string, handler: WaitHandler): boolean {
+    if (this.#closed) return false;
     const state = this.#channels.get(channel);
     if (!state) return false;
     this.#attach(state, id, handler);
@@ -138,6 +140,7 @@ export class WaitHub {
    * grant published meanwhile may have been missed and the caller must re-check once.
    */
   async watch(channel: string, id: string, handler: WaitHandler): Promise<{ fresh: boolean }> {
+    if (this.#closed) throw new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
     let state = this.#channels.get(channel);
     if (!state) {
       const created: ChannelState = {
@@ -180,9 +183,10 @@ export class WaitHub {
     state.linger.unref();
   }
 
-  /** Drops every subscription and the subscriber connection. */
+  /** Drops every subscription and the subscriber connection; waiters are woken to notice. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#pokeAll();
     for (const state of this.#channels.values()) if (state.linger) clearTimeout(state.linger);
     this.#channels.clear();
     this.#handlers.clear();

@@ -229,6 +229,20 @@ describe('lock on a standalone Redis', () => {
     expect(String((error as Error).message)).not.toContain(lease.token);
   });
 
+  it('close() ends waits with ERR_CLOSED, stops auto-extension and takes no new work', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('closing', { ttlMs: 300 });
+    const held = await lock.acquire({ autoExtend: true });
+    const waiting = lock.acquire({ waitMs: 10_000 });
+    await eventually(async () => (await lock.inspect()).waiting === 1);
+    await lockstep.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await delay(500);
+    expect(held.held).toBe(false);
+    expect(() => lockstep.lock('other')).toThrow(/closed/);
+    await expect(lock.acquire()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
   it('reports an unreachable Redis as ERR_REDIS, never as contention', async () => {
     const redis = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
