@@ -158,6 +158,12 @@ export class Lease implements AsyncDisposable {
       if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
       throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
     }
+    if (this.#wasLost()) {
+      // The window ended while the extension was in flight: the loss was already reported, so the
+      // extension cannot count. Give back what Redis extended, so it does not block the next owner.
+      this.#abandonServerEntry();
+      throw this.#lostError as LeaseLostError;
+    }
     this.#ttlMs = ttlMs;
     this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
     if (this.#state === 'held') this.#schedule();
@@ -255,6 +261,8 @@ export class Lease implements AsyncDisposable {
       const started = monotonicNow();
       try {
         const outcome = await this.#driver.extend(this.#id, this.token, this.#ttlMs, this.#validUntil);
+        // Declared lost while in flight: what Redis extended must not outlive the reported loss.
+        if (this.#wasLost() && outcome === 'extended') this.#abandonServerEntry();
         // A refresh that lost the race to a voluntary release is not a loss.
         if (this.#state !== 'held') return;
         if (outcome === 'extended') {
@@ -276,6 +284,19 @@ export class Lease implements AsyncDisposable {
       await new Promise<void>((resolve) => unrefTimer(resolve, wait));
       delay = Math.min(delay * 2, 1_000);
     }
+  }
+
+  // A method, not an inline comparison: the state can change while an await is pending.
+  #wasLost(): boolean {
+    return this.#state === 'lost';
+  }
+
+  // Background compare-and-delete of a lease already reported lost.
+  #abandonServerEntry(): void {
+    this.#driver.release(this.#id, this.token).then(
+      () => undefined,
+      (err: unknown) => this.#driver.onError(err),
+    );
   }
 
   #lose(reason: LeaseLossReason, cause?: unknown): void {
