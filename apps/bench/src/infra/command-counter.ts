@@ -55,9 +55,14 @@ export function addCommands(a: CommandCounts, b: CommandCounts): CommandCounts {
   return out;
 }
 
-/** The sum of all counts. */
+/** The sum of all call counts (server snapshots also carry `usec|name` times, left out here). */
 export function totalCommands(c: CommandCounts): number {
   let total = 0;
-  for (const value of Object.values(c)) total += value;
+  for (const [name, value] of Object.entries(c)) if (!name.startsWith('usec|')) total += value;
   return total;
+}
+
+/** Microseconds the server spent running scripts (EVAL, EVALSHA, their internal calls included). */
+export function scriptUsec(c: CommandCounts): number {
+  return (c['usec|evalsha'] ?? 0) + (c['usec|eval'] ?? 0);
 }

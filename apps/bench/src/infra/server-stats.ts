@@ -11,15 +11,20 @@ export class ServerStats {
     this.client = new Redis(url, { connectionName: ADMIN_CONNECTION, lazyConnect: false });
   }
 
-  /** Calls per command name since the server started (`cmdstat_*`), without the admin's INFO calls. */
+  /**
+   * Calls per command name since the server started (`cmdstat_*`), and under `usec|name` the
+   * microseconds the server spent in each (for EVAL/EVALSHA that includes the script's own calls).
+   */
   async commandstats(): Promise<CommandCounts> {
     const text = await this.client.info('commandstats');
     const out: CommandCounts = {};
     for (const line of text.split('\n')) {
-      const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+      const match = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
       // Redis 7 counts subcommands apart (`script|load`); clients send them as one command name.
       const name = match?.[1]?.toLowerCase().split('|')[0];
-      if (name && match?.[2]) out[name] = (out[name] ?? 0) + Number(match[2]);
+      if (!name || !match?.[2] || !match[3]) continue;
+      out[name] = (out[name] ?? 0) + Number(match[2]);
+      out[`usec|${name}`] = (out[`usec|${name}`] ?? 0) + Number(match[3]);
     }
     return out;
   }
@@ -49,7 +54,7 @@ export class ServerStats {
 export function serverDelta(before: CommandCounts, after: CommandCounts): CommandCounts {
   const out: CommandCounts = {};
   for (const [name, value] of Object.entries(after)) {
-    if (name === 'info') continue;
+    if (name === 'info' || name === 'usec|info') continue;
     const delta = value - (before[name] ?? 0);
     if (delta !== 0) out[name] = delta;
   }

@@ -33,3 +33,9 @@ export function bytes(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return `${Math.round(v).toLocaleString('en-US')} B`;
 }
+
+/** A count (medians of counts over an odd number of rounds are whole). */
+export function int(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1);
+}

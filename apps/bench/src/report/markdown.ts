@@ -3,7 +3,7 @@
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
 import type { RowResult } from '../results.js';
 import type { SuiteResults } from '../suite.js';
-import { bytes, ms, num, pct, ratio } from './format.js';
+import { bytes, int, ms, num, pct, ratio } from './format.js';
 import { checkTargets } from './targets.js';
 
 export interface MachineInfo {
@@ -50,6 +50,7 @@ const CONTENDED_METRICS: MetricDef[] = [
   { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
   { key: 'cmdsPerOp', label: 'client commands / acquisition', dir: 'down', fmt: num },
   { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
+  { key: 'scriptUsPerOp', label: 'server script µs / acquisition', dir: 'down', fmt: num },
   { key: 'jain', label: 'Jain fairness', dir: 'up', fmt: num },
 ];
 const UNCONTENDED_METRICS: MetricDef[] = [
@@ -58,6 +59,7 @@ const UNCONTENDED_METRICS: MetricDef[] = [
   { key: 'acquireP99Ms', label: 'acquire p99', dir: 'down', fmt: ms },
   { key: 'cmdsPerOp', label: 'client commands / pair', dir: 'down', fmt: num },
   { key: 'serverCallsPerOp', label: 'server calls / pair', dir: 'down', fmt: num },
+  { key: 'scriptUsPerOp', label: 'server script µs / pair', dir: 'down', fmt: num },
 ];
 const RELAY_METRICS: MetricDef[] = [
   { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
@@ -112,13 +114,13 @@ function ratios(rows: readonly RowResult[], metrics: readonly MetricDef[]): stri
 
 function uncontendedTable(rows: readonly RowResult[]): string[] {
   const lines = [
-    '| Library | pairs/s | acquire p50 | acquire p99 | client cmds / pair | server calls / pair | cmdstats cross-check Δ | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| Library | pairs/s | acquire p50 | acquire p99 | client cmds / pair | server calls / pair | script µs / pair | Δ | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const m = r.median;
     lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.acquireP50Ms)} | ${ms(m.acquireP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.errors)} |`,
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.acquireP50Ms)} | ${ms(m.acquireP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.errors)} |`,
     );
   }
   return lines;
@@ -126,13 +128,13 @@ function uncontendedTable(rows: readonly RowResult[]): string[] {
 
 function contendedTable(rows: readonly RowResult[], mutex: boolean): string[] {
   const lines = [
-    `| Library | acq/s | wait p50 | wait p99 | wait max | ${mutex ? 'gap p50 | gap p99 | self hand-off | ' : ''}client cmds / acq | server calls / acq | Δ | max conc. | timeouts | Jain | starved | hold |`,
-    `|---|---:|---:|---:|---:|${mutex ? '---:|---:|---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| Library | acq/s | wait p50 | wait p99 | wait max | ${mutex ? 'gap p50 | gap p99 | self hand-off | ' : ''}client cmds / acq | server calls / acq | script µs / acq | Δ | max conc. | timeouts | Jain | starved | hold |`,
+    `|---|---:|---:|---:|---:|${mutex ? '---:|---:|---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const r of rows) {
     const m = r.median;
     lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${ms(m.waitMaxMs)} | ${mutex ? `${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${pct(m.selfHandoffShare)} | ` : ''}${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.maxConcurrent)} | ${num(m.timeouts)} | ${num(m.jain)} | ${num(m.starved)} of ${num(m.callers)} | ${ms(m.holdMeanMs)} |`,
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${ms(m.waitMaxMs)} | ${mutex ? `${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${pct(m.selfHandoffShare)} | ` : ''}${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.maxConcurrent)} | ${int(m.timeouts)} | ${num(m.jain)} | ${int(m.starved)} of ${int(m.callers)} | ${ms(m.holdMeanMs)} |`,
     );
   }
   return lines;
@@ -140,16 +142,22 @@ function contendedTable(rows: readonly RowResult[], mutex: boolean): string[] {
 
 function relayTable(rows: readonly RowResult[]): string[] {
   const lines = [
-    '| Library | hand-offs/s | gap p50 | gap p99 | gap max | wait p50 | wait p99 | client cmds / acq | server calls / acq | Δ | hand-offs measured | timeouts |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Library | hand-offs/s | gap p50 | gap p99 | gap max | wait p50 | wait p99 | client cmds / acq | server calls / acq | script µs / acq | Δ | hand-offs measured | timeouts |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const m = r.median;
     lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${ms(m.gapMaxMs)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.handoffs)} | ${num(m.timeouts)} |`,
+      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${ms(m.gapMaxMs)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.handoffs)} | ${int(m.timeouts)} |`,
     );
   }
   return lines;
+}
+
+/** Errors a row reported (first message per round), so a failure is never silent. */
+function notes(rows: readonly RowResult[]): string[] {
+  const lines = rows.flatMap((r) => (r.notes ?? []).map((n) => `- ${label(r)}: ${n}`));
+  return lines.length ? ['Notes:', '', ...lines, ''] : [];
 }
 
 function settingsLegend(rows: readonly RowResult[]): string[] {
@@ -202,7 +210,15 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   for (const w of ['uncontended', 'parallel', 'quorum-uncontended']) {
     const r = of(w);
     if (!r.length) continue;
-    out.push(`## ${WORKLOAD_TITLES[w]}`, '', ...uncontendedTable(r), '', ...ratios(r, UNCONTENDED_METRICS), '');
+    out.push(
+      `## ${WORKLOAD_TITLES[w]}`,
+      '',
+      ...uncontendedTable(r),
+      '',
+      ...notes(r),
+      ...ratios(r, UNCONTENDED_METRICS),
+      '',
+    );
     if (w !== 'quorum-uncontended')
       out.push('Retry settings never come into play without contention, so only default rows run here.', '');
   }
@@ -227,24 +243,32 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
         '',
       );
     }
-    out.push(...contendedTable(r, mutex), '', ...ratios(r, CONTENDED_METRICS), '');
+    out.push(...contendedTable(r, mutex), '', ...notes(r), ...ratios(r, CONTENDED_METRICS), '');
   }
   const relay = of('relay');
   if (relay.length)
-    out.push(`## ${WORKLOAD_TITLES.relay}`, '', ...relayTable(relay), '', ...ratios(relay, RELAY_METRICS), '');
+    out.push(
+      `## ${WORKLOAD_TITLES.relay}`,
+      '',
+      ...relayTable(relay),
+      '',
+      ...notes(relay),
+      ...ratios(relay, RELAY_METRICS),
+      '',
+    );
 
   const deep = of('deep-queue');
   if (deep.length) {
     out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
     out.push(
-      '| Waiters parked | grants/s | client cmds / grant | server calls / grant | Δ | measured depth | expected heartbeats/s | fill time |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | expected heartbeats/s | fill time |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const r of deep) {
       const m = r.median;
       const depth = /(\d+) waiters/.exec(r.setting)?.[1] ?? '?';
       out.push(
-        `| ${num(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${pct(m.crossCheck)} | ${num(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
+        `| ${num(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
       );
     }
     out.push(
@@ -279,6 +303,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   out.push(
     '- **client commands / op** are client round trips, counted exactly by wrapping `Redis.prototype.sendCommand` in every process (so subscriber connections made with `duplicate()` count too). The ≤ 6 and ≤ 8 command targets apply to this figure.',
     '- **server calls / op** come from the `INFO commandstats` delta of the server(s). Redis counts the commands a Lua script runs inside it too, so for script-based libraries this is larger than the round trips.',
+    '- **script µs / op** is the server time spent in EVAL/EVALSHA per operation (commandstats `usec`, script internals included): the Redis CPU a library’s scripts cost.',
     '- **Δ** cross-checks the two: the relative difference between the server’s count and ours for the command names the clients sent (script internals use other names here). 0% means the client-side count is exact.',
     '- **hold** is measured (acquire resolved → release called) with the same `setTimeout` hold for every library; Node sleeps at least 1 ms, usually a little more, so ceilings are given both nominally and for the measured hold.',
     '- **wait** is from calling acquire to its resolution; **wait max** includes waits still in progress when the round ended (a starving caller’s wait is at least that). **gap** is from the previous holder calling release to the next acquire resolving, on `process.hrtime` (CLOCK_MONOTONIC, shared by all processes).',

@@ -24,7 +24,7 @@ const CHART = 'wait-times.svg';
 function machine(info: RunInfo): MachineInfo {
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
   return {
-    command: `pnpm bench${info.profile === 'quick' ? ' -- --quick' : ''}${info.only ? ` -- --only ${info.only}` : ''}`,
+    command: `pnpm bench${info.profile === 'quick' ? ' --quick' : ''}${info.only ? ` --only ${info.only}` : ''}`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,

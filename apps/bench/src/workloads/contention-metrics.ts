@@ -1,5 +1,5 @@
 // Turns the shares of a contended round (from one or several processes) into its metrics.
-import { addCommands, type CommandCounts, totalCommands } from '../infra/command-counter.js';
+import { addCommands, type CommandCounts, scriptUsec, totalCommands } from '../infra/command-counter.js';
 import { jain, mean, spread } from '../infra/stats.js';
 import type { Metrics } from '../results.js';
 import type { Acquisition } from './contention-run.js';
@@ -79,6 +79,7 @@ export function contentionMetrics(round: MergedRound, mutex: boolean): { metrics
     selfHandoffShare: mutex && n > 1 ? self / (n - 1) : Number.NaN,
     cmdsPerOp: n ? client / n : Number.NaN,
     serverCallsPerOp: n ? server / n : Number.NaN,
+    scriptUsPerOp: n ? scriptUsec(round.serverCalls) / n : Number.NaN,
     crossCheck: crossCheck(round.clientCommands, round.serverCalls),
     maxConcurrent: maxConcurrent(acquisitions),
     timeouts: round.timeouts,

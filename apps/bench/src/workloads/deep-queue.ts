@@ -6,7 +6,7 @@ import { TTL_MS } from '../config.js';
 import { type BenchContext, commandstats, flushAll, serverDelta } from '../context.js';
 import { closeClients, openClients } from '../infra/clients.js';
 import { nowUs } from '../infra/clock.js';
-import { diffCommands, snapshotCommands, totalCommands } from '../infra/command-counter.js';
+import { diffCommands, scriptUsec, snapshotCommands, totalCommands } from '../infra/command-counter.js';
 import { median } from '../infra/stats.js';
 import type { Metrics, RowResult } from '../results.js';
 import { crossCheck } from './contention-metrics.js';
@@ -68,6 +68,7 @@ async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Met
         opsPerSec: n / ((end - start) / 1e6),
         cmdsPerOp: n ? totalCommands(clientCommands) / n : Number.NaN,
         serverCallsPerOp: n ? totalCommands(serverCalls) / n : Number.NaN,
+        scriptUsPerOp: n ? scriptUsec(serverCalls) / n : Number.NaN,
         crossCheck: crossCheck(clientCommands, serverCalls),
         depth: waiting,
         heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),

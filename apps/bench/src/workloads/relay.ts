@@ -3,7 +3,7 @@
 import { MUTEX_HOLD_MS } from '../config.js';
 import { type BenchContext, commandstats, flushAll, serverDelta } from '../context.js';
 import { nowUs, sleepUntil } from '../infra/clock.js';
-import { addCommands, type CommandCounts, totalCommands } from '../infra/command-counter.js';
+import { addCommands, type CommandCounts, scriptUsec, totalCommands } from '../infra/command-counter.js';
 import { spread } from '../infra/stats.js';
 import type { LibraryRow } from '../libraries/library.js';
 import type { RoundOutcome } from '../rounds.js';
@@ -86,6 +86,7 @@ export async function relayRound(ctx: BenchContext, row: LibraryRow, round: numb
       waitMaxMs: waits.max,
       cmdsPerOp: n ? totalCommands(clientCommands) / n : Number.NaN,
       serverCallsPerOp: n ? totalCommands(serverCalls) / n : Number.NaN,
+      scriptUsPerOp: n ? scriptUsec(serverCalls) / n : Number.NaN,
       crossCheck: crossCheck(clientCommands, serverCalls),
       maxConcurrent: maxConcurrent(acquisitions),
       timeouts: shares.reduce((t, s) => t + s.share.timeouts, 0),

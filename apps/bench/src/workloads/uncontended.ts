@@ -3,7 +3,7 @@
 import { type BenchContext, commandstats, flushAll, type Servers, serverDelta } from '../context.js';
 import { closeClients, openClients } from '../infra/clients.js';
 import { nowUs } from '../infra/clock.js';
-import { diffCommands, snapshotCommands, totalCommands } from '../infra/command-counter.js';
+import { diffCommands, scriptUsec, snapshotCommands, totalCommands } from '../infra/command-counter.js';
 import { spread } from '../infra/stats.js';
 import type { Acquirer, LibraryRow } from '../libraries/library.js';
 import type { RoundOutcome } from '../rounds.js';
@@ -76,6 +76,7 @@ export async function uncontendedRound(
         acquireP99Ms: sequential ? latency.p99 : Number.NaN,
         cmdsPerOp: pairs ? totalCommands(clientCommands) / pairs : Number.NaN,
         serverCallsPerOp: pairs ? totalCommands(serverCalls) / pairs : Number.NaN,
+        scriptUsPerOp: pairs ? scriptUsec(serverCalls) / pairs : Number.NaN,
         crossCheck: crossCheck(clientCommands, serverCalls),
         errors,
         timeouts: 0,
