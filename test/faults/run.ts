@@ -1,5 +1,6 @@
 // Runs the fault suite and writes its report.
 // Usage: tsx test/faults/run.ts --profile short|full [--only 1,4] [--out DIR] [--keep-history]
+// A complete full run writes results/latest.{json,md}; any other run writes results/tmp/latest-*.
 // Exits 1 when the run is not ok (a violation, an unhandled rejection, a key left, a flag missing).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,8 @@ const report = await runSuite(profile, {
   command,
   onScenario: (id, title, ms) => process.stdout.write(`scenario ${id} ${title}: ${(ms / 1000).toFixed(1)} s\n`),
 });
-// Partial or short runs write next to the committed report, never over it.
-writeReport(outDir, report, profile.name === 'full' && !values.only ? 'latest' : `latest-${profile.name}`);
+// Only a complete full run replaces the committed report; other runs go to the git-ignored tmp/.
+const complete = profile.name === 'full' && !values.only;
+writeReport(complete ? outDir : join(outDir, 'tmp'), report, complete ? 'latest' : `latest-${profile.name}`);
 process.stdout.write(renderMarkdown(report));
 process.exit(report.ok ? 0 : 1);

@@ -13,7 +13,7 @@ export async function noFaults(run: ScenarioRun): Promise<void> {
   const { server, admin } = await ownServer(run);
   const prefix = uniquePrefix('s1');
   const ttlMs = 2_000;
-  const durationMs = run.pick(10_000, 60_000);
+  const durationMs = run.pick(10_000, 80_000);
   const common = { target: { kind: 'standalone', ports: [server.port] }, prefix, impl: 'lockstep' } as const;
   for (let p = 0; p < 4; p++) {
     await run.spawn({

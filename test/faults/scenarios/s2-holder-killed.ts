@@ -21,7 +21,7 @@ async function measured(run: ScenarioRun, port: number, prefix: string): Promise
   const target = { kind: 'standalone', ports: [port] } as const;
   const waiter = await run.puppet(target, prefix, { waiterTtlMs: 1_000 });
   for (const mode of ['lock', 'semaphore'] as const) {
-    for (let r = 0; r < run.pick(2, 8); r++) {
+    for (let r = 0; r < run.pick(2, 6); r++) {
       const name = `reclaim-${mode}-${r}`;
       const holder = await run.puppet(target, prefix);
       const a = await holder.request({

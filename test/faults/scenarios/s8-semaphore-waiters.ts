@@ -19,7 +19,7 @@ async function deadWaiters(run: ScenarioRun, lockstep: Lockstep, port: number, p
   const target = { kind: 'standalone', ports: [port] } as const;
   const extra = { waiterTtlMs: WAITER_TTL_MS };
   const [holder, live] = await Promise.all([run.puppet(target, prefix, extra), run.puppet(target, prefix, extra)]);
-  for (let r = 0; r < run.pick(2, 6); r++) {
+  for (let r = 0; r < run.pick(2, 4); r++) {
     const name = `dead-waiters-${r}`;
     const acquire = { op: 'acquire', mode: 'semaphore', name, ttlMs: 10_000, limit: LIMIT } as const;
     const held = await holder.request({ ...acquire, waitMs: 1_000, weight: LIMIT });
