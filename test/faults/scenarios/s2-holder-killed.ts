@@ -57,7 +57,7 @@ async function measured(run: ScenarioRun, port: number, prefix: string): Promise
 
 /** Load on locks and semaphores; every so often one load process is killed and replaced. */
 async function underLoad(run: ScenarioRun, port: number, prefix: string): Promise<void> {
-  const durationMs = run.pick(6_000, 30_000);
+  const durationMs = run.pick(5_000, 30_000);
   const base = { names: ['lock-a', 'lock-b'], contenders: 8, iterations: 1e6, ttlMs: TTL_MS, waitMs: 10_000 };
   const lock: LoadConfig = { ...base, mode: 'lock', durationMs, holdMs: [0, 20] };
   const sem: LoadConfig = { ...base, mode: 'semaphore', names: ['sem-a'], limit: 2, durationMs, holdMs: [0, 20] };

@@ -78,7 +78,7 @@ export async function connectionFaults(run: ScenarioRun): Promise<void> {
   const prefix = uniquePrefix('s4');
   await droppedMidAcquire(run, proxy, admin, prefix);
 
-  const durationMs = run.pick(8_000, 35_000);
+  const durationMs = run.pick(6_000, 35_000);
   const base = { contenders: 16, iterations: 1e6, durationMs, ttlMs: TTL_MS, waitMs: 3_000 };
   const lock: LoadConfig = { ...base, mode: 'lock', names: ['lock-a', 'lock-b'], holdMs: [0, 400], extendEveryMs: 200 };
   const sem: LoadConfig = { ...base, mode: 'semaphore', names: ['sem-a'], limit: 3, weights: [1, 2], holdMs: [0, 30] };

@@ -20,7 +20,7 @@ export async function cluster(run: ScenarioRun): Promise<void> {
   const harness = await ownCluster(run);
   const prefix = uniquePrefix('s7');
   const target = { kind: 'cluster', ports: harness.servers.map((s) => s.port) } as const;
-  const phaseMs = run.pick(4_000, 15_000);
+  const phaseMs = run.pick(3_000, 15_000);
   const base = {
     contenders: 12,
     iterations: 1e6,
@@ -59,7 +59,7 @@ export async function cluster(run: ScenarioRun): Promise<void> {
 
   // Phase b: the primary of lock-a killed; its replica takes over after the node timeout.
   const grantsBefore = run.result.grants;
-  await spawnPhase('b', phaseMs + 8_000);
+  await spawnPhase('b', phaseMs + 6_000);
   await sleep(phaseMs / 2);
   const primary = await harness.primaryFor(lockstepKey(prefix, 'l', 'lock-a'));
   const killedAt = hostNow();

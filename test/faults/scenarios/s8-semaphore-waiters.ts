@@ -60,6 +60,44 @@ async function deadWaiters(run: ScenarioRun, lockstep: Lockstep, port: number, p
   await Promise.all([holder.stop(), live.stop()]);
 }
 
+/**
+ * A waiter killed just before the release, while its heartbeat deadline has not passed: nobody can
+ * know it is dead yet. Measured, not asserted beyond "bounded by one TTL": what it costs the live
+ * waiter behind it.
+ */
+async function freshlyDeadWaiter(run: ScenarioRun, port: number, prefix: string): Promise<void> {
+  const target = { kind: 'standalone', ports: [port] } as const;
+  const extra = { waiterTtlMs: WAITER_TTL_MS };
+  const ttlMs = 3_000;
+  const [holder, live, doomed] = (await Promise.all([0, 1, 2].map(() => run.puppet(target, prefix, extra)))) as [
+    WorkerProcess,
+    WorkerProcess,
+    WorkerProcess,
+  ];
+  const acquire = { op: 'acquire', mode: 'semaphore', name: 'fresh-dead', ttlMs, limit: LIMIT, weight: LIMIT } as const;
+  const held = await holder.request({ ...acquire, waitMs: 1_000 });
+  void doomed.request({ ...acquire, waitMs: 60_000 });
+  await sleep(300);
+  doomed.kill();
+  run.fault('kill-client');
+  const waiting = live.request({ ...acquire, waitMs: 2 * ttlMs });
+  await sleep(100);
+  const releasedAt = hostNow();
+  await holder.request({ op: 'release', id: held.id as string });
+  const got = await waiting;
+  run.expect(got.ok, 'stall', `the live waiter behind a freshly dead one never got the permits: ${got.code}`);
+  if (got.ok) {
+    const cost = got.t - releasedAt;
+    run.metric('freshlyDeadWaiterCostMs', cost);
+    run.expect(cost <= ttlMs + 1_000, 'stall', `a freshly dead waiter cost ${cost.toFixed(0)} ms, more than a TTL`);
+    run.note(
+      `a waiter killed ${WAITER_TTL_MS} ms-window-fresh before the release cost the next one ${cost.toFixed(0)} ms (TTL ${ttlMs})`,
+    );
+    await live.request({ op: 'release', id: got.id as string });
+  }
+  await Promise.all([holder.stop(), live.stop()]);
+}
+
 /** Acquisitions aborted at random moments under contention; afterwards no permit is held. */
 async function abortsRacingGrants(run: ScenarioRun, lockstep: Lockstep, port: number, prefix: string): Promise<void> {
   const names = ['abort-a', 'abort-b'];
@@ -68,7 +106,7 @@ async function abortsRacingGrants(run: ScenarioRun, lockstep: Lockstep, port: nu
     names,
     contenders: 16,
     iterations: 1e6,
-    durationMs: run.pick(5_000, 25_000),
+    durationMs: run.pick(4_000, 25_000),
     // A long TTL: a permit lost to a racing abort would stay visible for the whole check.
     ttlMs: 30_000,
     waitMs: 5_000,
@@ -101,6 +139,7 @@ export async function semaphoreWaiters(run: ScenarioRun): Promise<void> {
     client.disconnect();
   });
   await deadWaiters(run, lockstep, server.port, prefix);
+  await freshlyDeadWaiter(run, server.port, prefix);
   await abortsRacingGrants(run, lockstep, server.port, prefix);
   await run.settleWorkers();
   run.check({ limitOf: () => LIMIT });

@@ -109,7 +109,7 @@ async function drive(run: ScenarioRun, label: string, impl: ImplKind, v: Variant
 export function selfTest(variant: string): (run: ScenarioRun) => Promise<void> {
   return async (run) => {
     const v = VARIANTS[variant] as Variant;
-    const durationMs = run.pick(4_000, 8_000);
+    const durationMs = run.pick(3_000, 8_000);
     await drive(run, 'x', v.impl, v, durationMs);
     const limitOf = () => v.limit;
     const before = run.result.flagged.length;
