@@ -51,15 +51,25 @@ const FAULTS: Record<string, Fault> = {
   },
 };
 
-/** A reply dropped mid-acquire: a clear, indeterminate error, and the key does not outlive its TTL. */
+/**
+ * A reply dropped mid-acquire, or the connection cut mid-acquire (the request reached Redis, the
+ * reply was held, then the connection was reset and refused): a clear, indeterminate error, and the
+ * key does not outlive its TTL even though ioredis re-sends the attempt after reconnecting.
+ */
 async function droppedMidAcquire(run: ScenarioRun, proxy: FaultProxy, admin: import('ioredis').Redis, prefix: string) {
   const puppet = await run.puppet({ kind: 'standalone', ports: [proxy.port] }, prefix, { requestTimeoutMs: 300 });
-  for (let r = 0; r < run.pick(2, 5); r++) {
+  for (let r = 0; r < run.pick(2, 6); r++) {
     const name = `indeterminate-${r}`;
-    proxy.set('down', { drop: true });
-    run.fault('drop-replies');
+    const cut = r % 2 === 1;
+    proxy.set('down', cut ? { blackhole: true } : { drop: true });
+    run.fault(cut ? 'cut-connection' : 'drop-replies');
+    if (cut) setTimeout(() => proxy.cut(), 50);
     const reply = await puppet.request({ op: 'acquire', mode: 'lock', name, ttlMs: TTL_MS, waitMs: 700 });
-    run.expect(!reply.ok && reply.code === 'ERR_REDIS', 'unclear-error', `dropped reply gave ${reply.code}`);
+    run.expect(
+      !reply.ok && reply.code === 'ERR_REDIS',
+      'unclear-error',
+      `${cut ? 'cut' : 'dropped reply'} gave ${reply.code}`,
+    );
     run.expect(reply.indeterminate === true, 'unclear-error', 'a timed-out acquire was not marked indeterminate');
     const healedAt = hostNow();
     proxy.heal();
