@@ -50,7 +50,8 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     contendedMs: 1_000,
     relayMs: 600,
     depths: [1, 10, 100, 1_000, 10_000],
-    deepQueueMs: 1_000,
+    // 3 × 1.15 s: together longer than one heartbeat period of the waiters (10 s / 3).
+    deepQueueMs: 1_150,
     memoryLocks: 100_000,
     memoryPeerLocks: 20_000,
     memoryWaiters: 10_000,

@@ -1,9 +1,20 @@
 // The markdown report: machine and command, targets, ceiling, one table per workload, and every
 // Lockstep figure as a ratio to the raw baseline and to the best peer.
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
-import type { RowResult } from '../results.js';
 import type { SuiteResults } from '../suite.js';
 import { bytes, int, ms, num, pct, ratio } from './format.js';
+import {
+  CONTENDED_METRICS,
+  contendedTable,
+  label,
+  notes,
+  RELAY_METRICS,
+  ratios,
+  relayTable,
+  settingsLegend,
+  UNCONTENDED_METRICS,
+  uncontendedTable,
+} from './tables.js';
 import { checkTargets } from './targets.js';
 
 export interface MachineInfo {
@@ -22,14 +33,6 @@ export interface MachineInfo {
   readonly loadAfter: string;
 }
 
-type Dir = 'up' | 'down';
-interface MetricDef {
-  readonly key: string;
-  readonly label: string;
-  readonly dir: Dir;
-  readonly fmt: (v: number | undefined) => string;
-}
-
 const WORKLOAD_TITLES: Record<string, string> = {
   uncontended: '1. Uncontended: one caller, acquire + release on a new name each time',
   parallel: '2. Parallel uncontended: 64 callers on 64 names over one connection',
@@ -41,131 +44,6 @@ const WORKLOAD_TITLES: Record<string, string> = {
   'quorum-uncontended': '8. Quorum (5 independent servers), uncontended: one caller, new name each time',
   'quorum-contended': `8b. Quorum (5 independent servers), contended: 8 callers on one name, hold ${MUTEX_HOLD_MS} ms`,
 };
-
-const CONTENDED_METRICS: MetricDef[] = [
-  { key: 'opsPerSec', label: 'acquisitions/s', dir: 'up', fmt: num },
-  { key: 'waitP50Ms', label: 'wait p50', dir: 'down', fmt: ms },
-  { key: 'waitP99Ms', label: 'wait p99', dir: 'down', fmt: ms },
-  { key: 'waitMaxMs', label: 'wait max', dir: 'down', fmt: ms },
-  { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
-  { key: 'cmdsPerOp', label: 'client commands / acquisition', dir: 'down', fmt: num },
-  { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
-  { key: 'scriptUsPerOp', label: 'server script µs / acquisition', dir: 'down', fmt: num },
-  { key: 'jain', label: 'Jain fairness', dir: 'up', fmt: num },
-];
-const UNCONTENDED_METRICS: MetricDef[] = [
-  { key: 'opsPerSec', label: 'pairs/s', dir: 'up', fmt: num },
-  { key: 'acquireP50Ms', label: 'acquire p50', dir: 'down', fmt: ms },
-  { key: 'acquireP99Ms', label: 'acquire p99', dir: 'down', fmt: ms },
-  { key: 'cmdsPerOp', label: 'client commands / pair', dir: 'down', fmt: num },
-  { key: 'serverCallsPerOp', label: 'server calls / pair', dir: 'down', fmt: num },
-  { key: 'scriptUsPerOp', label: 'server script µs / pair', dir: 'down', fmt: num },
-];
-const RELAY_METRICS: MetricDef[] = [
-  { key: 'gapP50Ms', label: 'release→acquire gap p50', dir: 'down', fmt: ms },
-  { key: 'gapP99Ms', label: 'release→acquire gap p99', dir: 'down', fmt: ms },
-  { key: 'opsPerSec', label: 'hand-offs/s', dir: 'up', fmt: num },
-  { key: 'cmdsPerOp', label: 'client commands / acquisition', dir: 'down', fmt: num },
-  { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
-];
-
-function label(row: RowResult): string {
-  const name = row.kind === 'lockstep' ? `**${row.library}**` : row.library;
-  return `${name}${row.variant === 'tuned' && row.kind !== 'raw' ? ' (tuned)' : ''}`;
-}
-
-function best(rows: readonly RowResult[], key: string, dir: Dir): RowResult | undefined {
-  let out: RowResult | undefined;
-  for (const r of rows) {
-    const v = r.median[key];
-    if (v === undefined || !Number.isFinite(v)) continue;
-    const o = out?.median[key] ?? Number.NaN;
-    if (!out || (dir === 'up' ? v > o : v < o)) out = r;
-  }
-  return out;
-}
-
-/** Lockstep's figures against the raw baseline and the best peer (per metric). */
-function ratios(rows: readonly RowResult[], metrics: readonly MetricDef[]): string[] {
-  const ls = rows.find((r) => r.rowId === 'lockstep');
-  if (!ls) return [];
-  const raw = rows.find((r) => r.kind === 'raw');
-  const peers = rows.filter((r) => r.kind === 'peer');
-  const lines = [
-    '| Lockstep vs. | Lockstep | raw baseline | Lockstep / raw | best peer | best peer value | Lockstep / best peer |',
-    '|---|---:|---:|---:|---|---:|---:|',
-  ];
-  for (const m of metrics) {
-    const v = ls.median[m.key];
-    if (v === undefined || !Number.isFinite(v)) continue;
-    const r = raw?.median[m.key];
-    const b = best(peers, m.key, m.dir);
-    const bv = b?.median[m.key];
-    lines.push(
-      `| ${m.label} | ${m.fmt(v)} | ${m.fmt(r)} | ${ratio(r ? v / r : Number.NaN)} | ${b ? label(b) : '—'} | ${m.fmt(bv)} | ${ratio(bv ? v / bv : Number.NaN)} |`,
-    );
-  }
-  lines.push(
-    '',
-    'Best peer: the best of all peer rows (default or tuned) for each metric; higher is better for rates and Jain, lower for waits, gaps and commands.',
-  );
-  return lines;
-}
-
-function uncontendedTable(rows: readonly RowResult[]): string[] {
-  const lines = [
-    '| Library | pairs/s | acquire p50 | acquire p99 | client cmds / pair | server calls / pair | script µs / pair | Δ | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    const m = r.median;
-    lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.acquireP50Ms)} | ${ms(m.acquireP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.errors)} |`,
-    );
-  }
-  return lines;
-}
-
-function contendedTable(rows: readonly RowResult[], mutex: boolean): string[] {
-  const lines = [
-    `| Library | acq/s | wait p50 | wait p99 | wait max | ${mutex ? 'gap p50 | gap p99 | self hand-off | ' : ''}client cmds / acq | server calls / acq | script µs / acq | Δ | max conc. | timeouts | Jain | starved | hold |`,
-    `|---|---:|---:|---:|---:|${mutex ? '---:|---:|---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
-  ];
-  for (const r of rows) {
-    const m = r.median;
-    lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${ms(m.waitMaxMs)} | ${mutex ? `${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${pct(m.selfHandoffShare)} | ` : ''}${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.maxConcurrent)} | ${int(m.timeouts)} | ${num(m.jain)} | ${int(m.starved)} of ${int(m.callers)} | ${ms(m.holdMeanMs)} |`,
-    );
-  }
-  return lines;
-}
-
-function relayTable(rows: readonly RowResult[]): string[] {
-  const lines = [
-    '| Library | hand-offs/s | gap p50 | gap p99 | gap max | wait p50 | wait p99 | client cmds / acq | server calls / acq | script µs / acq | Δ | hand-offs measured | timeouts |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    const m = r.median;
-    lines.push(
-      `| ${label(r)} | ${num(m.opsPerSec)} | ${ms(m.gapP50Ms)} | ${ms(m.gapP99Ms)} | ${ms(m.gapMaxMs)} | ${ms(m.waitP50Ms)} | ${ms(m.waitP99Ms)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.handoffs)} | ${int(m.timeouts)} |`,
-    );
-  }
-  return lines;
-}
-
-/** Errors a row reported (first message per round), so a failure is never silent. */
-function notes(rows: readonly RowResult[]): string[] {
-  const lines = rows.flatMap((r) => (r.notes ?? []).map((n) => `- ${label(r)}: ${n}`));
-  return lines.length ? ['Notes:', '', ...lines, ''] : [];
-}
-
-function settingsLegend(rows: readonly RowResult[]): string[] {
-  const seen = new Map<string, RowResult>();
-  for (const r of rows)
-    if (!seen.has(r.rowId) && r.workload !== 'deep-queue' && !r.workload.startsWith('memory')) seen.set(r.rowId, r);
-  return ['| Row | Settings |', '|---|---|', ...[...seen.values()].map((r) => `| ${label(r)} | ${r.setting} |`)];
-}
 
 export function renderMarkdown(results: SuiteResults, machine: MachineInfo, chartPath: string): string {
   const rows = results.rows;
@@ -207,9 +85,9 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     out.push('');
   }
 
-  for (const w of ['uncontended', 'parallel', 'quorum-uncontended']) {
+  const uncontended = (w: string) => {
     const r = of(w);
-    if (!r.length) continue;
+    if (!r.length) return;
     out.push(
       `## ${WORKLOAD_TITLES[w]}`,
       '',
@@ -221,16 +99,10 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     );
     if (w !== 'quorum-uncontended')
       out.push('Retry settings never come into play without contention, so only default rows run here.', '');
-  }
-  for (const w of [
-    'mutex-in-process',
-    'mutex-cross-process',
-    'semaphore-in-process',
-    'semaphore-cross-process',
-    'quorum-contended',
-  ]) {
+  };
+  const contended = (w: string) => {
     const r = of(w);
-    if (!r.length) continue;
+    if (!r.length) return;
     const mutex = !w.startsWith('semaphore');
     const ls = r.find((x) => x.rowId === 'lockstep')?.median;
     out.push(`## ${WORKLOAD_TITLES[w]}`, '');
@@ -244,53 +116,73 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
       );
     }
     out.push(...contendedTable(r, mutex), '', ...notes(r), ...ratios(r, CONTENDED_METRICS), '');
-  }
-  const relay = of('relay');
-  if (relay.length)
-    out.push(
-      `## ${WORKLOAD_TITLES.relay}`,
-      '',
-      ...relayTable(relay),
-      '',
-      ...notes(relay),
-      ...ratios(relay, RELAY_METRICS),
-      '',
-    );
-
-  const deep = of('deep-queue');
-  if (deep.length) {
-    out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
-    out.push(
-      '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | expected heartbeats/s | fill time |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    );
-    for (const r of deep) {
-      const m = r.median;
-      const depth = /(\d+) waiters/.exec(r.setting)?.[1] ?? '?';
+  };
+  const relaySection = () => {
+    const relay = of('relay');
+    if (relay.length)
       out.push(
-        `| ${num(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
+        `## ${WORKLOAD_TITLES.relay}`,
+        '',
+        ...relayTable(relay),
+        '',
+        ...notes(relay),
+        ...ratios(relay, RELAY_METRICS),
+        '',
+      );
+  };
+  const deepSection = () => {
+    const deep = of('deep-queue');
+    if (deep.length) {
+      out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
+      out.push(
+        '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | expected heartbeats/s | fill time |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const r of deep) {
+        const m = r.median;
+        const depth = /(\d+) waiters/.exec(r.setting)?.[1] ?? '?';
+        out.push(
+          `| ${int(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
+        );
+      }
+      out.push(
+        '',
+        'Each grantee releases at once and queues again at the tail, so the depth stays constant. Waiters refresh their place about every 3.3 s (a third of the default waiterTtlMs of 10 s); the measured windows of each depth together span one such period (full profile), so those heartbeats are in the figures, which are totals over the windows. The quick profile’s window is shorter than a heartbeat period.',
+        '',
       );
     }
-    out.push(
-      '',
-      'Each grantee releases at once and queues again at the tail, so the depth stays constant. Waiters refresh their place every ~3.3 s (default waiterTtlMs 10 s); those heartbeats are included in the commands per grant.',
-      '',
-    );
-  }
-  const memLocks = of('memory-locks');
-  const memWaiters = of('memory-waiters');
-  if (memLocks.length || memWaiters.length) {
-    out.push('## 7. Memory (Redis `used_memory`)', '');
-    out.push('| Library | What | bytes each | keys each |', '|---|---|---:|---:|');
-    for (const r of memLocks)
-      out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | ${num(r.median.keysPerOp)} |`);
-    for (const r of memWaiters) out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | — |`);
-    out.push(
-      '',
-      'The peers keep no waiters in Redis (they poll), so a parked waiter costs them no memory but costs commands instead.',
-      '',
-    );
-  }
+  };
+  const memorySection = () => {
+    const memLocks = of('memory-locks');
+    const memWaiters = of('memory-waiters');
+    if (memLocks.length || memWaiters.length) {
+      out.push('## 7. Memory (Redis `used_memory`)', '');
+      const rawBytes = memLocks.find((r) => r.kind === 'raw')?.median.bytesPerOp;
+      out.push('| Library | What | bytes each | × raw | keys each |', '|---|---|---:|---:|---:|');
+      for (const r of memLocks) {
+        const b = r.median.bytesPerOp;
+        const x = b !== undefined && rawBytes ? b / rawBytes : Number.NaN;
+        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} | ${num(r.median.keysPerOp)} |`);
+      }
+      for (const r of memWaiters) out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | — | — |`);
+      out.push(
+        '',
+        'The peers keep no waiters in Redis (they poll), so a parked waiter costs them no memory but costs commands instead.',
+        '',
+      );
+    }
+  };
+  uncontended('uncontended');
+  uncontended('parallel');
+  contended('mutex-in-process');
+  contended('mutex-cross-process');
+  relaySection();
+  contended('semaphore-in-process');
+  contended('semaphore-cross-process');
+  deepSection();
+  memorySection();
+  uncontended('quorum-uncontended');
+  contended('quorum-contended');
 
   out.push(
     '## Wait-time distributions under contention',

@@ -1,6 +1,7 @@
 // The targets of the issue, checked against Lockstep's rows: pass/fail, measured value and bound.
 import { MUTEX_CALLERS, SEM_CALLERS, SEM_LIMIT } from '../config.js';
 import type { RowResult } from '../results.js';
+import { int, num } from './format.js';
 
 export interface TargetCheck {
   readonly workload: string;
@@ -10,8 +11,7 @@ export interface TargetCheck {
   readonly pass: boolean;
 }
 
-const f = (v: number | undefined, digits = 2) =>
-  v === undefined || !Number.isFinite(v) ? '—' : v >= 1_000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits);
+const f = (v: number | undefined) => (Number.isInteger(v) ? int(v) : num(v));
 
 export function find(rows: readonly RowResult[], workload: string, rowId: string): RowResult | undefined {
   return rows.find((r) => r.workload === workload && r.rowId === rowId);

@@ -74,6 +74,11 @@ async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Met
         heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),
         timeouts: errors + timeouts - t0,
         errors: 0,
+        grants: n,
+        seconds: (end - start) / 1e6,
+        clientCommands: totalCommands(clientCommands),
+        serverCalls: totalCommands(serverCalls),
+        scriptUs: scriptUsec(serverCalls),
       });
     }
     controller.abort();
@@ -90,9 +95,23 @@ export async function deepQueue(ctx: BenchContext): Promise<RowResult[]> {
   const out: RowResult[] = [];
   for (const depth of ctx.profile.depths) {
     const { rounds, fillMs } = await depthRun(ctx, depth);
-    const med: Metrics = {};
-    for (const name of Object.keys(rounds[0] ?? {})) med[name] = median(rounds.map((m) => m[name] ?? Number.NaN));
-    med.fillMs = fillMs;
+    // Heartbeats come in waves (every waiter about every 3.3 s), so the windows together span one
+    // heartbeat period and the figures are totals over all of them, not a median of windows.
+    const sum = (name: string) => rounds.reduce((t, m) => t + (m[name] ?? 0), 0);
+    const grants = sum('grants');
+    const med: Metrics = {
+      opsPerSec: grants / sum('seconds'),
+      cmdsPerOp: grants ? sum('clientCommands') / grants : Number.NaN,
+      serverCallsPerOp: grants ? sum('serverCalls') / grants : Number.NaN,
+      scriptUsPerOp: grants ? sum('scriptUs') / grants : Number.NaN,
+      crossCheck: median(rounds.map((m) => m.crossCheck ?? Number.NaN)),
+      depth: median(rounds.map((m) => m.depth ?? Number.NaN)),
+      heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),
+      timeouts: sum('timeouts'),
+      errors: 0,
+      measuredSeconds: sum('seconds'),
+      fillMs,
+    };
     ctx.log(
       `  deep-queue ${depth}: ${Math.round(med.opsPerSec ?? 0)} grants/s, ${(med.cmdsPerOp ?? 0).toFixed(2)} cmds/grant, fill ${Math.round(fillMs)} ms`,
     );
