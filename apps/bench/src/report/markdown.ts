@@ -26,6 +26,7 @@ export interface MachineInfo {
   readonly node: string;
   readonly os: string;
   readonly redisVersion: string;
+  readonly core: string;
   readonly pinning: string;
   readonly profile: string;
   readonly seconds: number;
@@ -62,6 +63,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   out.push(
     `| Redis | redis-server ${machine.redisVersion} on loopback, \`--save '' --appendonly no\`, fresh temp dir |`,
   );
+  out.push(`| Measured | ${machine.core} |`);
   out.push(`| Pinning | ${machine.pinning} |`);
   out.push(`| Load average (1/5/15 min) | before ${machine.loadBefore}; after ${machine.loadAfter} |`);
   out.push('');

@@ -1,4 +1,5 @@
 // Writes results/latest.json, results/latest.md, results/wait-times.svg and docs/benchmarks.md.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,14 @@ export interface RunInfo {
 
 const CHART = 'wait-times.svg';
 
+/** The core commit measured, and whether packages/core had uncommitted changes then. */
+function coreVersion(): string {
+  const git = (args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = git(['status', '--porcelain', '--', 'packages/core']) !== '';
+  return `@lockstep/core at ${head}${dirty ? ' plus uncommitted changes in packages/core' : ''} (built dist)`;
+}
+
 function machine(info: RunInfo): MachineInfo {
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
   return {
@@ -32,6 +41,7 @@ function machine(info: RunInfo): MachineInfo {
     node: process.version,
     os: `${type()} ${release()}`,
     redisVersion: info.redisVersion,
+    core: coreVersion(),
     pinning: info.pinning,
     profile: info.profile,
     seconds: info.seconds,
