@@ -91,7 +91,7 @@ async function freshlyDeadWaiter(run: ScenarioRun, port: number, prefix: string)
     run.metric('freshlyDeadWaiterCostMs', cost);
     run.expect(cost <= ttlMs + 1_000, 'stall', `a freshly dead waiter cost ${cost.toFixed(0)} ms, more than a TTL`);
     run.note(
-      `a waiter killed ${WAITER_TTL_MS} ms-window-fresh before the release cost the next one ${cost.toFixed(0)} ms (TTL ${ttlMs})`,
+      `a waiter killed ~100 ms before the release (heartbeat window ${WAITER_TTL_MS} ms) was granted; the live one behind it waited ${cost.toFixed(0)} ms (TTL ${ttlMs})`,
     );
     await live.request({ op: 'release', id: got.id as string });
   }

@@ -42,7 +42,7 @@ async function hold(
     await sleep(Math.max(0, Math.min(c.extendEveryMs, until - hostNow())));
     if (hostNow() >= until) return;
     if (c.stallChance && Math.random() < c.stallChance) blockFor(c.stallMs ?? 0);
-    const invoked = hostNow();
+    const invoked = rec.invoke('extend', id, name, id.slice(0, id.lastIndexOf('.')));
     try {
       await lease.extend(c.ttlMs);
       rec.extended(id, invoked, lease);
