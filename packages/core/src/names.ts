@@ -69,7 +69,7 @@ const keyCache = new Map<string, KeySet>();
 
 function buildKeySet(prefix: string, kind: 'l' | 's', name: string): KeySet {
   const tag = `{${prefix}:${kind}:${encodeName(name)}}`;
-  const first = kind === 'l' ? ['h'] : ['m', 'h'];
+  const suffixes = kind === 'l' ? ['h', 'q', 'd', 'i'] : ['m', 'h', 'q', 'd'];
   const channel = `${tag}:c`;
-  return { tag, channel, keys: [...first.map((s) => `${tag}:${s}`), `${tag}:q`, `${tag}:d`, `${tag}:i`, channel] };
+  return { tag, channel, keys: [...suffixes.map((s) => `${tag}:${s}`), channel] };
 }

@@ -163,7 +163,7 @@ export class Semaphore {
   async inspect(): Promise<SemaphoreState> {
     const e = this.#engine;
     const reply = (await bounded(
-      runScript(e.client, 'semInspect', e.keys.slice(0, 5), [e.settings.limit, INSPECT_LIMIT]),
+      runScript(e.client, 'semInspect', e.keys.slice(0, 4), [e.settings.limit, INSPECT_LIMIT]),
       `inspecting "${this.name}"`,
       e.runtime.requestTimeoutMs,
     )) as [number, number, number, (string | number)[], (string | number)[], number];

@@ -10,8 +10,9 @@
   Returns: 1 extended, 0 not held by this token any more
 ]]
 local M, H = KEYS[1], KEYS[2]
-local rec = redis.call('HGET', M, ARGV[1])
-if not rec or string.sub(rec, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then
+local v = redis.call('HMGET', M, ARGV[1], 'x')
+local rec = v[1]
+if not rec or string.sub(rec, 1, #ARGV[2] + 3) ~= 'h|' .. ARGV[2] .. '|' then
   return 0
 end
 local t = redis.call('TIME')
@@ -20,13 +21,13 @@ local current = tonumber(redis.call('ZSCORE', H, ARGV[1]))
 if not current or current <= now then
   return 0
 end
-local ttl = tonumber(ARGV[3])
-redis.call('ZADD', H, now + ttl, ARGV[1])
-local keep = ttl + 1000
-if redis.call('PTTL', H) < keep then
-  redis.call('PEXPIRE', H, keep)
-end
-if redis.call('PTTL', M) < keep then
-  redis.call('PEXPIRE', M, keep)
+local deadline = now + tonumber(ARGV[3])
+redis.call('ZADD', H, deadline, ARGV[1])
+-- Keys expire a grace period after the latest deadline ever written (see semaphore.lua).
+if deadline > (tonumber(v[2]) or 0) then
+  redis.call('HSET', M, 'x', deadline)
+  local at = string.format('%.0f', deadline + 1000)
+  redis.call('PEXPIREAT', M, at)
+  redis.call('PEXPIREAT', H, at)
 end
 return 1

@@ -1,124 +1,176 @@
 --[[
-  semaphore.lua: key layout, state and baton passing for semaphores (included).
+  semaphore.lua: state and baton passing for semaphores (included after each script's fast path;
+  the script has already set M, H, Q, D, C, now, now_us, `earliest` (the first holder deadline,
+  or nil when H is empty) and the counters from one HMGET).
 
-    M  HASH  u = used weight, l = limit set at run time, f = last fence, s = queue seq,
-             t = last waiter `since` in us (strictly increasing), and one field per holder:
-             id -> token|weight|fence|since
+    M  HASH  counters u (used weight), l (limit set at run time), f (last fence), s (queue seq),
+             t (last waiter `since`, us, strictly increasing), x (time the keys are armed to live
+             until); and one record per request id:
+               holder  "h|token|weight|fence|sinceMs"
+               waiter  "w|token|weight|ttl|priority|sinceMs"
     H  ZSET  holder id -> lease deadline, server epoch ms
-    Q, D, I, C  waiter keys (see common.lua); semaphore records in I are token|weight|ttl|priority|since
+    Q  ZSET  waiter id -> order score (lower first; see sem-acquire)
+    D  ZSET  waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
+    C  shard channel on which grants are announced (in KEYS so it routes with the keys)
+
+  Expiry: every key lives until x + GRACE_MS. A deadline past x moves x to that deadline plus one
+  more lease or heartbeat of slack and re-arms the keys the script adds to; a key the script
+  creates is always armed. So most transitions set no expiry, no entry outlives its key, and every
+  key vanishes within two TTLs plus the grace once load stops.
+
+  Every redis.call costs far more than Lua arithmetic, so the helpers below are written to make as
+  few calls as possible: no per-head liveness check unless the purge was cut short, no lookups once
+  the semaphore is full, one HSET for all changed fields.
 ]]
-local M, H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
---@include common
+local GRACE_MS = 1000
+local PURGE_BUDGET = 64
 local GRANT_BUDGET = 256
+local writes = {}
+local arm_m = false
 
 local function fmt(n)
   return string.format('%.0f', n)
 end
 
--- Counters of M, loaded once per script and written back once by save_state().
-local st = { used = 0, limit = 0, fence = 0, seq = 0, since = 0, keep = 0, writes = {} }
+local function write(field, value)
+  writes[#writes + 1] = field
+  writes[#writes + 1] = value
+end
 
--- Removes holders whose deadline passed (bounded per call); returns the weight they held.
-local function purge_holders(now)
+local function set_used(value)
+  used = value
+  write('u', used)
+end
+
+-- Moves x past `deadline` (by `slack`) when needed; true when the caller must arm its keys.
+local function grow(deadline, slack)
+  if deadline > x then
+    x = deadline + slack
+    write('x', fmt(x))
+    arm_m = true
+    return true
+  end
+  return false
+end
+
+local function arm(key)
+  redis.call('PEXPIREAT', key, fmt(x + GRACE_MS))
+end
+
+-- Writes every changed field of M in one HSET.
+local function save()
+  if #writes > 0 then
+    redis.call('HSET', M, unpack(writes))
+    if arm_m or m_is_new then
+      arm(M)
+    end
+  end
+end
+
+local function announce(msg)
+  if redis.REDIS_VERSION_NUM then
+    redis.call('SPUBLISH', C, msg)
+  else
+    redis.call('PUBLISH', C, msg)
+  end
+end
+
+-- Removes holders whose deadline passed (bounded per call) and frees their weight.
+local function purge_holders()
   local dead = redis.call('ZRANGEBYSCORE', H, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
   if #dead == 0 then
-    return 0
+    return
   end
   local recs = redis.call('HMGET', M, unpack(dead))
   local freed = 0
   for i = 1, #dead do
-    if recs[i] then
-      freed = freed + tonumber(string.match(recs[i], '^[^|]*|(%d+)|'))
+    local w = recs[i] and string.match(recs[i], '^h|[^|]*|(%d+)|')
+    if w then
+      freed = freed + tonumber(w)
     end
   end
   redis.call('HDEL', M, unpack(dead))
   redis.call('ZREM', H, unpack(dead))
-  return freed
+  set_used(math.max(0, used - freed))
 end
 
--- Purges expired holders, then loads the counters and `id`'s holder record (or false).
-local function load_state(now, default_limit, id)
-  local freed = purge_holders(now)
-  local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', id or 'u')
-  st.used = (tonumber(v[1]) or 0) - freed
-  if st.used < 0 then
-    st.used = 0
+-- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
+-- ran out, so dead waiters may remain and heads must be checked one by one.
+local function purge_waiters()
+  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
+  if #dead > 0 then
+    redis.call('ZREM', Q, unpack(dead))
+    redis.call('ZREM', D, unpack(dead))
+    redis.call('HDEL', M, unpack(dead))
   end
-  st.limit = tonumber(v[2]) or default_limit
-  st.fence = tonumber(v[3]) or 0
-  st.seq = tonumber(v[4]) or 0
-  st.since = tonumber(v[5]) or 0
-  st.dirty = freed > 0
-  return id and v[6]
+  return #dead < PURGE_BUDGET
 end
 
-local function save_state()
-  if st.dirty or #st.writes > 0 then
-    redis.call('HSET', M, 'u', st.used, 'f', fmt(st.fence), 's', st.seq, 't', fmt(st.since), unpack(st.writes))
-    keep_alive(M, st.keep + GRACE_MS)
-  end
-end
-
--- Capacity left; heals `used` if the holders key vanished behind our back (eviction, DEL).
-local function capacity_left()
-  local left = st.limit - st.used
-  if st.used > 0 and left < st.limit and redis.call('EXISTS', H) == 0 then
-    st.used = 0
-    st.dirty = true
-    left = st.limit
-  end
-  return left
+-- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
+if used > 0 and not earliest then
+  set_used(0)
 end
 
 -- Makes `id` a holder until now + ttl. Returns fence, deadline.
-local function make_holder(id, token, weight, ttl, now, now_us)
-  local fence = st.fence + 1
+local function make_holder(id, token, weight, ttl)
+  fence = fence + 1
   if now_us > fence then
     fence = now_us
   end
-  st.fence = fence
-  st.used = st.used + weight
+  local was_empty = used == 0
+  set_used(used + weight)
   local deadline = now + ttl
+  local rearm = grow(deadline, ttl)
   redis.call('ZADD', H, deadline, id)
-  keep_alive(H, ttl + GRACE_MS)
-  if ttl > st.keep then
-    st.keep = ttl
+  if rearm or was_empty then
+    arm(H)
   end
-  local writes = st.writes
-  writes[#writes + 1] = id
-  writes[#writes + 1] = token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. fmt(now)
+  write('f', fmt(fence))
+  write(id, 'h|' .. token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. now)
   return fence, deadline
 end
 
 -- Baton passing: serves queue heads in order while they fit. A head that does not fit blocks the
 -- rest, so a heavy waiter is never starved by lighter ones. Returns fence, deadline if `self_id`
--- was served (it is not announced).
-local function grant_heads(now, now_us, self_id)
+-- was served (it is not announced). With `scan`, a full semaphore still looks at its head (to
+-- reject one that a lowered limit made too heavy).
+local function grant_heads(self_id, heads_alive, scan)
   local self_fence, self_deadline
   for _ = 1, GRANT_BUDGET do
-    local head = redis.call('ZRANGE', Q, 0, 0)[1]
-    if not head then
+    if used >= limit and not scan then
       break
     end
-    local rec = redis.call('HGET', I, head)
-    local alive = tonumber(redis.call('ZSCORE', D, head))
-    if not rec or not alive or alive <= now then
-      drop_waiter(head)
+    local hid = redis.call('ZRANGE', Q, 0, 0)[1]
+    if not hid then
+      break
+    end
+    local rec = redis.call('HGET', M, hid)
+    local token, weight, ttl
+    if rec then
+      token, weight, ttl = string.match(rec, '^w|([^|]*)|(%d+)|(%d+)|')
+    end
+    local alive = heads_alive or (tonumber(redis.call('ZSCORE', D, hid)) or 0) > now
+    if not token or not alive then
+      redis.call('ZREM', Q, hid)
+      redis.call('ZREM', D, hid)
+      redis.call('HDEL', M, hid)
     else
-      local token, weight, ttl = string.match(rec, '^([^|]*)|(%d+)|(%d+)|')
       weight = tonumber(weight)
-      if weight > st.limit then
-        drop_waiter(head)
-        announce(head .. '|x|' .. st.limit)
-      elseif weight > capacity_left() then
+      if weight > limit then
+        redis.call('ZREM', Q, hid)
+        redis.call('ZREM', D, hid)
+        redis.call('HDEL', M, hid)
+        announce(hid .. '|x|' .. limit)
+      elseif weight > limit - used then
         break
       else
-        drop_waiter(head)
-        local fence, deadline = make_holder(head, token, weight, tonumber(ttl), now, now_us)
-        if head == self_id then
-          self_fence, self_deadline = fence, deadline
+        redis.call('ZREM', Q, hid)
+        redis.call('ZREM', D, hid)
+        local f, deadline = make_holder(hid, token, weight, tonumber(ttl))
+        if hid == self_id then
+          self_fence, self_deadline = f, deadline
         else
-          announce(head .. '|' .. fmt(fence) .. '|' .. fmt(deadline))
+          announce(hid .. '|' .. fmt(f) .. '|' .. deadline)
         end
       end
     end
@@ -126,8 +178,12 @@ local function grant_heads(now, now_us, self_id)
   return self_fence, self_deadline
 end
 
--- Earliest holder deadline (when capacity may free up without a release), or -1.
-local function earliest_deadline()
-  local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-  return tonumber(first[2]) or -1
+-- Purges what expired, then serves the queue: the work every slow path starts with.
+local function settle(self_id, queued, scan)
+  if earliest and earliest <= now then
+    purge_holders()
+  end
+  if queued then
+    return grant_heads(self_id, purge_waiters(), scan)
+  end
 end

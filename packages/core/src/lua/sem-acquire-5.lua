@@ -1,0 +1,151 @@
+--[[
+  sem-acquire-5.lua: grants permits now, or enqueues the caller / refreshes its heartbeat.
+  Idempotent per id and token: a retried request that finds its own grant returns it again.
+  Nobody barges: a new request is granted only if no live waiter is ahead of it in the order.
+
+  KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  ARGV[1]  id: public request id
+  ARGV[2]  token: secret owner token
+  ARGV[3]  weight: permits wanted, integer >= 1
+  ARGV[4]  limit: configured limit (a limit set at run time, M.l, wins)
+  ARGV[5]  ttl: lease length, ms
+  ARGV[6]  mode: '0' try (never enqueue), '1' wait (enqueue or heartbeat)
+  ARGV[7]  priority: integer in [-2^20, 2^20], higher is served first
+  ARGV[8]  waiter ttl: heartbeat deadline for a queued waiter, ms
+  ARGV[9]  max waiters: -1 for no bound
+  ARGV[10] aging: ms of waiting worth +1 priority, 0 for none
+
+  Order score (lower first): without aging seq - priority * 2^32 (FIFO by the Redis-issued seq
+  within a priority); with aging since_us - priority * aging * 1000, where since_us is the server
+  clock made strictly increasing, so waiting longer is worth priority and arrival order holds.
+
+  Returns:
+    {1, fence, deadline, now}   granted (deadline, now: server epoch ms)
+    {0, 0, holderDeadline, now} queued; holderDeadline -1 if none
+    {-1, holderDeadline, now}   busy, not enqueued (try mode)
+    {-2}                        queue full
+    {-3, limit}                 weight exceeds the limit in effect
+    {-4}                        id already used with another token
+]]
+local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local id, token = ARGV[1], ARGV[2]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
+local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
+local earliest = tonumber(first[2])
+local mine = v[7]
+
+-- Heartbeat of a queued waiter while no lease has expired: refresh its deadline, nothing else.
+if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now) then
+  if string.sub(mine, 3, #token + 3) ~= token .. '|' then
+    return { -4 }
+  end
+  if redis.call('ZADD', D, 'XX', 'CH', now + tonumber(ARGV[8]), id) == 1 then
+    return { 0, 0, earliest or -1, now }
+  end
+end
+
+local used, limit = tonumber(v[1]) or 0, tonumber(v[2]) or tonumber(ARGV[4])
+local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
+local m_is_new = not v[6]
+--@include semaphore
+
+local weight, ttl = tonumber(ARGV[3]), tonumber(ARGV[5])
+local waiting = false
+if mine then
+  local kind, mtoken = string.match(mine, '^(%a)|([^|]*)|')
+  if mtoken ~= token then
+    return { -4 }
+  end
+  if kind == 'h' then
+    local deadline = tonumber(redis.call('ZSCORE', H, id))
+    if deadline and deadline > now then
+      return { 1, tonumber(string.match(mine, '^h|[^|]*|%d+|(%d+)|')), deadline, now }
+    end
+    -- Expired but not purged yet: drop it and carry on.
+    redis.call('HDEL', M, id)
+    if redis.call('ZREM', H, id) == 1 then
+      set_used(math.max(0, used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))))
+    end
+  else
+    waiting = true
+  end
+end
+
+local had_queue = redis.call('EXISTS', Q) == 1
+local f, deadline = settle(id, had_queue)
+if f then
+  save()
+  return { 1, f, deadline, now }
+end
+-- A waiter purged meanwhile (its heartbeat lapsed) starts over at the back of the queue.
+local waiter_ttl = tonumber(ARGV[8])
+if waiting and redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 then
+  if grow(now + waiter_ttl, waiter_ttl) then
+    arm(D)
+    arm(Q)
+  end
+  save()
+  first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
+  return { 0, 0, tonumber(first[2]) or -1, now }
+end
+
+if weight > limit then
+  save()
+  return { -3, limit }
+end
+
+local priority, aging = tonumber(ARGV[7]), tonumber(ARGV[10])
+local score, since
+if aging > 0 then
+  since = math.max(now_us, since_us + 1)
+  score = since - priority * aging * 1000
+else
+  since = now_us
+  score = seq + 1 - priority * 4294967296
+end
+
+-- Granted now only if the permits fit and nobody waiting is ahead (no barging).
+local fits = weight <= limit - used
+if fits and had_queue then
+  local head = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
+  fits = head[2] == nil or tonumber(head[2]) > score
+end
+if fits then
+  local g, gd = make_holder(id, token, weight, ttl)
+  save()
+  return { 1, g, gd, now }
+end
+
+first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
+local holder_deadline = tonumber(first[2]) or -1
+if ARGV[6] ~= '1' then
+  save()
+  return { -1, holder_deadline, now }
+end
+
+local max_waiters = tonumber(ARGV[9])
+if max_waiters == 0 or (max_waiters > 0 and had_queue and redis.call('ZCARD', Q) >= max_waiters) then
+  save()
+  return { -2 }
+end
+
+if aging > 0 then
+  since_us = since
+  write('t', fmt(since_us))
+else
+  seq = seq + 1
+  write('s', seq)
+end
+redis.call('ZADD', Q, fmt(score), id)
+redis.call('ZADD', D, now + waiter_ttl, id)
+write(id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
+-- A queue this script created is armed; otherwise only past the armed time.
+if grow(now + waiter_ttl, waiter_ttl) or not had_queue then
+  arm(Q)
+  arm(D)
+end
+save()
+return { 0, 0, holder_deadline, now }

@@ -1,0 +1,61 @@
+--[[
+  sem-release-5.lua: gives up what this id and token have: held permits (then serves the queue
+  heads that fit, in order, in the same script) or a place in the queue. A stranger's token
+  changes nothing.
+
+  KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  ARGV[1] id
+  ARGV[2] token
+  ARGV[3] limit: configured limit (M.l wins)
+
+  Returns:
+    1  this token's permits were released (and passed on)
+    2  this id was queued and is removed
+    0  nothing of this id and token was held or queued
+]]
+local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local id, token = ARGV[1], ARGV[2]
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
+local mine = v[7]
+local result = 0
+local used = tonumber(v[1]) or 0
+local freed = false
+if mine and string.sub(mine, 3, #token + 3) == token .. '|' then
+  if string.byte(mine, 1) == 104 then
+    redis.call('HDEL', M, id)
+    if redis.call('ZREM', H, id) == 1 then
+      used = math.max(0, used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|')))
+      freed = true
+      result = 1
+    end
+  else
+    redis.call('ZREM', Q, id)
+    redis.call('ZREM', D, id)
+    redis.call('HDEL', M, id)
+    result = 2
+  end
+end
+
+-- Fast path: nobody queued, so there is nothing to hand over.
+if redis.call('EXISTS', Q) == 0 then
+  if freed then
+    redis.call('HSET', M, 'u', used)
+  end
+  return result
+end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
+local earliest = tonumber(first[2])
+local limit = tonumber(v[2]) or tonumber(ARGV[3])
+local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
+local m_is_new = not v[6]
+--@include semaphore
+if freed then
+  write('u', used)
+end
+settle(nil, true)
+save()
+return result
