@@ -12,17 +12,17 @@
   ARGV[6] max waiters: -1 for no bound
 
   Returns:
-    {1, fence, ttlLeft}             granted; ttlLeft ms of the lease as of this script
-    {0, position, holderLeft, now}  queued; position 0-based; holderLeft ms (-2 none); now server ms
-    {-1, holderLeft}                busy, not enqueued (try mode)
-    {-2}                            queue full
+    {1, fence, ttlLeft}      granted; ttlLeft ms of the lease as of this script
+    {0, 0, holderLeft, now}  queued; holderLeft ms (-2 none); now server ms
+    {-1, holderLeft}         busy, not enqueued (try mode)
+    {-2}                     queue full
 ]]
 -- Fast path first, before the slow path's helpers are even defined: a free lock and no queue.
 local holder = redis.call('GET', KEYS[1])
 local free = not holder or string.byte(holder, -1) == 58
 if free and redis.call('EXISTS', KEYS[2]) == 0 then
-  local t = redis.call('TIME')
-  local fence = t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
+  local time = redis.call('TIME')
+  local fence = time[1] .. string.rep('0', 6 - #time[2]) .. time[2]
   if holder then
     local last = tonumber(string.sub(holder, 1, -2))
     if last and last >= tonumber(fence) then
@@ -32,41 +32,62 @@ if free and redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('SET', KEYS[1], fence .. ':' .. ARGV[2], 'PX', ARGV[3])
   return { 1, tonumber(fence), tonumber(ARGV[3]) }
 end
-
---@include lock
-
 local id, token = ARGV[1], ARGV[2]
+if not free and string.sub(holder, -#token - 1) == ':' .. token then
+  return { 1, tonumber(string.match(holder, '^(%d+):')), redis.call('PTTL', KEYS[1]) }
+end
+
+local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+--@include lock
 
 if free then
   -- Free, but waiters are queued (the last holder expired without a release): they go first.
-  local now, t = lock_time()
-  purge_waiters(now, nil)
-  local served, fence, left = serve_head(now, t, id)
+  local served, fence, left = serve_head(id)
   if served == 'self' then
     return { 1, fence, left }
   end
   if served == 'none' then
-    local f = next_fence(redis.call('GET', H), t)
+    local f = next_fence(redis.call('GET', H))
     redis.call('SET', H, f .. ':' .. token, 'PX', ARGV[3])
     return { 1, tonumber(f), tonumber(ARGV[3]) }
   end
-elseif owned_by(holder, token) then
-  return { 1, tonumber(string.match(holder, '^(%d+):')), redis.call('PTTL', H) }
 end
 
 if ARGV[4] ~= '1' then
   return { -1, redis.call('PTTL', H) }
 end
 
-local now = server_time()
-if purge_waiters(now, id) or not redis.call('ZSCORE', D, id) then
+local waiter_ttl = tonumber(ARGV[5])
+local alive_until = now + waiter_ttl
+-- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved).
+if redis.call('ZADD', D, 'XX', 'CH', alive_until, id) == 0 then
+  purge_waiters()
   local max_waiters = tonumber(ARGV[6])
-  if max_waiters >= 0 and redis.call('ZCARD', Q) >= max_waiters then
+  local waiting = redis.call('ZCARD', Q)
+  if max_waiters == 0 or (max_waiters > 0 and waiting >= max_waiters) then
     return { -2 }
   end
   local seq = redis.call('HINCRBY', I, '#', 1)
   redis.call('ZADD', Q, seq, id)
+  redis.call('ZADD', D, alive_until, id)
   redis.call('HSET', I, id, token .. '|' .. ARGV[3])
+  if waiting == 0 then
+    -- A new queue: arm it.
+    redis.call('HSET', I, 'x', alive_until + waiter_ttl)
+    local at = string.format('%.0f', alive_until + waiter_ttl + GRACE_MS)
+    redis.call('PEXPIREAT', Q, at)
+    redis.call('PEXPIREAT', D, at)
+    redis.call('PEXPIREAT', I, at)
+    return { 0, 0, redis.call('PTTL', H), now }
+  end
 end
-heartbeat(id, now, tonumber(ARGV[5]))
-return { 0, redis.call('ZRANK', Q, id), redis.call('PTTL', H), now }
+-- Re-arm Q, D and I (with one more heartbeat of slack) once a deadline passes the armed time.
+local armed = tonumber(redis.call('HGET', I, 'x')) or 0
+if alive_until > armed then
+  redis.call('HSET', I, 'x', alive_until + waiter_ttl)
+  local at = string.format('%.0f', alive_until + waiter_ttl + GRACE_MS)
+  redis.call('PEXPIREAT', Q, at)
+  redis.call('PEXPIREAT', D, at)
+  redis.call('PEXPIREAT', I, at)
+end
+return { 0, 0, redis.call('PTTL', H), now }

@@ -14,31 +14,33 @@
 ]]
 -- Fast path first, before the slow path's helpers are even defined: our lock and no queue.
 local holder = redis.call('GET', KEYS[1])
-local released = 0
+local queued = redis.call('EXISTS', KEYS[2]) == 1
+local result = 0
 if holder and string.sub(holder, -#ARGV[2] - 1) == ':' .. ARGV[2] then
-  redis.call('SET', KEYS[1], string.sub(holder, 1, -#ARGV[2] - 1), 'KEEPTTL')
-  if redis.call('EXISTS', KEYS[2]) == 0 then
+  result = 1
+  if not queued then
+    redis.call('SET', KEYS[1], string.sub(holder, 1, -#ARGV[2] - 1), 'KEEPTTL')
     return 1
   end
-  released = 1
+elseif not queued then
+  return 0
 end
 
+local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 --@include lock
 
 local id, token = ARGV[1], ARGV[2]
-local result = released
 if result == 0 then
   local rec = redis.call('HGET', I, id)
   if rec and string.sub(rec, 1, #token + 1) == token .. '|' then
-    drop_waiter(id)
+    drop_waiter(id, redis.call('ZCARD', Q) == 1)
     result = 2
   end
 end
--- Hand the lock on when it is free and someone waits (also after an expiry nobody released).
-local current = redis.call('GET', H)
-if redis.call('EXISTS', Q) == 1 and (not current or string.byte(current, -1) == 58) then
-  local now, t = lock_time()
-  purge_waiters(now, nil)
-  serve_head(now, t, nil)
+-- Hand the lock on when it is free (or was ours) and someone waits; with nobody left, free it.
+if result == 1 or is_free(holder) then
+  if serve_head(nil) == 'none' and result == 1 then
+    redis.call('SET', H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
+  end
 end
 return result

@@ -127,7 +127,9 @@ if ARGV[6] ~= '1' then
 end
 
 local max_waiters = tonumber(ARGV[9])
-if max_waiters == 0 or (max_waiters > 0 and had_queue and redis.call('ZCARD', Q) >= max_waiters) then
+-- The purge and grants above may have emptied the queue: then this enqueue creates it anew.
+local waiting_now = had_queue and redis.call('ZCARD', Q) or 0
+if max_waiters == 0 or (max_waiters > 0 and waiting_now >= max_waiters) then
   save()
   return { -2 }
 end
@@ -143,7 +145,7 @@ redis.call('ZADD', Q, fmt(score), id)
 redis.call('ZADD', D, now + waiter_ttl, id)
 write(id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
 -- A queue this script created is armed; otherwise only past the armed time.
-if grow(now + waiter_ttl, waiter_ttl) or not had_queue then
+if grow(now + waiter_ttl, waiter_ttl) or waiting_now == 0 then
   arm(Q)
   arm(D)
 end

@@ -1,21 +1,33 @@
 --[[
-  lock.lua: key layout and fencing for mutex locks (included).
+  lock.lua: the slow paths of mutex locks (included after each script's fast path; the script has
+  set H, Q, D, I, C and `holder`, the value of H it read).
 
     H  STRING  "<fence>:<token>" while held, with PX = the lease deadline (Redis expires it);
                "<fence>:" once released (free, but it remembers the last fence until the released
                lease's deadline)
-    Q, D, I, C  waiter keys (see common.lua); lock records in I are token|ttl
-]]
-local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
---@include common
+    Q  ZSET    waiter id -> Redis-issued sequence number (FIFO)
+    D  ZSET    waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
+    I  HASH    waiter id -> "token|ttl"; '#' the sequence; 'x' the time Q, D and I are armed to live
+               until (re-armed, with one more heartbeat of slack, only when a deadline passes it)
+    C  shard channel on which hand-offs are announced
 
--- The fence a new grant gets: above the last one this name had, and never below the server clock
--- in microseconds, so a name whose key expired never reuses a fence. `holder` is H's value (or
--- nil); `t` the reply of TIME. Returns the fence as a string (Lua numbers print only 14 digits).
-local function next_fence(holder, t)
+  Every redis.call costs far more than Lua arithmetic, so these helpers make as few calls as they
+  can: no per-head liveness check unless the purge was cut short, one call to see the head and
+  whether it is the last.
+]]
+local GRACE_MS = 1000
+local PURGE_BUDGET = 64
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- The fence a new grant gets: above the last one this name had (H's value `last_holder` keeps
+-- it), and never below the server clock in microseconds, so a name whose key expired never reuses
+-- a fence. A string: Lua numbers print only 14 digits.
+local function next_fence(last_holder)
   local fence = t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
-  if holder then
-    local last = tonumber(string.match(holder, '^(%d+):'))
+  if last_holder then
+    local last = tonumber(string.match(last_holder, '^(%d+):'))
     if last and last >= tonumber(fence) then
       fence = string.format('%.0f', last + 1)
     end
@@ -23,33 +35,57 @@ local function next_fence(holder, t)
   return fence
 end
 
--- Server time as epoch ms, and the raw TIME reply (for next_fence).
-local function lock_time()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), t
+local function is_free(value)
+  return not value or string.byte(value, -1) == 58
 end
 
--- True when H's value `holder` belongs to `token`.
-local function owned_by(holder, token)
-  return holder ~= nil and holder ~= false and string.sub(holder, -#token - 1) == ':' .. token
+local function announce(msg)
+  if redis.REDIS_VERSION_NUM then
+    redis.call('SPUBLISH', C, msg)
+  else
+    redis.call('PUBLISH', C, msg)
+  end
 end
 
--- Baton passing: hands the free lock to the oldest live waiter and announces it.
--- Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' when someone else got
--- it, or 'none' when no live waiter was left.
-local function serve_head(now, t, self_id)
-  local holder = redis.call('GET', H)
+-- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
+-- ran out, so dead waiters may remain and heads must be checked one by one.
+local function purge_waiters()
+  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
+  if #dead > 0 then
+    redis.call('ZREM', Q, unpack(dead))
+    redis.call('ZREM', D, unpack(dead))
+    redis.call('HDEL', I, unpack(dead))
+  end
+  return #dead < PURGE_BUDGET
+end
+
+-- Removes one waiter; `last` when it was the only one, so the records hash goes too.
+local function drop_waiter(id, last)
+  redis.call('ZREM', Q, id)
+  redis.call('ZREM', D, id)
+  if last then
+    redis.call('DEL', I)
+  else
+    redis.call('HDEL', I, id)
+  end
+end
+
+-- Baton passing: hands the free lock to the oldest live waiter and announces it. Returns 'self'
+-- with fence and ttl when that waiter is `self_id`, 'other' when someone else got it, or 'none'.
+local function serve_head(self_id)
+  local heads_alive = purge_waiters()
   for _ = 1, PURGE_BUDGET do
-    local head = redis.call('ZRANGE', Q, 0, 0)[1]
+    local heads = redis.call('ZRANGE', Q, 0, 1)
+    local head = heads[1]
     if not head then
       return 'none'
     end
-    local alive = tonumber(redis.call('ZSCORE', D, head))
     local rec = redis.call('HGET', I, head)
-    drop_waiter(head)
-    if rec and alive and alive > now then
+    local alive = heads_alive or (tonumber(redis.call('ZSCORE', D, head)) or 0) > now
+    drop_waiter(head, heads[2] == nil)
+    if rec and alive then
       local token, ttl = string.match(rec, '^(.*)|(%d+)$')
-      local fence = next_fence(holder, t)
+      local fence = next_fence(holder)
       redis.call('SET', H, fence .. ':' .. token, 'PX', ttl)
       if head == self_id then
         return 'self', tonumber(fence), tonumber(ttl)
