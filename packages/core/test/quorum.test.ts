@@ -106,6 +106,17 @@ describe('quorum locks with failing nodes', () => {
     await eventually(async () => (await clients[3]?.exists(key)) === 0 && (await clients[4]?.exists(key)) === 0);
   });
 
+  it('retries through a moment when a majority is connected but too slow, instead of failing', async () => {
+    await connect();
+    for (const server of servers.slice(0, 3)) server.pause();
+    setTimeout(() => {
+      for (const server of servers.slice(0, 3)) server.resume();
+    }, 300);
+    const lease = await lockstep.lock('slow-moment', { ttlMs: 2_000 }).acquire({ waitMs: 5_000 });
+    expect(lease.remainingMs).toBeGreaterThan(0);
+    await lease.release();
+  });
+
   it('stays available and exclusive with 2 of 5 nodes killed mid-run', async () => {
     await connect();
     const lock = lockstep.lock('two-down', { ttlMs: 3_000 });

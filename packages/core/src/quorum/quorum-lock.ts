@@ -52,7 +52,11 @@ function firstConnect(client: Redis, timeoutMs: number): Promise<void> | undefin
 /** What one attempt over all nodes came to. */
 type AttemptResult =
   | { readonly kind: 'granted'; readonly validUntil: number }
-  | { readonly kind: 'contention' | 'unavailable' | 'validity'; readonly nodes: readonly QuorumNodeResult[] };
+  | {
+      /** `slow`: no majority because connected nodes answered too late (worth retrying). */
+      readonly kind: 'contention' | 'unavailable' | 'slow' | 'validity';
+      readonly nodes: readonly QuorumNodeResult[];
+    };
 
 function classify(error: unknown): QuorumNodeOutcome {
   const cause = error instanceof LockstepError ? error.cause : error;
@@ -146,6 +150,7 @@ export class QuorumLockEngine implements LockEngine {
       }
       // A failed attempt is undone on every node (ordered after the acquire on each connection).
       this.#releaseAll(token).catch((err: unknown) => rt.onError(err));
+      // Servers that are down fail fast; a slow moment is retried like contention while time lasts.
       if (result.kind === 'unavailable') throw new QuorumError(this.name, 'unavailable', result.nodes, attempts);
       const delay = retryDelayMs + (retryJitterMs > 0 ? randomInt(0, retryJitterMs + 1) : 0);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
@@ -154,7 +159,7 @@ export class QuorumLockEngine implements LockEngine {
           if (request.orNull) return null;
           throw new AcquireTimeoutError(this.name, request.waitMs);
         }
-        throw new QuorumError(this.name, result.kind, result.nodes, attempts);
+        throw new QuorumError(this.name, result.kind === 'slow' ? 'unavailable' : result.kind, result.nodes, attempts);
       }
       await sleep(delay, signal);
       if (signal?.aborted) throw abortedError(this.name, signal);
@@ -170,6 +175,7 @@ export class QuorumLockEngine implements LockEngine {
     const nodes: QuorumNodeResult[] = [];
     let granted = 0;
     let failed = 0;
+    let down = 0;
     let answered = 0;
     let decisive: () => void = () => undefined;
     const decided = new Promise<void>((resolve) => {
@@ -190,6 +196,8 @@ export class QuorumLockEngine implements LockEngine {
         },
         (error: unknown) => {
           failed++;
+          // A client with no live connection means the server is down, not just slow.
+          if ((this.clients[i] as Redis).status !== 'ready') down++;
           nodes[i] = { node: i, outcome: classify(error), error: error as Error };
           check();
         },
@@ -205,7 +213,8 @@ export class QuorumLockEngine implements LockEngine {
     }
     // Wait for the stragglers (each bounded by the node timeout) so the error names every node.
     await Promise.allSettled(calls);
-    return { kind: failed > n - q ? 'unavailable' : 'contention', nodes };
+    if (failed <= n - q) return { kind: 'contention', nodes };
+    return { kind: down > n - q ? 'unavailable' : 'slow', nodes };
   }
 
   async #releaseAll(token: string): Promise<number> {
