@@ -4,9 +4,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { scanKeys } from '../harness/faults.js';
 import type { ScenarioRun } from './scenarios/scenario-run.js';
 
-/** Longest TTL Lockstep may put on a key of a name whose lease TTL is `ttlMs` (fence grace 5 s). */
+/**
+ * Longest TTL Lockstep may put on a key of a name whose lease TTL is `ttlMs`: a lock's fence lives
+ * 5 s past its lease; a semaphore's keys live until the latest deadline plus one more lease or
+ * heartbeat of slack plus a 1 s grace ("within two TTLs plus the grace", semaphore.lua).
+ */
 export function longestKeyTtl(ttlMs: number, waiterTtlMs = 10_000): number {
-  return Math.max(ttlMs + 5_000, waiterTtlMs + 1_000, ttlMs + 1_000);
+  return Math.max(ttlMs + 5_000, 2 * ttlMs + 1_000, 2 * waiterTtlMs + 1_000);
 }
 
 async function pttls(clients: readonly (Redis | Cluster)[], pattern: string): Promise<Map<string, number>> {
