@@ -27,7 +27,16 @@ function environment(): string {
   } catch {
     // reported as unknown
   }
-  return `Node ${process.version}, ${redis}, ${cpus().length} cores`;
+  // The core under test changes while others work on it: name the commit (and say if it was dirty).
+  let core = 'core ?';
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    const dirty = git(['status', '--porcelain', '--', 'packages/core/src']) !== '';
+    core = `core ${git(['log', '-1', '--format=%h', '--', 'packages/core'])}${dirty ? '+uncommitted' : ''}`;
+  } catch {
+    // not a git checkout
+  }
+  return `Node ${process.version}, ${redis}, ${cpus().length} cores, ${core}`;
 }
 
 /** Runs the scenarios of `profile` and returns the report (never throws for a failed scenario). */
