@@ -7,9 +7,7 @@ export const MAX_NAME_BYTES = 512;
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 // Characters that would move the hash tag, split our key suffixes, act as SCAN patterns or are
-// invisible. `%` is escaped too, so the encoding is injective.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped.
-const UNSAFE = /[%{}:*?[\]\\\u0000-\u001f\u007f]/g;
+// invisible are escaped (see isUnsafe); `%` is escaped too, so the encoding is injective.
 
 /** Validates a key prefix: 1-64 characters of `A-Z a-z 0-9 _ . -`. */
 export function checkPrefix(prefix: unknown): string {
@@ -33,10 +31,33 @@ export function checkName(name: unknown): string {
 
 /** Percent-encodes the characters that could break out of our key layout. */
 export function encodeName(name: string): string {
-  UNSAFE.lastIndex = 0;
-  if (!UNSAFE.test(name)) return name;
-  UNSAFE.lastIndex = 0;
-  return name.replace(UNSAFE, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  // Most names need no escaping: find the first unsafe character without allocating.
+  let i = 0;
+  while (i < name.length && !isUnsafe(name.charCodeAt(i))) i++;
+  if (i === name.length) return name;
+  let out = name.slice(0, i);
+  for (; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    out += isUnsafe(code) ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : name[i];
+  }
+  return out;
+}
+
+// % { } : * ? [ ] \ and the control characters.
+function isUnsafe(code: number): boolean {
+  return (
+    code < 0x20 ||
+    code === 0x7f ||
+    code === 0x25 ||
+    code === 0x7b ||
+    code === 0x7d ||
+    code === 0x3a ||
+    code === 0x2a ||
+    code === 0x3f ||
+    code === 0x5b ||
+    code === 0x5d ||
+    code === 0x5c
+  );
 }
 
 /** The keys of one lock or semaphore, all sharing one hash tag. */
@@ -54,20 +75,6 @@ export interface KeySet {
  * meta, holders, queue, alive, records, channel).
  */
 export function keySet(prefix: string, kind: 'l' | 's', name: string): KeySet {
-  const cacheKey = `${kind}${prefix}\u0000${name}`;
-  const cached = keyCache.get(cacheKey);
-  if (cached) return cached;
-  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
-  const set = buildKeySet(prefix, kind, name);
-  keyCache.set(cacheKey, set);
-  return set;
-}
-
-// Names are usually reused (one lock per resource id): remember recent key sets.
-const KEY_CACHE_SIZE = 4_096;
-const keyCache = new Map<string, KeySet>();
-
-function buildKeySet(prefix: string, kind: 'l' | 's', name: string): KeySet {
   const tag = `{${prefix}:${kind}:${encodeName(name)}}`;
   const suffixes = kind === 'l' ? ['h', 'q', 'd', 'i'] : ['m', 'h', 'q', 'd'];
   const channel = `${tag}:c`;
