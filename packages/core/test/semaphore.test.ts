@@ -200,6 +200,37 @@ describe('semaphore on a standalone Redis', () => {
   });
 });
 
+describe('expiry under sustained contention', () => {
+  it('keys outlive every lease and heartbeat in them (short TTL, long waiter TTL, three clients)', async () => {
+    // Regression: a queue that grew the armed expiry without re-arming the holders key let the key
+    // expire under live holders (over-admission, and releases that found no permit).
+    const first = standaloneLockstep();
+    const prefix = first.prefix;
+    const clients = [first, standaloneLockstep({ prefix }), standaloneLockstep({ prefix })];
+    const limit = 2;
+    let active = 0;
+    let maxActive = 0;
+    let refused = 0;
+    const end = performance.now() + 3_500;
+    const contender = async (index: number) => {
+      const { lockstep } = clients[index % 3] as (typeof clients)[number];
+      const sem = lockstep.semaphore('shared', { limit, ttlMs: 400 });
+      while (performance.now() < end) {
+        const lease = await sem.acquire({ waitMs: 5_000 });
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await delay(index % 3);
+        const held = lease.held;
+        active--;
+        if (!(await lease.release()) && held) refused++;
+      }
+    };
+    await Promise.all(Array.from({ length: 24 }, (_, i) => contender(i)));
+    expect(maxActive).toBeLessThanOrEqual(limit);
+    expect(refused).toBe(0);
+  }, 30_000);
+});
+
 describe('cleanup', () => {
   it('the key count returns to zero once load stops and the largest TTL has passed', async () => {
     const { lockstep, redis, prefix } = standaloneLockstep();

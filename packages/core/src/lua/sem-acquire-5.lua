@@ -37,8 +37,10 @@ local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
 local earliest = tonumber(first[2])
 local mine = v[7]
 
--- Heartbeat of a queued waiter while no lease has expired: refresh its deadline, nothing else.
-if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now) then
+-- Heartbeat of a queued waiter while no lease has expired and the keys are armed past the new
+-- deadline: refresh the deadline, nothing else.
+if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now)
+  and (tonumber(v[6]) or 0) >= now + tonumber(ARGV[8]) then
   if string.sub(mine, 3, #token + 3) ~= token .. '|' then
     return { -4 }
   end
@@ -83,10 +85,7 @@ end
 -- A waiter purged meanwhile (its heartbeat lapsed) starts over at the back of the queue.
 local waiter_ttl = tonumber(ARGV[8])
 if waiting and redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 then
-  if grow(now + waiter_ttl, waiter_ttl) then
-    arm(D)
-    arm(Q)
-  end
+  grow(now + waiter_ttl, waiter_ttl)
   save()
   first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
   return { 0, 0, tonumber(first[2]) or -1, now }
@@ -144,8 +143,9 @@ end
 redis.call('ZADD', Q, fmt(score), id)
 redis.call('ZADD', D, now + waiter_ttl, id)
 write(id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
--- A queue this script created is armed; otherwise only past the armed time.
-if grow(now + waiter_ttl, waiter_ttl) or waiting_now == 0 then
+grow(now + waiter_ttl, waiter_ttl)
+if waiting_now == 0 then
+  -- This enqueue created the queue.
   arm(Q)
   arm(D)
 end

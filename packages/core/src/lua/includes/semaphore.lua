@@ -14,9 +14,10 @@
     C  shard channel on which grants are announced (in KEYS so it routes with the keys)
 
   Expiry: every key lives until x + GRACE_MS. A deadline past x moves x to that deadline plus one
-  more lease or heartbeat of slack and re-arms the keys the script adds to; a key the script
-  creates is always armed. So most transitions set no expiry, no entry outlives its key, and every
-  key vanishes within two TTLs plus the grace once load stops.
+  more lease or heartbeat of slack and re-arms every key; a key a script creates is armed at the
+  current x. So no entry outlives its key (each key is armed at the largest deadline it can hold),
+  most transitions set no expiry at all, and every key vanishes within two TTLs plus the grace once
+  load stops.
 
   Every redis.call costs far more than Lua arithmetic, so the helpers below are written to make as
   few calls as possible: no per-head liveness check unless the purge was cut short, no lookups once
@@ -26,7 +27,7 @@ local GRACE_MS = 1000
 local PURGE_BUDGET = 64
 local GRANT_BUDGET = 256
 local writes = {}
-local arm_m = false
+local to_arm = {}
 
 local function fmt(n)
   return string.format('%.0f', n)
@@ -42,28 +43,35 @@ local function set_used(value)
   write('u', used)
 end
 
--- Moves x past `deadline` (by `slack`) when needed; true when the caller must arm its keys.
+-- Marks a key to be armed (at x + GRACE_MS) when the script saves.
+local function arm(key)
+  to_arm[key] = true
+end
+
+-- Moves x past `deadline` (by `slack`) when needed, and then re-arms every key.
 local function grow(deadline, slack)
   if deadline > x then
     x = deadline + slack
     write('x', fmt(x))
-    arm_m = true
-    return true
+    arm(M)
+    arm(H)
+    arm(Q)
+    arm(D)
   end
-  return false
 end
 
-local function arm(key)
-  redis.call('PEXPIREAT', key, fmt(x + GRACE_MS))
-end
-
--- Writes every changed field of M in one HSET.
+-- Writes every changed field of M in one HSET, then sets the expiries the script asked for.
 local function save()
   if #writes > 0 then
     redis.call('HSET', M, unpack(writes))
-    if arm_m or m_is_new then
+    if m_is_new then
       arm(M)
     end
+  end
+  local at = nil
+  for key in pairs(to_arm) do
+    at = at or fmt(x + GRACE_MS)
+    redis.call('PEXPIREAT', key, at)
   end
 end
 
@@ -117,14 +125,14 @@ local function make_holder(id, token, weight, ttl)
   if now_us > fence then
     fence = now_us
   end
-  local was_empty = used == 0
-  set_used(used + weight)
-  local deadline = now + ttl
-  local rearm = grow(deadline, ttl)
-  redis.call('ZADD', H, deadline, id)
-  if rearm or was_empty then
+  if used == 0 then
+    -- H is empty, so this ZADD creates it.
     arm(H)
   end
+  set_used(used + weight)
+  local deadline = now + ttl
+  grow(deadline, ttl)
+  redis.call('ZADD', H, deadline, id)
   write('f', fmt(fence))
   write(id, 'h|' .. token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. now)
   return fence, deadline
