@@ -78,10 +78,15 @@ export async function cluster(run: ScenarioRun): Promise<void> {
   run.result.flagged.push(...overAdmission);
   run.result.violations.push(...found.filter((v) => !overAdmission.includes(v)));
   run.metric('primaryKillOverAdmissions', overAdmission.length);
+  // Recovery: the first grant of lock-a to a request made after the kill (a reply already in
+  // flight at the kill proves nothing).
   const recovered = events
-    .filter((e): e is Extract<HistoryEvent, { e: 'grant' }> => e.e === 'grant' && e.name === 'lock-a' && e.t > killedAt)
+    .filter(
+      (e): e is Extract<HistoryEvent, { e: 'grant' }> =>
+        e.e === 'grant' && e.name === 'lock-a' && (e.i ?? e.t) > killedAt,
+    )
     .sort((a, b) => a.t - b.t)[0];
-  if (recovered) run.metric('recoveryMs', recovered.t - killedAt);
+  if (recovered) run.metric('clusterRecoveryMs', recovered.t - killedAt);
   run.note(
     `primary kill: ${overAdmission.length} over-admission(s) in ${run.result.grants - grantsBefore} grants (non-guarantee, measured)`,
   );
