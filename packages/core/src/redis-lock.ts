@@ -14,6 +14,7 @@ import type { LockEngine, LockState } from './lock-engine.js';
 import { keySet } from './names.js';
 import type { LockOptions } from './options.js';
 import { bounded } from './request.js';
+import { scriptDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
 
 const INSPECT_LIMIT = 1_000;
@@ -56,6 +57,12 @@ export class RedisLockEngine implements LockEngine, Contender {
     this.ttlMs = options.ttlMs;
     this.maxWaiters = options.maxWaiters;
     this.waiterTtlMs = options.waiterTtlMs;
+    this.driver = scriptDriver({
+      name,
+      runtime,
+      extend: (_id, token, ttlMs) => runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
+      giveUp: (id, token) => this.giveUp(id, token),
+    });
   }
 
   acquire(request: AcquireRequest): Promise<Lease | null> {
@@ -93,20 +100,8 @@ export class RedisLockEngine implements LockEngine, Contender {
     return parsePushed(message);
   }
 
-  readonly driver: LeaseDriver = {
-    drift: (ttl) => this.runtime.drift(ttl),
-    onError: (err) => this.runtime.onError(err),
-    extend: async (_id, token, ttlMs) => {
-      const reply = await bounded(
-        runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
-        `extending "${this.name}"`,
-        Math.min(this.runtime.requestTimeoutMs, ttlMs),
-      );
-      return reply === 1 ? 'extended' : 'not-held';
-    },
-    release: async (id, token) =>
-      (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1,
-  };
+  /** Extends and releases the leases this lock grants. */
+  readonly driver: LeaseDriver;
 
   async inspect(): Promise<LockState> {
     const reply = (await bounded(

@@ -10,7 +10,7 @@ import {
 import type { Lease, LeaseDriver } from './lease.js';
 import { keySet } from './names.js';
 import { parsePushed, unexpectedReply } from './redis-lock.js';
-import { bounded } from './request.js';
+import { scriptDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
 
 /** One acquisition's parameters. */
@@ -45,6 +45,12 @@ export class SemaphoreEngine {
     this.keys = keys.keys;
     this.channel = keys.channel;
     this.#extendKeys = keys.keys.slice(0, 2);
+    this.driver = scriptDriver({
+      name,
+      runtime,
+      extend: (id, token, ttlMs) => runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]),
+      giveUp: (id, token) => this.giveUp(id, token),
+    });
   }
 
   /** Acquires `permit.weight` permits at `permit.priority`. */
@@ -109,18 +115,5 @@ export class SemaphoreEngine {
   }
 
   /** Extends and releases this semaphore's permits. */
-  readonly driver: LeaseDriver = {
-    drift: (ttl) => this.runtime.drift(ttl),
-    onError: (err) => this.runtime.onError(err),
-    extend: async (id, token, ttlMs) => {
-      const reply = await bounded(
-        runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]),
-        `extending "${this.name}"`,
-        Math.min(this.runtime.requestTimeoutMs, ttlMs),
-      );
-      return reply === 1 ? 'extended' : 'not-held';
-    },
-    release: async (id, token) =>
-      (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1,
-  };
+  readonly driver: LeaseDriver;
 }
