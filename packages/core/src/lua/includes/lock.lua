@@ -39,24 +39,10 @@ local function is_free(value)
   return not value or string.byte(value, -1) == 58
 end
 
-local function announce(msg)
-  if redis.REDIS_VERSION_NUM then
-    redis.call('SPUBLISH', C, msg)
-  else
-    redis.call('PUBLISH', C, msg)
-  end
-end
+--@include waiters
 
--- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
--- ran out, so dead waiters may remain and heads must be checked one by one.
 local function purge_waiters()
-  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
-  if #dead > 0 then
-    redis.call('ZREM', Q, unpack(dead))
-    redis.call('ZREM', D, unpack(dead))
-    redis.call('HDEL', I, unpack(dead))
-  end
-  return #dead < PURGE_BUDGET
+  return purge_waiters_from(I)
 end
 
 -- Removes one waiter; `last` when it was the only one, so the records hash goes too.

@@ -75,13 +75,7 @@ local function save()
   end
 end
 
-local function announce(msg)
-  if redis.REDIS_VERSION_NUM then
-    redis.call('SPUBLISH', C, msg)
-  else
-    redis.call('PUBLISH', C, msg)
-  end
-end
+--@include waiters
 
 -- Removes holders whose deadline passed (bounded per call) and frees their weight.
 local function purge_holders()
@@ -102,16 +96,8 @@ local function purge_holders()
   set_used(math.max(0, used - freed))
 end
 
--- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
--- ran out, so dead waiters may remain and heads must be checked one by one.
 local function purge_waiters()
-  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
-  if #dead > 0 then
-    redis.call('ZREM', Q, unpack(dead))
-    redis.call('ZREM', D, unpack(dead))
-    redis.call('HDEL', M, unpack(dead))
-  end
-  return #dead < PURGE_BUDGET
+  return purge_waiters_from(M)
 end
 
 -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.

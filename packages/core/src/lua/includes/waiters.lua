@@ -1,0 +1,26 @@
+--[[
+  waiters.lua: queue helpers shared by locks and semaphores (included). Expects Q (queue ZSET), D
+  (heartbeat deadlines ZSET), C (the grant channel), `now` (server ms) and PURGE_BUDGET; `records`
+  is the hash that holds the waiters' records (I for locks, M for semaphores).
+]]
+
+-- Announces a message on C: sharded pub/sub where the server has it (Redis 7+).
+local function announce(msg)
+  if redis.REDIS_VERSION_NUM then
+    redis.call('SPUBLISH', C, msg)
+  else
+    redis.call('PUBLISH', C, msg)
+  end
+end
+
+-- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
+-- ran out, so dead waiters may remain and heads must be checked one by one.
+local function purge_waiters_from(records)
+  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
+  if #dead > 0 then
+    redis.call('ZREM', Q, unpack(dead))
+    redis.call('ZREM', D, unpack(dead))
+    redis.call('HDEL', records, unpack(dead))
+  end
+  return #dead < PURGE_BUDGET
+end
