@@ -184,6 +184,19 @@ describe('semaphore on a standalone Redis', () => {
     await holder.release();
   });
 
+  it('heals its count when the holders key vanished behind its back', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const sem = lockstep.semaphore('healed', { limit: 1 });
+    const lease = await sem.acquire();
+    expect(await sem.tryAcquire()).toBeNull();
+    await redis.del(`{${prefix}:s:healed}:h`);
+    // The permit is gone with the key: the holder's extension fails and the next caller gets in.
+    await expect(lease.extend()).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+    const next = await sem.tryAcquire();
+    expect(next).not.toBeNull();
+    await next?.release();
+  });
+
   it('validates input before any Redis call', async () => {
     const { lockstep } = standaloneLockstep();
     expect(() => lockstep.semaphore('x', { limit: 0 })).toThrow(/limit/);
