@@ -2,6 +2,8 @@
 // then for a priority semaphore with two permits.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Lockstep } from '@lockstep/core';
+import { Redis } from 'ioredis';
 import { findRedis } from './redis-source.js';
 
 const source = await findRedis();
@@ -27,8 +29,22 @@ function run(phase: string): Promise<void> {
 try {
   console.log('Six workers in three processes take turns on lock "invoice:42" (each holds it 40 ms):');
   await run('lock');
-  console.log('\nNine workers ask for 2 export permits at priorities critical/default/bulk:');
-  await run('permits');
+  console.log('\nBoth export permits are busy while nine workers queue at priorities critical/default/bulk;');
+  console.log('when they free up, the queue is served by priority, then in arrival order:');
+  const redis = new Redis(source.url);
+  const lockstep = new Lockstep({ redis, prefix: 'demo' });
+  const exports = lockstep.semaphore('exports', { limit: 2, priorities: ['critical', 'default', 'bulk'] });
+  const busy = await exports.acquire({ weight: 2 });
+  const permits = run('permits');
+  // Free the permits once all nine wait (or after 20 s, whatever comes first).
+  const until = Date.now() + 20_000;
+  while ((await exports.inspect()).waiters.length < 9 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await busy.release();
+  await permits;
+  await lockstep.close();
+  await redis.quit();
   console.log('\nEvery fence is larger than the one before it: pass it to your database to reject stale writers.');
 } finally {
   await source.stop();
