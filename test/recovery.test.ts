@@ -146,6 +146,27 @@ describe('server restart mid-run', () => {
     await server?.stop();
   });
 
+  it('a wait ends close to waitMs with ERR_REDIS when Redis stalls, not after the request timeout', async () => {
+    const redis = new Redis({ port: server.port });
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('stall'), requestTimeoutMs: 5_000 });
+    await redis.ping();
+    server.pause();
+    const started = performance.now();
+    try {
+      const error = await lockstep
+        .lock('stalled', { ttlMs: 10_000 })
+        .acquire({ waitMs: 300 })
+        .catch((err: unknown) => err);
+      expect(error).toMatchObject({ code: 'ERR_REDIS', indeterminate: true });
+      // waitMs, plus the last attempt's minimum of 100 ms, plus the deadline timer's tick.
+      expect(performance.now() - started).toBeLessThan(1_500);
+    } finally {
+      server.resume();
+    }
+    await lockstep.close();
+    redis.disconnect();
+  });
+
   it('acquisitions ride through a restart with no error reaching the caller', async () => {
     const redis = new Redis({ port: server.port, retryStrategy: () => 50 });
     redis.on('error', () => undefined);

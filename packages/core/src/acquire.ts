@@ -63,6 +63,8 @@ export interface AcquireRequest {
 }
 
 const RETRY_BACKOFF_MS = [10, 25, 50, 100, 250, 500];
+/** An attempt near the end of a wait still gets this long for its reply. */
+const MIN_ATTEMPT_MS = 100;
 
 /**
  * Acquires `contender` for `request`. Returns a Lease, or null for a busy `orNull` request.
@@ -135,7 +137,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       let reply: AttemptReply;
       mayHold = true;
       try {
-        reply = await bounded(c.attempt(id, token, wait), `acquiring "${c.name}"`, attemptTimeout, abortable);
+        // A wait ends on time even when Redis stalls: the attempt gets what is left of it.
+        const timeout = wait ? Math.min(attemptTimeout, Math.max(deadline - sent, MIN_ATTEMPT_MS)) : attemptTimeout;
+        reply = await bounded(c.attempt(id, token, wait), `acquiring "${c.name}"`, timeout, abortable);
         failures = 0;
       } catch (err) {
         if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
