@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { monotonicNow } from './clock.js';
 import { AcquireTimeoutError, LockstepError, QueueFullError, RedisUnavailableError } from './errors.js';
+import type { HeartbeatBatcher } from './heartbeats.js';
 import { newRequestId, newToken } from './ids.js';
 import { Lease, type LeaseDriver, type LostCallback } from './lease.js';
 import { abortedError, bounded } from './request.js';
@@ -37,6 +38,8 @@ export interface Contender {
   parse(message: string): PushedReply;
   /** Extends and releases the leases it grants. */
   readonly driver: LeaseDriver;
+  /** Refreshes many queued waiters of this name at once; resolves with those no longer queued. */
+  heartbeat(ids: readonly string[]): Promise<string[]>;
 }
 
 /** Shared services of the owning Lockstep. */
@@ -44,6 +47,8 @@ export interface AcquireRuntime {
   readonly requestTimeoutMs: number;
   drift(ttlMs: number): number;
   hub(): WaitHub;
+  /** Batches the heartbeats of this process's queued waiters. */
+  heartbeats(): HeartbeatBatcher;
   assertOpen(): void;
   onError(error: unknown): void;
   /** Remembers a live lease (so `close()` can stop its timers). */
@@ -84,6 +89,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   let lastQueued: { sent: number; serverNow: number } | undefined;
   let failures = 0;
   let confirmed = false;
+  let beating = false;
   // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
   let mayHold = false;
 
@@ -178,6 +184,11 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       }
 
       lastQueued = { sent, serverNow: reply.serverNow };
+      if (!beating) {
+        // From now on the batcher keeps our queue place alive; it pokes us if we lose it.
+        rt.heartbeats().add(c, id, () => waiter.push(null));
+        beating = true;
+      }
       if (!confirmed) {
         try {
           watching = true;
@@ -197,15 +208,18 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
 
       const now = monotonicNow();
       if (now >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
-      const heartbeat = Math.floor(c.waiterTtlMs / 3) - randomInt(0, Math.max(1, Math.floor(c.waiterTtlMs / 30)));
-      let sleepMs = Math.min(heartbeat, deadline - now);
+      // Sleep until a grant is pushed, or the earliest holder's lease ends (it may have died), or
+      // the wait ends. A missed message costs at most that one lease.
+      let sleepMs = deadline - now;
       if (reply.recheckInMs >= 0) sleepMs = Math.min(sleepMs, reply.recheckInMs + randomInt(1, 6));
+      else sleepMs = Math.min(sleepMs, Math.floor(c.waiterTtlMs / 3));
       await waiter.wait(sleepMs, signal);
       if (signal?.aborted) throw abortedError(c.name, signal);
       rt.assertOpen();
       if (!waiter.pending && monotonicNow() >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
     }
   } finally {
+    if (beating) rt.heartbeats().remove(c.channel, id);
     if (watching) hub?.unwatch(c.channel, id);
     waiter.dispose();
     // Timeout, abort or error: give back whatever a request of ours may hold (a grant is passed on).

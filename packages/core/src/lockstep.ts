@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { AcquireRuntime } from './acquire.js';
 import { InvalidArgumentError, LockstepError } from './errors.js';
+import { HeartbeatBatcher } from './heartbeats.js';
 import { DETACH, type Lease } from './lease.js';
 import { Lock } from './lock.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
@@ -35,6 +36,7 @@ export class Lockstep {
   readonly #runtime: AcquireRuntime;
   readonly #leases = new Set<Lease>();
   #hub: WaitHub | undefined;
+  #heartbeats: HeartbeatBatcher | undefined;
   #closed = false;
 
   /**
@@ -50,6 +52,10 @@ export class Lockstep {
       requestTimeoutMs: o.requestTimeoutMs,
       drift: (ttlMs) => Math.floor(ttlMs * o.driftFactor) + 2,
       hub: () => this.#getHub(),
+      heartbeats: () => {
+        this.#heartbeats ??= new HeartbeatBatcher(o.requestTimeoutMs, (error) => this.#runtime.onError(error));
+        return this.#heartbeats;
+      },
       assertOpen: () => {
         if (this.#closed) throw new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
       },
@@ -129,6 +135,7 @@ export class Lockstep {
     this.#closed = true;
     for (const lease of this.#leases) lease[DETACH]();
     this.#leases.clear();
+    this.#heartbeats?.close();
     const hub = this.#hub;
     this.#hub = undefined;
     await hub?.close();

@@ -41,6 +41,7 @@ export class RedisLockEngine implements LockEngine, Contender {
   readonly #keys: readonly string[];
   readonly #extendKeys: readonly string[];
   readonly #inspectKeys: readonly string[];
+  readonly #heartbeatKeys: readonly string[];
 
   constructor(
     readonly name: string,
@@ -53,6 +54,7 @@ export class RedisLockEngine implements LockEngine, Contender {
     this.#keys = keys.keys;
     this.#extendKeys = keys.keys.slice(0, 1);
     this.#inspectKeys = keys.keys.slice(0, 3);
+    this.#heartbeatKeys = keys.keys.slice(1, 4);
     this.channel = keys.channel;
     this.ttlMs = options.ttlMs;
     this.maxWaiters = options.maxWaiters;
@@ -90,6 +92,10 @@ export class RedisLockEngine implements LockEngine, Contender {
       default:
         throw unexpectedReply('lock-acquire', reply);
     }
+  }
+
+  async heartbeat(ids: readonly string[]): Promise<string[]> {
+    return (await runScript(this.client, 'lockHeartbeat', this.#heartbeatKeys, [this.waiterTtlMs, ...ids])) as string[];
   }
 
   async giveUp(id: string, token: string): Promise<number> {

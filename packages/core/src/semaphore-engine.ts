@@ -71,6 +71,7 @@ export class SemaphoreEngine {
       giveUp: (id, token) => this.giveUp(id, token),
       parse: (message): PushedReply => parsePushed(message),
       driver: this.driver,
+      heartbeat: (ids) => this.heartbeat(ids),
     };
   }
 
@@ -107,6 +108,12 @@ export class SemaphoreEngine {
       default:
         throw unexpectedReply('sem-acquire', reply);
     }
+  }
+
+  /** Refreshes many queued waiters at once; resolves with those no longer queued. */
+  async heartbeat(ids: readonly string[]): Promise<string[]> {
+    const keys = this.keys.slice(0, 4);
+    return (await runScript(this.client, 'semHeartbeat', keys, [this.settings.waiterTtlMs, ...ids])) as string[];
   }
 
   /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
