@@ -14,7 +14,7 @@ import type { LockEngine, LockState } from './lock-engine.js';
 import { keySet } from './names.js';
 import type { LockOptions } from './options.js';
 import { bounded } from './request.js';
-import { scriptDriver } from './script-driver.js';
+import { ScriptLeaseDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
 
 const INSPECT_LIMIT = 1_000;
@@ -32,7 +32,7 @@ export function parsePushed(message: string): PushedReply {
 }
 
 /** A mutex on a single Redis or a Cluster (all keys of one name in one slot). */
-export class RedisLockEngine implements LockEngine, Contender {
+export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Contender {
   readonly channel: string;
   readonly ttlMs: number;
   readonly weight = 1;
@@ -44,12 +44,13 @@ export class RedisLockEngine implements LockEngine, Contender {
   readonly #heartbeatKeys: readonly string[];
 
   constructor(
-    readonly name: string,
+    name: string,
     prefix: string,
     options: Required<LockOptions>,
     private readonly client: RedisClient,
-    private readonly runtime: AcquireRuntime,
+    runtime: AcquireRuntime,
   ) {
+    super(name, runtime);
     const keys = keySet(prefix, 'l', name);
     this.#keys = keys.keys;
     this.#extendKeys = keys.keys.slice(0, 1);
@@ -59,12 +60,6 @@ export class RedisLockEngine implements LockEngine, Contender {
     this.ttlMs = options.ttlMs;
     this.maxWaiters = options.maxWaiters;
     this.waiterTtlMs = options.waiterTtlMs;
-    this.driver = scriptDriver({
-      name,
-      runtime,
-      extend: (_id, token, ttlMs) => runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]),
-      giveUp: (id, token) => this.giveUp(id, token),
-    });
   }
 
   acquire(request: AcquireRequest): Promise<Lease | null> {
@@ -107,7 +102,14 @@ export class RedisLockEngine implements LockEngine, Contender {
   }
 
   /** Extends and releases the leases this lock grants. */
-  readonly driver: LeaseDriver;
+  /** The lock is its own lease driver. */
+  get driver(): LeaseDriver {
+    return this;
+  }
+
+  protected extendScript(_id: string, token: string, ttlMs: number): Promise<unknown> {
+    return runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]);
+  }
 
   async inspect(): Promise<LockState> {
     const reply = (await bounded(

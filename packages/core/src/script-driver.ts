@@ -1,31 +1,44 @@
 // The LeaseDriver of the single-Redis/Cluster engines: extend and release are one script each.
+// A base class, so every lock or semaphore object shares the methods instead of owning closures.
 import type { AcquireRuntime } from './acquire.js';
-import type { LeaseDriver } from './lease.js';
+import type { ExtendOutcome, LeaseDriver } from './lease.js';
 import { bounded } from './request.js';
 
-/** What an engine runs for one lease: its extend script (1 when extended) and its give-up script. */
-export interface ScriptLeaseOps {
-  readonly name: string;
-  readonly runtime: AcquireRuntime;
-  extend(id: string, token: string, ttlMs: number): Promise<unknown>;
-  giveUp(id: string, token: string): Promise<number>;
-}
+/** Bounds each extend and release script in time and maps its reply. */
+export abstract class ScriptLeaseDriver implements LeaseDriver {
+  /**
+   * @param name - the lock or semaphore name (for messages)
+   * @param runtime - the owning Lockstep's services
+   */
+  constructor(
+    readonly name: string,
+    readonly runtime: AcquireRuntime,
+  ) {}
 
-/** A driver that bounds each script call in time and maps its reply. */
-export function scriptDriver(ops: ScriptLeaseOps): LeaseDriver {
-  const rt = ops.runtime;
-  return {
-    drift: (ttl) => rt.drift(ttl),
-    onError: (err) => rt.onError(err),
-    extend: async (id, token, ttlMs) => {
-      const reply = await bounded(
-        ops.extend(id, token, ttlMs),
-        `extending "${ops.name}"`,
-        Math.min(rt.requestTimeoutMs, ttlMs),
-      );
-      return reply === 1 ? 'extended' : 'not-held';
-    },
-    release: async (id, token) =>
-      (await bounded(ops.giveUp(id, token), `releasing "${ops.name}"`, rt.requestTimeoutMs)) === 1,
-  };
+  /** Runs the extend script; it answers 1 when the lease was extended. */
+  protected abstract extendScript(id: string, token: string, ttlMs: number): Promise<unknown>;
+
+  /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
+  abstract giveUp(id: string, token: string): Promise<number>;
+
+  drift(ttlMs: number): number {
+    return this.runtime.drift(ttlMs);
+  }
+
+  onError(error: unknown): void {
+    this.runtime.onError(error);
+  }
+
+  async extend(id: string, token: string, ttlMs: number): Promise<ExtendOutcome> {
+    const reply = await bounded(
+      this.extendScript(id, token, ttlMs),
+      `extending "${this.name}"`,
+      Math.min(this.runtime.requestTimeoutMs, ttlMs),
+    );
+    return reply === 1 ? 'extended' : 'not-held';
+  }
+
+  async release(id: string, token: string): Promise<boolean> {
+    return (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1;
+  }
 }

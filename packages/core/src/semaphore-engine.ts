@@ -10,7 +10,7 @@ import {
 import type { Lease, LeaseDriver } from './lease.js';
 import { keySet } from './names.js';
 import { parsePushed, unexpectedReply } from './redis-lock.js';
-import { scriptDriver } from './script-driver.js';
+import { ScriptLeaseDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
 
 /** One acquisition's parameters. */
@@ -29,28 +29,23 @@ export interface SemaphoreSettings {
 }
 
 /** Runs the semaphore scripts for one name. */
-export class SemaphoreEngine {
+export class SemaphoreEngine extends ScriptLeaseDriver {
   readonly keys: readonly string[];
   readonly channel: string;
   readonly #extendKeys: readonly string[];
 
   constructor(
-    readonly name: string,
+    name: string,
     prefix: string,
     readonly settings: SemaphoreSettings,
     readonly client: RedisClient,
-    readonly runtime: AcquireRuntime,
+    runtime: AcquireRuntime,
   ) {
+    super(name, runtime);
     const keys = keySet(prefix, 's', name);
     this.keys = keys.keys;
     this.channel = keys.channel;
     this.#extendKeys = keys.keys.slice(0, 2);
-    this.driver = scriptDriver({
-      name,
-      runtime,
-      extend: (id, token, ttlMs) => runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]),
-      giveUp: (id, token) => this.giveUp(id, token),
-    });
   }
 
   /** Acquires `permit.weight` permits at `permit.priority`. */
@@ -70,7 +65,7 @@ export class SemaphoreEngine {
       attempt: (id, token, wait) => this.#attempt(id, token, wait, permit),
       giveUp: (id, token) => this.giveUp(id, token),
       parse: (message): PushedReply => parsePushed(message),
-      driver: this.driver,
+      driver: this,
       heartbeat: (ids) => this.heartbeat(ids),
     };
   }
@@ -122,5 +117,7 @@ export class SemaphoreEngine {
   }
 
   /** Extends and releases this semaphore's permits. */
-  readonly driver: LeaseDriver;
+  protected extendScript(id: string, token: string, ttlMs: number): Promise<unknown> {
+    return runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]);
+  }
 }
