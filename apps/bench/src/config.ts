@@ -9,6 +9,11 @@ export interface Profile {
   readonly warmupMs: number;
   /** Length of one measured round of the uncontended workloads, ms. */
   readonly uncontendedMs: number;
+  /**
+   * Warm-up before each uncontended round, ms: long enough for the JIT to settle on every
+   * library's hot path (a short one measures compile time, and favours the smallest code).
+   */
+  readonly uncontendedWarmupMs: number;
   /** Length of one measured round of the contended workloads, ms. */
   readonly contendedMs: number;
   /** Length of one measured round of the relay, ms. */
@@ -33,6 +38,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     rounds: 1,
     warmupMs: 100,
     uncontendedMs: 250,
+    uncontendedWarmupMs: 400,
     contendedMs: 500,
     relayMs: 400,
     depths: [1, 10, 100, 1_000],
@@ -47,6 +53,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     rounds: 3,
     warmupMs: 150,
     uncontendedMs: 500,
+    uncontendedWarmupMs: 1_000,
     contendedMs: 1_000,
     relayMs: 600,
     depths: [1, 10, 100, 1_000, 10_000],

@@ -137,7 +137,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     if (deep.length) {
       out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
       out.push(
-        '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | expected heartbeats/s | fill time |',
+        '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | waiter refreshes/s | fill time |',
         '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       );
       for (const r of deep) {
@@ -149,7 +149,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
       }
       out.push(
         '',
-        'Each grantee releases at once and queues again at the tail, so the depth stays constant. Waiters refresh their place about every 3.3 s (a third of the default waiterTtlMs of 10 s); the measured windows of each depth together span one such period (full profile), so those heartbeats are in the figures, which are totals over the windows. The quick profile’s window is shorter than a heartbeat period.',
+        'Each grantee releases at once and queues again at the tail, so the depth stays constant. Waiters refresh their place about every 3.3 s (a third of the default waiterTtlMs of 10 s), each process in one batched call per name (500 waiters per call), so "waiter refreshes/s" counts refreshed places, not calls; the measured windows of each depth together span one such period (full profile), so those refreshes are in the figures, which are totals over the windows. The quick profile’s window is shorter than a refresh period.',
         '',
       );
     }

@@ -56,7 +56,7 @@ export async function uncontendedRound(
       }
     };
     const callers = Array.from({ length: shape.callers }, (_, i) => caller(i));
-    await new Promise((resolve) => setTimeout(resolve, ctx.profile.warmupMs));
+    await new Promise((resolve) => setTimeout(resolve, ctx.profile.uncontendedWarmupMs));
     const serverBefore = await commandstats(shape.servers);
     const clientBefore = snapshotCommands();
     const t0 = nowUs();
