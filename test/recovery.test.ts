@@ -167,6 +167,24 @@ describe('server restart mid-run', () => {
     redis.disconnect();
   });
 
+  it('an outage that begins while a waiter sleeps ends its wait as ERR_REDIS, not as contention', async () => {
+    const redis = new Redis({ port: server.port });
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('sleep') });
+    const lock = lockstep.lock('held', { ttlMs: 30_000 });
+    const holder = await lock.acquire();
+    const waiting = lock.acquire({ waitMs: 800 }).catch((err: unknown) => err);
+    await eventually(async () => (await lock.inspect()).waiting === 1);
+    server.pause();
+    try {
+      expect(await waiting).toMatchObject({ code: 'ERR_REDIS' });
+    } finally {
+      server.resume();
+    }
+    await holder.release();
+    await lockstep.close();
+    redis.disconnect();
+  });
+
   it('acquisitions ride through a restart with no error reaching the caller', async () => {
     const redis = new Redis({ port: server.port, retryStrategy: () => 50 });
     redis.on('error', () => undefined);

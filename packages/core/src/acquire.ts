@@ -90,6 +90,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   let failures = 0;
   let confirmed = false;
   let beating = false;
+  // Set once the wait ran out while queued: one last attempt tells a grant whose message was lost,
+  // contention (ERR_ACQUIRE_TIMEOUT) and an outage that began while we slept (ERR_REDIS) apart.
+  let lastTry = false;
   // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
   let mayHold = false;
 
@@ -180,6 +183,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
           mayHold = lastQueued !== undefined;
           throw weightError(c, reply.limit);
         case 'queued':
+          if (lastTry) throw new AcquireTimeoutError(c.name, request.waitMs);
           break;
       }
 
@@ -207,7 +211,10 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (waiter.pending) continue;
 
       const now = monotonicNow();
-      if (now >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
+      if (now >= deadline) {
+        lastTry = true;
+        continue;
+      }
       // Sleep until a grant is pushed, or the earliest holder's lease ends (it may have died), or
       // the wait ends. A missed message costs at most that one lease.
       let sleepMs = deadline - now;
@@ -216,7 +223,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       await waiter.wait(sleepMs, signal);
       if (signal?.aborted) throw abortedError(c.name, signal);
       rt.assertOpen();
-      if (!waiter.pending && monotonicNow() >= deadline) throw new AcquireTimeoutError(c.name, request.waitMs);
+      if (!waiter.pending && monotonicNow() >= deadline) lastTry = true;
     }
   } finally {
     if (beating) rt.heartbeats().remove(c.channel, id);
