@@ -174,6 +174,8 @@ describe('server restart mid-run', () => {
     const holder = await lock.acquire();
     const waiting = lock.acquire({ waitMs: 800 }).catch((err: unknown) => err);
     await eventually(async () => (await lock.inspect()).waiting === 1);
+    // Paused at once: the waiter's push subscription may not even be made yet, and that must not
+    // hold the wait past waitMs either.
     server.pause();
     try {
       expect(await waiting).toMatchObject({ code: 'ERR_REDIS' });

@@ -196,11 +196,18 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (!confirmed) {
         try {
           watching = true;
-          const { fresh } = await (hub as WaitHub).watch(c.channel, id, onMessage);
+          // Bounded like any Redis call: a subscription that cannot be made must not outlast the wait.
+          const { fresh } = await bounded(
+            (hub as WaitHub).watch(c.channel, id, onMessage),
+            `subscribing for "${c.name}"`,
+            Math.min(rt.requestTimeoutMs, Math.max(deadline - monotonicNow(), MIN_ATTEMPT_MS)),
+            abortable,
+          );
           confirmed = true;
           // A grant published before the subscription was active would be lost: check once more.
           if (fresh) continue;
         } catch (err) {
+          if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
           // No push channel right now: the timers below still bound the wait.
           hub?.unwatch(c.channel, id);
           watching = false;
