@@ -115,7 +115,9 @@ const LIMITED_KEYS: readonly string[] = [
 function checkOnBusy(where: string, value: unknown): OnBusy {
   if (value === undefined) return DEFAULT_GUARD_OPTIONS.onBusy;
   if (value === 'wait' || value === 'skip' || value === 'throw') return value;
-  throw new InvalidArgumentError(`${where}: expected \`onBusy\` to be 'wait', 'skip' or 'throw', got ${describe(value)}`);
+  throw new InvalidArgumentError(
+    `${where}: expected \`onBusy\` to be 'wait', 'skip' or 'throw', got ${describe(value)}`,
+  );
 }
 
 function checkNumberOrFn(where: string, name: string, value: unknown, allowString: boolean): unknown {
@@ -137,7 +139,9 @@ export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', optio
   if (limit === undefined) throw new InvalidArgumentError(`${where}: \`limit\` is required, got undefined`);
   const priorities = o.priorities;
   if (priorities !== undefined && (!Array.isArray(priorities) || priorities.some((p) => typeof p !== 'string'))) {
-    throw new InvalidArgumentError(`${where}: expected \`priorities\` to be an array of strings, got ${describe(priorities)}`);
+    throw new InvalidArgumentError(
+      `${where}: expected \`priorities\` to be an array of strings, got ${describe(priorities)}`,
+    );
   }
   const defaultPriority = o.defaultPriority;
   if (defaultPriority !== undefined && typeof defaultPriority !== 'number' && typeof defaultPriority !== 'string') {

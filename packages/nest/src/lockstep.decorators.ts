@@ -1,32 +1,24 @@
 // @Locked and @Limited: wrap the method itself, so they work where interceptors never run (cron,
 // events, queue processors) and whatever other decorators sit above or below them.
-import type { GuardKind } from './busy.js';
-import {
-  type KeySource,
-  type LimitedOptions,
-  type LockedOptions,
-  resolveGuardOptions,
-} from './decorator-options.js';
-import { type GuardSpec, runGuarded } from './run-guarded.js';
+
 import { InvalidArgumentError } from '@lockstep/core';
+import type { GuardKind } from './busy.js';
+import { type KeySource, type LimitedOptions, type LockedOptions, resolveGuardOptions } from './decorator-options.js';
+import { type GuardSpec, runGuarded } from './run-guarded.js';
 import { describe } from './validate.js';
 import { copyMethodIdentity } from './wrap-method.js';
 
 /**
- * A method decorator whose key and option functions take the decorated method's arguments: applying
- * it to a method with other parameters is a type error.
+ * A method decorator whose key and option functions take the decorated method's leading arguments:
+ * applying it to a method whose parameters do not start with theirs is a type error.
  */
-export type GuardDecorator<A extends unknown[]> = <M extends (...args: A) => unknown>(
+export type GuardDecorator<A extends unknown[]> = <M extends (...args: [...A, ...never[]]) => unknown>(
   target: object,
   propertyKey: string | symbol,
   descriptor: TypedPropertyDescriptor<M>,
 ) => void;
 
-function guard<A extends unknown[]>(
-  kind: GuardKind,
-  key: KeySource<A>,
-  options: unknown,
-): GuardDecorator<A> {
+function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options: unknown): GuardDecorator<A> {
   const decorator = kind === 'lock' ? '@Locked' : '@Limited';
   return (target, propertyKey, descriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
@@ -36,7 +28,9 @@ function guard<A extends unknown[]>(
       throw new InvalidArgumentError(`${where}: can only decorate a method, got ${describe(original)}`);
     }
     if (typeof key !== 'function' && (typeof key !== 'string' || key.length === 0)) {
-      throw new InvalidArgumentError(`${where}: the key must be a non-empty string or a function, got ${describe(key)}`);
+      throw new InvalidArgumentError(
+        `${where}: the key must be a non-empty string or a function, got ${describe(key)}`,
+      );
     }
     const spec: GuardSpec = {
       kind,

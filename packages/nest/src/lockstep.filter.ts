@@ -1,13 +1,14 @@
 // Turns Lockstep errors of HTTP route handlers into 409 / 503 + Retry-After, never a 500. RPC,
 // WebSocket and other contexts get the LockstepError itself.
+
+import { LockstepError } from '@lockstep/core';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { LockstepError } from '@lockstep/core';
 import { throwError } from 'rxjs';
 import { originOf } from './busy.js';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
-import type { LockstepHandle } from './lockstep-handle.js';
 import type { LockstepHttpOptions } from './lockstep.options.js';
+import type { LockstepHandle } from './lockstep-handle.js';
 
 const OUTAGE = new Set(['ERR_REDIS', 'ERR_QUORUM', 'ERR_LEASE_LOST', 'ERR_CLOSED', 'ERR_ABORTED']);
 const BUSY = new Set(['ERR_ACQUIRE_TIMEOUT', 'ERR_QUEUE_FULL', 'ERR_WEIGHT_EXCEEDS_LIMIT']);

@@ -5,15 +5,15 @@ import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
 import { LockstepExceptionFilter } from './lockstep.filter.js';
-import { LockstepHandle } from './lockstep-handle.js';
 import { LockstepLifecycle } from './lockstep.lifecycle.js';
 import {
-  LOCKSTEP_ASYNC_OPTIONS_TYPE,
+  type LOCKSTEP_ASYNC_OPTIONS_TYPE,
   LOCKSTEP_MODULE_OPTIONS,
-  LOCKSTEP_OPTIONS_TYPE,
+  type LOCKSTEP_OPTIONS_TYPE,
   LockstepConfigurableModule,
 } from './lockstep.module-definition.js';
 import { checkModuleOptions, type LockstepModuleOptions, resolveHttpOptions } from './lockstep.options.js';
+import { LockstepHandle } from './lockstep-handle.js';
 import type { LockstepBackend } from './registry.js';
 
 function defaultOnError(): (error: unknown) => void {
@@ -81,6 +81,7 @@ export class LockstepModule extends LockstepConfigurableModule {
    * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` at startup for bad options
    */
   static override forRoot(options: typeof LOCKSTEP_OPTIONS_TYPE): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this`, so the module is LockstepModule
     return withProviders(super.forRoot(options));
   }
 
@@ -94,6 +95,7 @@ export class LockstepModule extends LockstepConfigurableModule {
    * ```
    */
   static override forRootAsync(options: typeof LOCKSTEP_ASYNC_OPTIONS_TYPE): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this`, so the module is LockstepModule
     return withProviders(super.forRootAsync(options));
   }
 }

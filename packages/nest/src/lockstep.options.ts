@@ -57,10 +57,12 @@ export function resolveHttpOptions(where: string, http: unknown): Required<Locks
   const o = checkKeys(`${where} http`, http, HTTP_KEYS);
   return {
     lockedStatus: checkInt(where, 'http.lockedStatus', o.lockedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.lockedStatus,
-    limitedStatus: checkInt(where, 'http.limitedStatus', o.limitedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.limitedStatus,
+    limitedStatus:
+      checkInt(where, 'http.limitedStatus', o.limitedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.limitedStatus,
     outageStatus: checkInt(where, 'http.outageStatus', o.outageStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.outageStatus,
     retryAfterSeconds:
-      checkInt(where, 'http.retryAfterSeconds', o.retryAfterSeconds, 0, 86_400) ?? DEFAULT_HTTP_OPTIONS.retryAfterSeconds,
+      checkInt(where, 'http.retryAfterSeconds', o.retryAfterSeconds, 0, 86_400) ??
+      DEFAULT_HTTP_OPTIONS.retryAfterSeconds,
   };
 }
 
@@ -70,7 +72,9 @@ export function checkModuleOptions(options: unknown): LockstepModuleOptions {
   const o = checkKeys(where, options, MODULE_KEYS);
   const redis = o.redis;
   if (typeof redis === 'string' && !/^rediss?:\/\//.test(redis)) {
-    throw new InvalidArgumentError(`${where}: expected \`redis\` to be a client or a redis:// URL, got ${describe(redis)}`);
+    throw new InvalidArgumentError(
+      `${where}: expected \`redis\` to be a client or a redis:// URL, got ${describe(redis)}`,
+    );
   }
   if (redis === undefined || redis === null) {
     throw new InvalidArgumentError(`${where}: \`redis\` is required (an ioredis client or a redis:// URL)`);

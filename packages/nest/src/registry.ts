@@ -20,7 +20,8 @@ interface Registry {
 // Shared through a global symbol, so the ESM and CommonJS builds loaded side by side agree.
 const KEY = Symbol.for('@lockstep/nest.registry');
 const holder = globalThis as { [KEY]?: Registry };
-const registry: Registry = (holder[KEY] ??= { stack: [], owners: new WeakMap() });
+holder[KEY] ??= { stack: [], owners: new WeakMap() };
+const registry: Registry = holder[KEY];
 
 /** Makes `entry` the fallback for instances no application claimed. */
 export function registerBackend(entry: BackendEntry): void {

@@ -36,7 +36,7 @@ function nameOf(spec: GuardSpec, self: unknown, args: unknown[]): string {
   return name;
 }
 
-function valueOf(option: unknown, self: unknown, args: unknown[]): unknown {
+function optionFor(option: unknown, self: unknown, args: unknown[]): unknown {
   return typeof option === 'function' ? (option as (...a: unknown[]) => unknown).apply(self, args) : option;
 }
 
@@ -59,8 +59,8 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
       ...(o.defaultPriority === undefined ? {} : { defaultPriority: o.defaultPriority }),
       ...(o.agingMs === undefined ? {} : { agingMs: o.agingMs }),
     });
-    const priority = valueOf(o.priority, self, args) as number | string | undefined;
-    const weight = valueOf(o.weight, self, args) as number | undefined;
+    const priority = optionFor(o.priority, self, args) as number | string | undefined;
+    const weight = optionFor(o.weight, self, args) as number | undefined;
     perCall = {
       autoExtend,
       ...(priority === undefined ? {} : { priority }),
@@ -118,7 +118,12 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
 }
 
 /** Runs `method` on `self` under the decorator described by `spec`. */
-export async function runGuarded(spec: GuardSpec, self: unknown, args: unknown[], method: (...args: unknown[]) => unknown): Promise<unknown> {
+export async function runGuarded(
+  spec: GuardSpec,
+  self: unknown,
+  args: unknown[],
+  method: (...args: unknown[]) => unknown,
+): Promise<unknown> {
   const entry = backendFor(self, spec.where);
   const name = nameOf(spec, self, args);
   let lease: Lease | null;
@@ -131,7 +136,9 @@ export async function runGuarded(spec: GuardSpec, self: unknown, args: unknown[]
   const grantedAt = performance.now();
   const o = spec.options;
   const stop =
-    o.minHoldMs > 0 && o.autoExtend ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError) : async () => {};
+    o.minHoldMs > 0 && o.autoExtend
+      ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
+      : async () => {};
   let result: unknown;
   try {
     result = await leaseStorage.run(lease, () => method.apply(self, args));

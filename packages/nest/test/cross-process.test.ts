@@ -24,7 +24,9 @@ afterEach(async () => {
 });
 
 function eventsOf(all: NestWorker[]): HistoryEvent[] {
-  return all.flatMap((w) => w.lines.filter((l) => l.startsWith('EV ')).map((l) => JSON.parse(l.slice(3)) as HistoryEvent));
+  return all.flatMap((w) =>
+    w.lines.filter((l) => l.startsWith('EV ')).map((l) => JSON.parse(l.slice(3)) as HistoryEvent),
+  );
 }
 
 async function stopAll(all: NestWorker[]): Promise<void> {
@@ -69,11 +71,16 @@ describe('across Nest processes', () => {
     await stopAll(trio);
 
     const runs = trio.flatMap((w) =>
-      w.lines.filter((l) => l.startsWith('RUN ')).map((l) => JSON.parse(l.slice(4)) as { tick: number; w: string; fence: number }),
+      w.lines
+        .filter((l) => l.startsWith('RUN '))
+        .map((l) => JSON.parse(l.slice(4)) as { tick: number; w: string; fence: number }),
     );
     for (let tick = first; tick <= last; tick++) {
       const inTick = runs.filter((r) => r.tick === tick);
-      expect(inTick.map((r) => r.w), `tick ${tick}`).toHaveLength(1);
+      expect(
+        inTick.map((r) => r.w),
+        `tick ${tick}`,
+      ).toHaveLength(1);
     }
     const fences = runs.sort((x, y) => x.tick - y.tick).map((r) => r.fence);
     expect(fences).toEqual([...fences].sort((x, y) => x - y));
@@ -95,12 +102,16 @@ describe('across Nest processes', () => {
 
   it('@Limited serves queued calls of two processes by priority, then in arrival order', async () => {
     const prefix = uniquePrefix('nprio');
-    const [a, b] = ['a', 'b'].map((label) => start({ mode: 'queue', prefix, label, limit: 2 })) as [NestWorker, NestWorker];
+    const [a, b] = ['a', 'b'].map((label) => start({ mode: 'queue', prefix, label, limit: 2 })) as [
+      NestWorker,
+      NestWorker,
+    ];
     await Promise.all([a, b].map((w) => w.waitFor('READY')));
     const observer = new Lockstep({ redis: standaloneClient(), prefix });
     const queue = observer.semaphore('queue', { limit: 2, priorities: ['critical', 'bulk'] });
     const waiting = async (n: number) => {
-      for (let i = 0; i < 400 && (await queue.inspect()).waiting !== n; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 400 && (await queue.inspect()).waiting !== n; i++)
+        await new Promise((r) => setTimeout(r, 25));
       expect((await queue.inspect()).waiting).toBe(n);
     };
     a.send('call hold1 bulk');
@@ -125,7 +136,8 @@ describe('across Nest processes', () => {
       for (const w of [a, b]) w.send(`finish ${done}`);
       const before = [...started(a), ...started(b)].length;
       await Promise.race([a, b].map((w) => w.waitFor('STARTED', { from: w.lines.length })));
-      for (let i = 0; i < 200 && [...started(a), ...started(b)].length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && [...started(a), ...started(b)].length === before; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const next = [...started(a), ...started(b)].find((l) => !order.includes(l) && !l.startsWith('hold')) as string;
       order.push(next);
       running.push(next);

@@ -2,7 +2,7 @@
 // it: routes answer, cron jobs are scheduled, event listeners and message patterns are registered,
 // and Swagger documents the operations.
 import 'reflect-metadata';
-import { Controller, Get, Injectable, type INestApplication, Module } from '@nestjs/common';
+import { Controller, Get, type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ClientProxyFactory, MessagePattern, Transport } from '@nestjs/microservices';
@@ -130,7 +130,10 @@ describe('metadata in both decorator orders', () => {
   });
 
   it('message patterns are registered with @nestjs/microservices (TCP) and run under the limit', async () => {
-    const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort } });
+    const client = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: tcpPort },
+    });
     try {
       expect(await firstValueFrom(client.send<number>('pattern.above', 10))).toBe(11);
       expect(await firstValueFrom(client.send<number>('pattern.below', 10))).toBe(12);

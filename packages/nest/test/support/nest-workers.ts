@@ -81,7 +81,9 @@ export function startNestWorker(config: WorkerConfig, clockShiftMs = 0): NestWor
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`${config.label} did not print "${prefix}" in ${timeoutMs} ms; stderr: ${errors.slice(-2000)}`));
+          reject(
+            new Error(`${config.label} did not print "${prefix}" in ${timeoutMs} ms; stderr: ${errors.slice(-2000)}`),
+          );
         }, timeoutMs);
         listeners.add(check);
         check();
