@@ -2,6 +2,7 @@
 // it: routes answer, cron jobs are scheduled, event listeners and message patterns are registered,
 // and Swagger documents the operations.
 import 'reflect-metadata';
+import { isLockstepError, Lockstep } from '@lockstep/core';
 import { Controller, Get, type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -44,6 +45,12 @@ class OrdersController {
   async patternBelow(n: number): Promise<number> {
     return n + (currentLease() ? 2 : 0);
   }
+
+  @MessagePattern('pattern.busy')
+  @Locked('busy', { onBusy: 'throw' })
+  async patternBusy(n: number): Promise<number> {
+    return n;
+  }
 }
 
 @Injectable()
@@ -60,6 +67,12 @@ class Jobs {
   @Locked((id: string) => `event:${id}`)
   async eventAbove(id: string): Promise<string> {
     return `above:${id}:${currentLease() ? 'leased' : 'bare'}`;
+  }
+
+  @OnEvent('event.busy', { suppressErrors: false }) // the listener's rejection reaches emitAsync
+  @Locked('busy', { onBusy: 'throw' })
+  async eventBusy(): Promise<string> {
+    return 'ran';
   }
 
   @Limited((id: string) => `event:${id}`, { limit: 1 })
@@ -88,7 +101,11 @@ describe('metadata in both decorator orders', () => {
   beforeAll(async () => {
     app = await NestFactory.create(AppModule, { logger: false });
     tcpPort = await freePort();
-    app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort } });
+    // inheritAppConfig: the hybrid microservice uses the application's global filters, ours included.
+    app.connectMicroservice(
+      { transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort } },
+      { inheritAppConfig: true },
+    );
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
@@ -139,6 +156,32 @@ describe('metadata in both decorator orders', () => {
       expect(await firstValueFrom(client.send<number>('pattern.below', 10))).toBe(12);
     } finally {
       await client.close();
+    }
+  });
+
+  it('RPC and event contexts get the LockstepError itself, not an HTTP answer', async () => {
+    const lease = await app.get(Lockstep).lock('busy').acquire();
+    const client = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: tcpPort },
+    });
+    try {
+      const rpcError = await firstValueFrom(client.send<number>('pattern.busy', 1)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(rpcError).toMatchObject({ code: 'ERR_ACQUIRE_TIMEOUT', name: 'AcquireTimeoutError', resource: 'busy' });
+      const eventError = await app
+        .get(EventEmitter2)
+        .emitAsync('event.busy')
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(isLockstepError(eventError, 'ERR_ACQUIRE_TIMEOUT')).toBe(true);
+    } finally {
+      await client.close();
+      await lease.release();
     }
   });
 

@@ -8,7 +8,9 @@ const TSCONFIG = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 const CLOCK_SHIFT = fileURLToPath(new URL('../fixtures/clock-shift.mjs', import.meta.url));
 
 /** True when Debian's `faketime` (libfaketime) is on PATH. */
-export const hasFaketime = process.env.LOCKSTEP_NO_FAKETIME ? false : spawnSync('faketime', ['-f', '+0', 'true']).status === 0;
+export const hasFaketime = process.env.LOCKSTEP_NO_FAKETIME
+  ? false
+  : spawnSync('faketime', ['-f', '+0', 'true']).status === 0;
 
 /** A running worker. */
 export interface NestWorker {
