@@ -56,6 +56,12 @@ class Billing {
     return currentLease()?.fence;
   }
 
+  @Locked('long-job', { onBusy: 'skip', minHoldMs: 100, ttlMs: 300 })
+  async longJob(ms: number): Promise<boolean> {
+    await sleep(ms);
+    return currentLease()?.held === true;
+  }
+
   @Locked('quick', { onBusy: 'skip' })
   async quick(): Promise<number | undefined> {
     return currentLease()?.fence;
@@ -185,6 +191,17 @@ describe('decorators on a Nest application', () => {
     expect(await billing.quick()).toBeTypeOf('number');
     await sleep(200);
     expect(await billing.quick()).toBeTypeOf('number');
+  });
+
+  it('with minHoldMs, a job that outlives its TTL keeps its lease extended, then is released', async () => {
+    const job = billing.longJob(1_000); // more than three TTLs
+    await sleep(100);
+    for (let i = 0; i < 4; i++) {
+      expect(await billing.longJob(0)).toBeUndefined(); // skipped: still held
+      await sleep(200);
+    }
+    expect(await job).toBe(true);
+    expect(await billing.longJob(0)).toBe(true); // ran past minHoldMs: released at once
   });
 
   it('currentLease() is the innermost call’s lease, and undefined outside', async () => {
