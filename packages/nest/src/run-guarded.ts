@@ -5,7 +5,6 @@ import {
   AcquireTimeoutError,
   DEFAULT_LOCK_OPTIONS,
   InvalidArgumentError,
-  isLockstepError,
   type Lease,
   type SemaphoreAcquireOptions,
 } from '@lockstep/core';
@@ -87,7 +86,7 @@ function keepExtending(lease: Lease, ttlMs: number, onError: (e: unknown) => voi
       inFlight = lease.extend(ttlMs).then(
         () => schedule(Math.floor(ttlMs / 3)),
         (err: unknown) => {
-          if (isLockstepError(err, 'ERR_LEASE_LOST')) return;
+          if ((err as { code?: unknown }).code === 'ERR_LEASE_LOST') return; // the lease's signal already aborted
           onError(err);
           schedule(Math.min(250, Math.floor(ttlMs / 10)));
         },
