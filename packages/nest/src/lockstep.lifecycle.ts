@@ -1,5 +1,11 @@
 // Binds the application's providers and controllers to its backend at init, closes it at shutdown.
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
 import type { LockstepHandle } from './lockstep-handle.js';
@@ -7,7 +13,7 @@ import { claimInstance } from './registry.js';
 
 /** @internal */
 @Injectable()
-export class LockstepLifecycle implements OnModuleInit, OnApplicationShutdown {
+export class LockstepLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(LOCKSTEP_HANDLE) private readonly handle: LockstepHandle,
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
@@ -19,6 +25,11 @@ export class LockstepLifecycle implements OnModuleInit, OnApplicationShutdown {
       const instance: unknown = wrapper.instance;
       if (typeof instance === 'object' && instance !== null) claimInstance(instance, this.handle.entry);
     }
+  }
+
+  // Before the HTTP server and the schedulers stop: let running calls release their leases.
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.handle.drain(this.handle.shutdownTimeoutMs);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -12,7 +12,12 @@ import {
   type LOCKSTEP_OPTIONS_TYPE,
   LockstepConfigurableModule,
 } from './lockstep.module-definition.js';
-import { checkModuleOptions, type LockstepModuleOptions, resolveHttpOptions } from './lockstep.options.js';
+import {
+  checkModuleOptions,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type LockstepModuleOptions,
+  resolveHttpOptions,
+} from './lockstep.options.js';
 import { LockstepHandle } from './lockstep-handle.js';
 import type { LockstepBackend } from './registry.js';
 
@@ -25,7 +30,7 @@ function createHandle(raw: LockstepModuleOptions): LockstepHandle {
   const options = checkModuleOptions(raw);
   const http = resolveHttpOptions('LockstepModule', options.http);
   const onError = options.onError ?? defaultOnError();
-  const { http: _http, redis, ...core } = options;
+  const { http: _http, redis, shutdownTimeoutMs: _shutdown, ...core } = options;
   const owned = typeof redis === 'string' ? new Redis(redis, { lazyConnect: false }) : undefined;
   owned?.on('error', onError);
   let lockstep: Lockstep;
@@ -35,9 +40,15 @@ function createHandle(raw: LockstepModuleOptions): LockstepHandle {
     owned?.disconnect();
     throw err;
   }
-  return new LockstepHandle(lockstep, http, onError, async () => {
-    await owned?.quit().catch(() => owned.disconnect());
-  });
+  return new LockstepHandle(
+    lockstep,
+    http,
+    onError,
+    options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    async () => {
+      await owned?.quit().catch(() => owned.disconnect());
+    },
+  );
 }
 
 /** @internal Providers shared by LockstepModule and LockstepTestingModule. */

@@ -39,7 +39,17 @@ export interface LockstepModuleOptions extends Omit<LockstepOptions, 'redis'> {
   readonly redis: Redis | Cluster | readonly Redis[] | string;
   /** HTTP statuses for busy and outage errors. */
   readonly http?: LockstepHttpOptions;
+  /**
+   * On application shutdown, waits end (`ERR_ABORTED`), new calls are refused (a `'skip'` call is
+   * skipped), and calls already running get this long, in ms, to finish and release their leases
+   * before Lockstep closes.
+   * @defaultValue 10_000
+   */
+  readonly shutdownTimeoutMs?: number;
 }
+
+/** Default of {@link LockstepModuleOptions.shutdownTimeoutMs}. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Defaults of {@link LockstepHttpOptions}. */
 export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Object.freeze({
@@ -49,7 +59,16 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Obj
   retryAfterSeconds: 1,
 });
 
-const MODULE_KEYS = ['redis', 'prefix', 'requestTimeoutMs', 'driftFactor', 'onError', 'quorum', 'http'];
+const MODULE_KEYS = [
+  'redis',
+  'prefix',
+  'requestTimeoutMs',
+  'driftFactor',
+  'onError',
+  'quorum',
+  'http',
+  'shutdownTimeoutMs',
+];
 const HTTP_KEYS = Object.keys(DEFAULT_HTTP_OPTIONS);
 
 /** Validates the HTTP options and fills in defaults. */
@@ -79,5 +98,6 @@ export function checkModuleOptions(options: unknown): LockstepModuleOptions {
   if (redis === undefined || redis === null) {
     throw new InvalidArgumentError(`${where}: \`redis\` is required (an ioredis client or a redis:// URL)`);
   }
+  checkInt(where, 'shutdownTimeoutMs', o.shutdownTimeoutMs, 0);
   return o as unknown as LockstepModuleOptions;
 }

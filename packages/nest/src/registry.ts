@@ -10,6 +10,10 @@ export interface BackendEntry {
   readonly lockstep: LockstepBackend;
   /** Receives background errors (failed extensions of a minimum hold). */
   readonly onError: (error: unknown) => void;
+  /** Aborts when the application starts shutting down: waits end, new calls are refused. */
+  readonly shutdown: AbortSignal;
+  /** Registers a decorated call in progress, so shutdown can let it finish. */
+  track<T>(call: Promise<T>): Promise<T>;
 }
 
 interface Registry {

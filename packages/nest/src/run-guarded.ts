@@ -47,7 +47,8 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
   let limiter: { acquire(x: SemaphoreAcquireOptions): Promise<Lease>; tryAcquire(x: object): Promise<Lease | null> };
-  let perCall: SemaphoreAcquireOptions = { autoExtend };
+  const signal = entry.shutdown;
+  let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {
     limiter = entry.lockstep.lock(name, common);
   } else {
@@ -62,6 +63,7 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     const weight = optionFor(o.weight, self, args) as number | undefined;
     perCall = {
       autoExtend,
+      signal,
       ...(priority === undefined ? {} : { priority }),
       ...(weight === undefined ? {} : { weight }),
     };
@@ -117,14 +119,31 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
 }
 
 /** Runs `method` on `self` under the decorator described by `spec`. */
-export async function runGuarded(
+export function runGuarded(
   spec: GuardSpec,
   self: unknown,
   args: unknown[],
   method: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
-  const entry = backendFor(self, spec.where);
+  let entry: BackendEntry;
+  try {
+    entry = backendFor(self, spec.where);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return entry.track(guarded(spec, entry, self, args, method));
+}
+
+async function guarded(
+  spec: GuardSpec,
+  entry: BackendEntry,
+  self: unknown,
+  args: unknown[],
+  method: (...args: unknown[]) => unknown,
+): Promise<unknown> {
   const name = nameOf(spec, self, args);
+  // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
+  if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
   try {
     lease = await take(spec, entry, name, self, args);

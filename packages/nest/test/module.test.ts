@@ -38,6 +38,18 @@ class Exclusive {
   }
 }
 
+@Injectable()
+class Slow {
+  entered: () => void = () => undefined;
+
+  @Locked('drain', { waitMs: 30_000 })
+  async run(ms: number): Promise<string> {
+    this.entered();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return 'done';
+  }
+}
+
 const REDIS_URL = Symbol('REDIS_URL');
 
 @Module({ providers: [{ provide: REDIS_URL, useValue: '' }], exports: [REDIS_URL] })
@@ -113,6 +125,35 @@ describe('LockstepModule', () => {
     await ref.close();
     for (let i = 0; i < 100 && (await clientCount(server.port)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await clientCount(server.port)).toBe(0);
+  });
+
+  it('app.close() lets running calls finish and release; queued calls end with ERR_ABORTED', async () => {
+    const prefix = uniquePrefix('drain');
+    const ref = await Test.createTestingModule({
+      imports: [LockstepModule.forRoot({ redis: `redis://127.0.0.1:${server.port}`, prefix })],
+      providers: [Slow],
+    }).compile();
+    await ref.init();
+    const slow = ref.get(Slow);
+    const inside = new Promise<void>((resolve) => {
+      slow.entered = resolve;
+    });
+    const running = slow.run(400);
+    await inside;
+    const queued = slow.run(0).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = ref.close();
+    expect(await running).toBe('done');
+    expect(isLockstepError(await queued, 'ERR_ABORTED')).toBe(true);
+    await closing;
+    const observer = new Redis(server.port, '127.0.0.1');
+    const inspector = new Lockstep({ redis: observer, prefix });
+    expect((await inspector.lock('drain').inspect()).held).toBe(false); // released, not left to expire
+    await inspector.close();
+    observer.disconnect();
   });
 
   it('two applications in one process each use their own backend', async () => {
