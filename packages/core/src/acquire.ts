@@ -134,9 +134,8 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (pushed !== undefined && lastQueued) {
         const reply = c.parse(pushed);
         if (reply.kind === 'rejected') throw weightError(c, reply.limit);
-        const validUntil = lastQueued.sent + (reply.deadline - lastQueued.serverNow) - rt.drift(c.ttlMs);
-        if (validUntil > monotonicNow()) return lease(reply.fence, validUntil);
-        handBack();
+        // A pushed grant is a short claim: the attempt below finds it and turns it into our lease
+        // (one round trip). A waiter that died never does, so the claim passes on (see CLAIM_MS).
       }
       if (monotonicNow() >= deadline && lastQueued === undefined && failures === 0 && wait) {
         throw new AcquireTimeoutError(c.name, request.waitMs);
