@@ -11,6 +11,7 @@ import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
   resolvePriority,
+  SEMAPHORE_ACQUIRE_OPTION_NAMES,
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
@@ -84,7 +85,7 @@ export class Semaphore {
   }
 
   #permit(options: SemaphoreAcquireOptions | undefined): { weight: number; priority: number } {
-    const weight = checkInteger('weight', options?.weight ?? 1, 1, MAX_LIMIT);
+    const weight = checkInteger('weight', options?.weight === undefined ? 1 : options.weight, 1, MAX_LIMIT);
     if (weight > this.limit) {
       throw new InvalidArgumentError(`Expected \`weight\` to be at most the limit ${this.limit}, got ${weight}`);
     }
@@ -110,7 +111,11 @@ export class Semaphore {
    */
   async acquire(options?: SemaphoreAcquireOptions): Promise<Lease> {
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false });
+    const request = resolveAcquireOptions(
+      options,
+      { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     return (await this.#engine.acquire(permit, request)) as Lease;
   }
 
@@ -124,7 +129,11 @@ export class Semaphore {
       throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
     }
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { waitMs: 0, autoExtend: false, orNull: true });
+    const request = resolveAcquireOptions(
+      options,
+      { waitMs: 0, autoExtend: false, orNull: true },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     return await this.#engine.acquire(permit, request);
   }
 
@@ -136,7 +145,11 @@ export class Semaphore {
   async withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false });
+    const request = resolveAcquireOptions(
+      options,
+      { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     const lease = (await this.#engine.acquire(permit, request)) as Lease;
     return await runWithLease(lease, fn);
   }
