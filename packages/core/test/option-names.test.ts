@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 describe('option names', () => {
-  it('a peer\'s option name gets ERR_INVALID_ARGUMENT with the right name suggested', () => {
+  it("a peer's option name gets ERR_INVALID_ARGUMENT with the right name suggested", () => {
     const lockstep = new Lockstep({ redis: lazyClient() });
     expect(() => lockstep.lock('a', { ttl: 60_000 } as never)).toThrow(InvalidArgumentError);
     expect(() => lockstep.lock('a', { ttl: 60_000 } as never)).toThrow(
@@ -70,10 +70,12 @@ describe('option names', () => {
     await expect(sem.acquire({ priority: null } as never)).rejects.toThrow(/`priority`.*got null/);
   });
 
-  it('a lock\'s acquire options have their own list: priority and weight belong to semaphores', async () => {
+  it("a lock's acquire options have their own list: priority and weight belong to semaphores", async () => {
     const lockstep = new Lockstep({ redis: lazyClient() });
     const lock = lockstep.lock('a');
-    await expect(lock.acquire({ priority: 1 } as never)).rejects.toThrow(/Unknown option `priority` in acquire options/);
+    await expect(lock.acquire({ priority: 1 } as never)).rejects.toThrow(
+      /Unknown option `priority` in acquire options/,
+    );
     await expect(lock.acquire({ weight: 2 } as never)).rejects.toThrow(/Unknown option `weight`/);
     await expect(lock.tryAcquire({ weight: 2 } as never)).rejects.toThrow(/Unknown option `weight`/);
     await expect(lock.withLock(() => 1, { ttlMs: 5 } as never)).rejects.toThrow(/Unknown option `ttlMs`/);
@@ -84,7 +86,7 @@ describe('option names', () => {
     await expect(sem.withPermit(() => 1, { ttlMs: 2 } as never)).rejects.toThrow(/Unknown option `ttlMs`/);
   });
 
-  it('assertKnownOptions is exported for the integration packages\' own options', () => {
+  it("assertKnownOptions is exported for the integration packages' own options", () => {
     expect(() => assertKnownOptions({ name: 'x', waitMs: 1 }, ['name', 'waitMs'], 'x options')).not.toThrow();
     expect(() => assertKnownOptions(undefined, ['name'])).not.toThrow();
     expect(() => assertKnownOptions({ wait: 1 }, ['name', 'waitMs'], '@WithLock() options')).toThrow(
