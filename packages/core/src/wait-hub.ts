@@ -66,6 +66,8 @@ export class WaitHub {
     const onMessage = (channel: string, message: string) => this.#dispatch(channel, message);
     sub.on('smessage', onMessage);
     sub.on('message', onMessage);
+    // A new connection's socket is referenced: while nobody waits it must not keep the process alive.
+    sub.on('connect', () => this.#holdProcess(this.#handlers.size > 0));
     sub.on('ready', () => {
       // After a reconnect ioredis re-subscribes; messages sent meanwhile are lost, so re-check.
       if (this.#readyOnce) this.#pokeAll();
@@ -73,6 +75,28 @@ export class WaitHub {
     });
     this.#subscriber = sub;
     return sub;
+  }
+
+  /**
+   * References the subscriber's socket while a local waiter waits, and unreferences it otherwise, so
+   * a script that used a lock exits on its own (Node's `socket.unref()`). A Cluster subscriber has
+   * several sockets: it is closed instead once its channels' linger ends.
+   */
+  #holdProcess(hold: boolean): void {
+    const sub = this.#subscriber;
+    if (!sub || isCluster(sub)) return;
+    const stream = (sub as unknown as { stream?: { ref?: () => void; unref?: () => void } }).stream;
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
+  /** Closes the subscriber once no channel is subscribed; the next wait opens a new one. */
+  #closeIdle(): void {
+    const sub = this.#subscriber;
+    if (!sub || this.#channels.size > 0) return;
+    this.#subscriber = undefined;
+    this.#readyOnce = false;
+    sub.quit().catch(() => sub.disconnect());
   }
 
   #dispatch(channel: string, message: string): void {
@@ -183,6 +207,7 @@ export class WaitHub {
     if (!state.waiters.has(id)) state.fresh.set(id, !state.active);
     state.waiters.set(id, handler);
     this.#handlers.set(id, handler);
+    if (this.#handlers.size === 1) this.#holdProcess(true);
   }
 
   /**
@@ -221,7 +246,7 @@ export class WaitHub {
 
   /** Removes a waiter; the channel is unsubscribed after a short linger when nobody waits. */
   unwatch(channel: string, id: string): void {
-    this.#handlers.delete(id);
+    if (this.#handlers.delete(id) && this.#handlers.size === 0) this.#holdProcess(false);
     const state = this.#channels.get(channel);
     if (!state) return;
     state.waiters.delete(id);
@@ -231,7 +256,9 @@ export class WaitHub {
       if (state.waiters.size > 0) return;
       for (const timer of state.claims.values()) clearTimeout(timer);
       this.#channels.delete(channel);
-      this.#unsubscribe(channel);
+      // The last channel: close the subscriber instead (no process stays alive for it).
+      if (this.#channels.size === 0) this.#closeIdle();
+      else this.#unsubscribe(channel);
     }, LINGER_MS);
     state.linger.unref();
   }
