@@ -48,6 +48,9 @@ export interface LeaseInit {
 /** @internal Stops a lease's timers without releasing it (used by `Lockstep.close()`). */
 export const DETACH = Symbol('lockstep.detach');
 
+/** @internal Reports a background error through the owning Lockstep's `onError`. */
+export const REPORT = Symbol('lockstep.report');
+
 type State = 'held' | 'releasing' | 'released' | 'lost';
 
 /**
@@ -190,6 +193,11 @@ export class Lease implements AsyncDisposable {
       this.#state = wasLost ? 'lost' : 'held';
       throw err;
     }
+  }
+
+  /** @internal */
+  [REPORT](error: unknown): void {
+    this.#driver.onError(error);
   }
 
   /** @internal */

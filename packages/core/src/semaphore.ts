@@ -140,7 +140,8 @@ export class Semaphore {
   /**
    * Acquires permits, runs `fn` with the lease (auto-extended by default) and releases them. If the
    * lease is lost while `fn` runs, `permit.signal` aborts and `withPermit` rejects with
-   * `ERR_LEASE_LOST`.
+   * `ERR_LEASE_LOST`. If only the release fails, it resolves with `fn`'s result and reports the
+   * failure (`ERR_REDIS`) through `onError`, as {@link Lock.withLock} does.
    */
   async withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
