@@ -12,7 +12,9 @@ import { runWithLease } from './with-lease.js';
 
 /**
  * A distributed mutex for one name, created by `lockstep.lock(name, options)`. Waiters are served
- * in arrival order: a release hands the lock straight to the oldest live waiter.
+ * in arrival order: a release hands the lock straight to the oldest live waiter, as a 1 s claim
+ * that the waiter's lease turns into its TTL with its first extension (so a waiter that died keeps
+ * it for one claim window at most).
  */
 export class Lock {
   readonly #engine: LockEngine;

@@ -60,7 +60,9 @@ export interface SemaphoreState {
  * A distributed counting semaphore with `limit` weighted permits, created by
  * `lockstep.semaphore(name, options)`. Freed permits are handed to the best waiter (highest
  * priority, then oldest) inside the script that frees them; permits of dead processes come back
- * within their TTL, and dead waiters are purged, never granted.
+ * within their TTL, and dead waiters are purged. Permits handed to a waiter from the queue are a
+ * 1 s claim until its lease's first extension, so a waiter that died holds them for one claim
+ * window at most.
  */
 export class Semaphore {
   readonly #engine: SemaphoreEngine;
