@@ -30,10 +30,10 @@ describe('a waiter killed -9 while queued', () => {
       const { make, waiting, queueDoomed } = setup(mode, 'behind');
       const blocker = await make().acquire();
       const doomed = await queueDoomed();
-      await eventually(async () => (await waiting()) === 1, 15_000);
+      await eventually(async () => (await waiting()) === 1, 30_000);
       // A live waiter in this process, queued behind the doomed one. Its wait is far shorter than
       // the lease TTL a dead waiter would keep.
-      const live = make().acquire({ waitMs: 8_000 });
+      const live = make().acquire({ waitMs: 15_000 });
       await eventually(async () => (await waiting()) === 2, 5_000);
       await doomed.kill();
       // Released at once: the dead waiter's heartbeat deadline (10 s by default) has not passed.
@@ -51,7 +51,7 @@ describe('a waiter killed -9 while queued', () => {
       const { make, waiting, queueDoomed } = setup(mode, 'fresh');
       const blocker = await make().acquire();
       const doomed = await queueDoomed();
-      await eventually(async () => (await waiting()) === 1, 15_000);
+      await eventually(async () => (await waiting()) === 1, 30_000);
       await doomed.kill();
       await blocker.release();
       let lease: Lease | null = null;
@@ -59,7 +59,7 @@ describe('a waiter killed -9 while queued', () => {
       await eventually(async () => {
         lease = await make().tryAcquire();
         return lease !== null;
-      }, 8_000);
+      }, 15_000);
       expect(lease).not.toBeNull();
       const state = await make().inspect();
       expect(state.waiting).toBe(0);

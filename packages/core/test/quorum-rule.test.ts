@@ -55,7 +55,7 @@ describe('quorum: contention is contention, ERR_QUORUM only when no majority ans
         await Promise.all(
           outcomes.map((o, i) => (o === 'held' ? clients[i]?.set(key, 'someone-else', 'PX', 30_000) : undefined)),
         );
-        const lockstep = new Lockstep({ redis: clients, prefix, quorum: { nodeTimeoutMs: 200, retryDelayMs: 20 } });
+        const lockstep = new Lockstep({ redis: clients, prefix, quorum: { nodeTimeoutMs: 500, retryDelayMs: 20 } });
         const want = expected(n, mix);
         const tried = await lockstep
           .lock(name, { ttlMs: 10_000 })
