@@ -59,8 +59,12 @@ end
 
 local waiter_ttl = tonumber(ARGV[5])
 local alive_until = now + waiter_ttl
--- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved).
-if redis.call('ZADD', D, 'XX', 'CH', alive_until, id) == 0 then
+-- Already queued: this call is the heartbeat. Membership by ZSCORE: ZADD XX CH answers 0 for a
+-- refresh within the same millisecond, which must not re-enqueue the waiter at the back.
+local queued = redis.call('ZSCORE', D, id)
+if queued then
+  redis.call('ZADD', D, 'XX', alive_until, id)
+else
   purge_waiters()
   local max_waiters = tonumber(ARGV[6])
   local waiting = redis.call('ZCARD', Q)

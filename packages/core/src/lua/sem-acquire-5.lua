@@ -44,7 +44,9 @@ if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now)
   if string.sub(mine, 3, #token + 3) ~= token .. '|' then
     return { -4 }
   end
-  if redis.call('ZADD', D, 'XX', 'CH', now + tonumber(ARGV[8]), id) == 1 then
+  -- Membership by ZSCORE: ZADD CH answers 0 for a refresh within the same millisecond.
+  if redis.call('ZSCORE', D, id) then
+    redis.call('ZADD', D, 'XX', now + tonumber(ARGV[8]), id)
     return { 0, 0, earliest or -1, now }
   end
 end
@@ -84,7 +86,8 @@ if f then
 end
 -- A waiter purged meanwhile (its heartbeat lapsed) starts over at the back of the queue.
 local waiter_ttl = tonumber(ARGV[8])
-if waiting and redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 then
+if waiting and redis.call('ZSCORE', D, id) then
+  redis.call('ZADD', D, 'XX', now + waiter_ttl, id)
   grow(now + waiter_ttl, waiter_ttl)
   save()
   first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
