@@ -35,14 +35,14 @@ export async function eventually(fn: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** Waits until the semaphore shows `used` permits and `waiting` queued requests. */
-export async function settled(semaphore: Semaphore, used: number, waiting: number): Promise<void> {
+export async function settled(semaphore: Semaphore, used: number, waiting: number, timeoutMs = 15_000): Promise<void> {
   let last = '';
   try {
     await eventually(async () => {
       const s = await semaphore.inspect();
       last = `used ${s.used}, waiting ${s.waiting}`;
       return s.used === used && s.waiting === waiting;
-    });
+    }, timeoutMs);
   } catch {
     throw new Error(`expected used ${used}, waiting ${waiting}; last seen ${last}`);
   }
