@@ -27,9 +27,10 @@ const BUSY_ERRORS = new Set(['ERR_ACQUIRE_TIMEOUT', 'ERR_QUEUE_FULL']);
  * app.post('/exports', concurrencyLimit({ lockstep, name: (req) => `exports:${req.user.tenantId}`, limit: 4 }), exportHandler);
  * ```
  */
-export function concurrencyLimit<Req extends IncomingMessage = IncomingMessage>(
-  options: ConcurrencyLimitOptions<Req>,
-): ConcurrencyLimitMiddleware<Req> {
+export function concurrencyLimit<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(options: ConcurrencyLimitOptions<Req, Res>): ConcurrencyLimitMiddleware<Req, Res> {
   const o = resolveOptions(options);
   const cache = new SemaphoreCache(o.lockstep, {
     ttlMs: o.ttlMs,

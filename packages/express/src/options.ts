@@ -15,7 +15,10 @@ import {
 export type PerRequest<Req, T> = T | ((req: Req) => T | Promise<T>);
 
 /** Options of {@link concurrencyLimit}. */
-export interface ConcurrencyLimitOptions<Req extends IncomingMessage = IncomingMessage> {
+export interface ConcurrencyLimitOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> {
   /** A core `Lockstep` on one Redis or a Cluster (semaphores do not run in quorum mode). */
   readonly lockstep: Lockstep;
   /**
@@ -70,12 +73,12 @@ export interface ConcurrencyLimitOptions<Req extends IncomingMessage = IncomingM
    */
   readonly standardHeaders?: boolean;
   /** Requests for which it returns true bypass the limit (no permit, no Redis call). */
-  readonly skip?: (req: Req, res: ServerResponse) => boolean | Promise<boolean>;
+  readonly skip?: (req: Req, res: Res) => boolean | Promise<boolean>;
   /**
    * Writes the rejection instead of the default problem+json answer. `Retry-After` (and the
    * RateLimit fields, with `standardHeaders`) are already set.
    */
-  readonly handler?: (req: Req, res: ServerResponse, next: NextFunction, info: RejectionInfo) => void | Promise<void>;
+  readonly handler?: (req: Req, res: Res, next: NextFunction, info: RejectionInfo) => unknown;
   /**
    * Called with store failures (`ERR_REDIS`, `ERR_CLOSED`, …) of an acquisition, and with errors of
    * background releases and extensions. Never thrown.
@@ -141,8 +144,8 @@ export interface ResolvedOptions<Req> {
  * Validates every option once and fills in defaults. Semaphore options are checked by core itself,
  * through a semaphore made for the purpose (no I/O).
  */
-export function resolveOptions<Req extends IncomingMessage>(
-  options: ConcurrencyLimitOptions<Req>,
+export function resolveOptions<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: ConcurrencyLimitOptions<Req, Res>,
 ): ResolvedOptions<Req> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError(`Expected \`options\` to be an object, got ${describe(options)}`);
@@ -154,14 +157,21 @@ export function resolveOptions<Req extends IncomingMessage>(
     throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep, got ${describe(lockstep)}`);
   }
   if (lockstep.isQuorum) {
-    throw new InvalidArgumentError('Expected `lockstep` on one Redis or a Cluster: semaphores do not run in quorum mode');
+    throw new InvalidArgumentError(
+      'Expected `lockstep` on one Redis or a Cluster: semaphores do not run in quorum mode',
+    );
   }
   const d = DEFAULT_CONCURRENCY_LIMIT_OPTIONS;
   const resolved: ResolvedOptions<Req> = {
     lockstep: o.lockstep,
     name: perRequest('name', o.name, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'),
     limit: perRequest('limit', o.limit, (v) => Number.isInteger(v) && (v as number) >= 1, 'an integer >= 1'),
-    weight: perRequest('weight', o.weight ?? d.weight, (v) => Number.isInteger(v) && (v as number) >= 1, 'an integer >= 1'),
+    weight: perRequest(
+      'weight',
+      o.weight ?? d.weight,
+      (v) => Number.isInteger(v) && (v as number) >= 1,
+      'an integer >= 1',
+    ),
     priority: o.priority === undefined ? undefined : perRequest('priority', o.priority, isPriority, 'a number or name'),
     priorities: o.priorities,
     waitMs: checkInteger('waitMs', o.waitMs ?? d.waitMs, 0, MAX_TIMER_MS),

@@ -24,8 +24,7 @@ export async function rejectRequest<Req extends IncomingMessage>(
 ): Promise<void> {
   const retryAfter = await retryAfterSeconds(c.semaphore);
   if (res.destroyed || res.headersSent) return;
-  const reason: RejectionReason =
-    error.code === 'ERR_QUEUE_FULL' ? 'queue-full' : o.waitMs === 0 ? 'busy' : 'timeout';
+  const reason: RejectionReason = error.code === 'ERR_QUEUE_FULL' ? 'queue-full' : o.waitMs === 0 ? 'busy' : 'timeout';
   res.setHeader('Retry-After', String(retryAfter));
   if (o.standardHeaders) setRateLimitHeaders(res, c.limit, 0, retryAfter);
   const info: RejectionInfo = {

@@ -1,6 +1,6 @@
 // What the client is told: Retry-After, the IETF RateLimit fields and a short problem+json body.
 import { randomInt } from 'node:crypto';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Semaphore } from '@lockstep/core';
 
 /** Longest `Retry-After` ever suggested, seconds. */
@@ -39,12 +39,7 @@ function withJitter(ms: number): number {
 }
 
 /** Sets the IETF RateLimit fields for a concurrency quota. */
-export function setRateLimitHeaders(
-  res: ServerResponse,
-  limit: number,
-  remaining: number,
-  retryAfter?: number,
-): void {
+export function setRateLimitHeaders(res: ServerResponse, limit: number, remaining: number, retryAfter?: number): void {
   if (res.headersSent) return;
   res.setHeader('RateLimit-Policy', `${POLICY};q=${limit};qu="concurrent-requests"`);
   const reset = retryAfter === undefined ? '' : `;t=${retryAfter}`;

@@ -81,11 +81,10 @@ export interface RejectionInfo {
  * A `(req, res, next)` middleware, usable by Express 4 and 5, Connect, Nest's Express adapter and a
  * bare `http` server. The returned promise never rejects: errors go to `next(error)`.
  */
-export type ConcurrencyLimitMiddleware<Req extends IncomingMessage = IncomingMessage> = (
-  req: Req,
-  res: ServerResponse,
-  next: NextFunction,
-) => Promise<void>;
+export type ConcurrencyLimitMiddleware<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> = (req: Req, res: Res, next: NextFunction) => Promise<void>;
 
 declare module 'http' {
   interface IncomingMessage {

@@ -18,13 +18,13 @@ const FLAVORS = [
 describe.each(FLAVORS)('%s', (_label, express) => {
   /** An app with one limited route `/r`; the handler is the test's. */
   async function app(
-    options: Partial<ConcurrencyLimitOptions<Request>>,
+    options: Partial<ConcurrencyLimitOptions<Request, Response>>,
     handler: (req: Request, res: Response, next: NextFunction) => unknown,
   ) {
     counter += 1;
     const name = `route-${counter}`;
     const limit = typeof options.limit === 'number' ? options.limit : 1;
-    const middleware = concurrencyLimit<Request>({ lockstep, name, limit: 1, ...options });
+    const middleware = concurrencyLimit<Request, Response>({ lockstep, name, limit: 1, ...options });
     const a = express();
     a.get('/r', middleware, handler);
     a.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {

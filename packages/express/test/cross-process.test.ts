@@ -17,7 +17,10 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function run(file: string, args: readonly string[]): { child: ChildProcess; stdout: () => string; exit: Promise<number | null> } {
+function run(
+  file: string,
+  args: readonly string[],
+): { child: ChildProcess; stdout: () => string; exit: Promise<number | null> } {
   const path = fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
@@ -29,7 +32,9 @@ function run(file: string, args: readonly string[]): { child: ChildProcess; stdo
   return { child, stdout: () => out, exit };
 }
 
-async function startServer(prefix: string): Promise<{ port: number; child: ChildProcess; exit: Promise<number | null> }> {
+async function startServer(
+  prefix: string,
+): Promise<{ port: number; child: ChildProcess; exit: Promise<number | null> }> {
   const server = run('limit-server.ts', [String(standalonePort()), prefix, 'shared-route', String(LIMIT)]);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -57,7 +62,17 @@ it('never runs more than the limit at once across two processes', async () => {
       end: number;
     }[];
     for (const r of records) {
-      events.push({ e: 'grant', id: r.id, name: 'route', fence: r.fence, weight: 1, t: r.start, v: r.end + 1e9, w: String(s.port), i: r.i });
+      events.push({
+        e: 'grant',
+        id: r.id,
+        name: 'route',
+        fence: r.fence,
+        weight: 1,
+        t: r.start,
+        v: r.end + 1e9,
+        w: String(s.port),
+        i: r.i,
+      });
       events.push({ e: 'release', id: r.id, t: r.end });
     }
   }
