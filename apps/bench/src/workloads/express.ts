@@ -162,7 +162,7 @@ function write(results: readonly ExpressRowResult[], rt: { rttMs: number; acquir
   writeFileSync(`${dir}express.md`, lines.join('\n'));
   writeFileSync(
     `${dir}express.json`,
-    `${JSON.stringify({ profile, rttMs, addedP50Ms: added, rows: results }, null, 2)}\n`,
+    `${JSON.stringify({ profile, rttMs, acquireMs, addedP50Ms: added, rows: results }, null, 2)}\n`,
   );
   process.stderr.write(`${lines.join('\n')}\n`);
 }
