@@ -73,4 +73,28 @@ describe.each([
     expect([...ran].filter((id) => id.startsWith('h')).length).toBe(PER_KIND);
     expect(signalled.size).toBe(PER_KIND);
   });
+  it('gives every permit back when clients leave at any moment (grants racing the aborts)', async () => {
+    const name = `race-${label}`;
+    const semaphore = lockstep.semaphore(name, { limit: 3 });
+    const app = express();
+    app.get('/r', concurrencyLimit({ lockstep, name, limit: 3, waitMs: 60_000 }), (_req: Request, res: Response) => {
+      setTimeout(() => res.end('done'), 2);
+    });
+    const { port } = await listen(app);
+    const kept: Promise<unknown>[] = [];
+    const left: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 2 === 0) {
+        kept.push(request(port, `/r?id=${i}`));
+        continue;
+      }
+      // Leave after 0-29 ms: before, during and after the grant.
+      const r = openRequest(port, `/r?id=${i}`);
+      left.push(new Promise<void>((resolve) => setTimeout(resolve, i % 30)).then(() => r.destroy()));
+    }
+    const replies = (await Promise.all(kept)) as { status: number }[];
+    await Promise.all(left);
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    await settled(semaphore, 0, 0);
+  });
 });
