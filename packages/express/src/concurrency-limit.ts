@@ -107,7 +107,8 @@ async function admitted<Req extends IncomingMessage>(
   if (o.standardHeaders) {
     const state = await c.semaphore.inspect().catch(() => undefined);
     if (gate.done) return;
-    setRateLimitHeaders(res, c.limit, state === undefined ? 0 : state.limit - state.used);
+    // Without a fresh count (inspect failed) the fields are left out rather than guessed.
+    if (state !== undefined) setRateLimitHeaders(res, c.limit, state.limit - state.used);
   }
   try {
     next();
