@@ -52,8 +52,8 @@ describe.each([
     const queued = Array.from({ length: PER_KIND }, (_, i) => openRequest(port, `/r?kind=queued&id=q${i}`));
     await settled(semaphore, LIMIT, PER_KIND);
     await Promise.all(queued.map((r) => r.destroy()));
-    // Taken out of the queue at once: well before a dead waiter's heartbeat would lapse (10 s).
-    await settled(semaphore, LIMIT, 0, 3_000);
+    // Taken out of the queue at once: before a dead waiter's heartbeat could lapse (10 s) and be purged.
+    await settled(semaphore, LIMIT, 0, 8_000);
 
     // The rest: survivors and more handled requests, all queued behind the first holders.
     const survivors = Array.from({ length: PER_KIND + 1 }, (_, i) => request(port, `/r?kind=ok&id=s${i}`));
