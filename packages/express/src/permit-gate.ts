@@ -15,7 +15,8 @@ export class PermitGate {
   #lease: Lease | undefined;
   #released: Promise<boolean> | undefined;
   readonly #clientGone = new AbortController();
-  readonly #signal = new AbortController();
+  /** The combined signal of `req.lockstep.lease`, made on first use (an AbortSignal costs µs). */
+  #signal: AbortController | undefined;
   readonly #res: ServerResponse;
   readonly #onError: (error: unknown) => void;
 
@@ -29,8 +30,6 @@ export class PermitGate {
     res.once('finish', this.#end);
     res.once('close', this.#close);
     res.once('error', this.#end);
-    const gone = this.#clientGone.signal;
-    gone.addEventListener('abort', () => this.#signal.abort(gone.reason), { once: true });
     // The client may have left before this middleware ran (an earlier middleware awaited).
     if (res.destroyed || res.socket?.destroyed) this.#close();
   }
@@ -56,10 +55,20 @@ export class PermitGate {
       return false;
     }
     this.#state = 'held';
-    const lost = lease.signal;
-    if (lost.aborted) this.#signal.abort(lost.reason);
-    else lost.addEventListener('abort', () => this.#signal.abort(lost.reason), { once: true });
     return true;
+  }
+
+  /** Aborts when the permit is lost or the client leaves, whichever comes first. */
+  #combined(): AbortSignal {
+    if (this.#signal === undefined) {
+      const combined = new AbortController();
+      this.#signal = combined;
+      for (const source of [this.#clientGone.signal, (this.#lease as Lease).signal]) {
+        if (source.aborted) combined.abort(source.reason);
+        else source.addEventListener('abort', () => combined.abort(source.reason), { once: true });
+      }
+    }
+    return this.#signal.signal;
   }
 
   /** Ends the gate without a response event (skip, rejection, pass-through); releases if held. */
@@ -70,8 +79,8 @@ export class PermitGate {
   /** The lease as `req.lockstep.lease` exposes it. */
   requestLease(): RequestLease {
     const lease = this.#lease as Lease;
-    const signal = this.#signal.signal;
     const release = (): Promise<boolean> => this.#release();
+    const combined = (): AbortSignal => this.#combined();
     return {
       name: lease.name,
       fence: lease.fence,
@@ -85,7 +94,9 @@ export class PermitGate {
       get held() {
         return lease.held;
       },
-      signal,
+      get signal() {
+        return combined();
+      },
       get lostError(): LeaseLostError | undefined {
         return lease.lostError;
       },

@@ -3,9 +3,10 @@ import type { NextFunction, Request, Response } from 'express';
 import express5 from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
+import { scanKeys } from '../../../test/harness/faults.js';
 import { type ConcurrencyLimitOptions, concurrencyLimit } from '../src/index.js';
 import { listen, openRequest, request } from './support/http.js';
-import { gate, settled, testLockstep } from './support/lockstep.js';
+import { gate, settled, testLockstep, testLockstepAndClient } from './support/lockstep.js';
 
 const lockstep = testLockstep();
 let counter = 0;
@@ -220,5 +221,25 @@ describe('Express 5 only', () => {
     const replies = await Promise.all([request(port, '/r'), request(port, '/r')]);
     expect(replies.map((r) => r.status)).toEqual([500, 500]);
     await settled(lockstep.semaphore(name, { limit: 1 }), 0, 0);
+  });
+
+  it('aborts lease.signal with ERR_LEASE_LOST when the permit is lost while the handler runs', async () => {
+    const { lockstep: own, redis, prefix } = testLockstepAndClient();
+    const reasons: string[] = [];
+    const a = express5();
+    a.get('/r', concurrencyLimit({ lockstep: own, name: 'lost', limit: 1, ttlMs: 300 }), (req, res) => {
+      const signal = req.lockstep?.lease.signal as AbortSignal;
+      signal.addEventListener('abort', () => {
+        reasons.push((signal.reason as { code: string }).code);
+        res.status(500).send('lost');
+      });
+    });
+    const { port } = await listen(a);
+    const reply = request(port, '/r');
+    await settled(own.semaphore('lost', { limit: 1 }), 1, 0);
+    // Someone deletes the semaphore's keys (an eviction, a FLUSHDB): the next extension finds nothing.
+    await redis.del(...(await scanKeys(redis, `*${prefix}*`)));
+    expect((await reply).body).toBe('lost');
+    expect(reasons).toEqual(['ERR_LEASE_LOST']);
   });
 });

@@ -17,11 +17,16 @@ afterAll(async () => {
 
 /** A Lockstep with a fresh prefix on the shared standalone server. */
 export function testLockstep(extra: Omit<LockstepOptions, 'redis'> = {}): Lockstep {
+  return testLockstepAndClient(extra).lockstep;
+}
+
+/** As {@link testLockstep}, with its client and prefix (to tamper with its keys). */
+export function testLockstepAndClient(extra: Omit<LockstepOptions, 'redis'> = {}) {
   const redis = standaloneClient();
   const prefix = uniquePrefix('x');
   const lockstep = new Lockstep({ ...extra, redis, prefix });
   made.push({ lockstep, prefix, redis });
-  return lockstep;
+  return { lockstep, redis, prefix };
 }
 
 /** Polls until `fn` is true (state that settles asynchronously, like a release after `finish`). */
