@@ -178,6 +178,30 @@ describe.each(FLAVORS)('%s', (_label, express) => {
     await settled(semaphore, 0, 0);
   });
 
+  it('takes weight permits per request, and extends the permit while a slow response is open', async () => {
+    const hold = gate();
+    const { port, semaphore } = await app(
+      { limit: 3, ttlMs: 300, weight: (req) => Number(req.query.w) },
+      async (req, res) => {
+        if (req.query.hold === '1') await hold.promise;
+        res.send(`held ${req.lockstep?.lease.held} weight ${req.lockstep?.lease.weight}`);
+      },
+    );
+    const heavy = request(port, '/r?w=2&hold=1');
+    await settled(semaphore, 2, 0);
+    const light = await request(port, '/r?w=1');
+    expect(light.body).toBe('held true weight 1');
+    const second = request(port, '/r?w=2');
+    await settled(semaphore, 2, 1); // 2 of 3 taken: a weight of 2 waits
+    // Several TTLs later the slow response still holds its permits (auto-extended), nothing leaked in.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await settled(semaphore, 2, 1);
+    hold.open();
+    expect((await heavy).body).toBe('held true weight 2');
+    expect((await second).body).toBe('held true weight 2');
+    await settled(semaphore, 0, 0);
+  });
+
   it('adds the IETF RateLimit fields, uses statusCode, and skips what skip() says', async () => {
     const hold = gate();
     const { port, semaphore } = await app(

@@ -2,12 +2,14 @@
 // concurrent requests; the checker sweeps the intervals the handlers recorded.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Lockstep } from '@lockstep/core';
 import { afterAll, expect, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
+import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
 import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { checkHistory } from '../../../test/support/checker.js';
 import type { HistoryEvent } from '../../../test/support/history.js';
-import { request } from './support/http.js';
+import { openRequest, request } from './support/http.js';
+import { eventually } from './support/lockstep.js';
 
 const LIMIT = 3;
 const REQUESTS = 400;
@@ -34,8 +36,11 @@ function run(
 
 async function startServer(
   prefix: string,
+  name = 'shared-route',
+  limit = LIMIT,
+  ttlMs = 10_000,
 ): Promise<{ port: number; child: ChildProcess; exit: Promise<number | null> }> {
-  const server = run('limit-server.ts', [String(standalonePort()), prefix, 'shared-route', String(LIMIT)]);
+  const server = run('limit-server.ts', [String(standalonePort()), prefix, name, String(limit), String(ttlMs)]);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const match = /READY (\d+)/.exec(server.stdout());
@@ -85,4 +90,26 @@ it('never runs more than the limit at once across two processes', async () => {
     s.child.kill('SIGTERM');
     await s.exit;
   }
+}, 120_000);
+
+it("gives a killed instance's permit back within ttlMs, to a request queued on another instance", async () => {
+  const prefix = uniquePrefix('crash');
+  const ttlMs = 1_000;
+  const [a, b] = await Promise.all([startServer(prefix, 'crash', 1, ttlMs), startServer(prefix, 'crash', 1, ttlMs)]);
+  const lockstep = new Lockstep({ redis: standaloneClient(), prefix });
+  const semaphore = lockstep.semaphore('crash', { limit: 1 });
+  const hanging = openRequest(a.port, '/hang');
+  await eventually(async () => (await semaphore.inspect()).used === 1, 30_000);
+  const queued = request(b.port, '/work?n=1');
+  await eventually(async () => (await semaphore.inspect()).waiting === 1, 30_000);
+  a.child.kill('SIGKILL');
+  const killedAt = performance.now();
+  expect((await queued).status).toBe(200);
+  const reclaimMs = performance.now() - killedAt;
+  // Within one lease (plus the waiter's re-check and a loaded machine's slack), never for good.
+  expect(reclaimMs).toBeLessThan(ttlMs + 4_000);
+  await hanging.destroy();
+  b.child.kill('SIGTERM');
+  await Promise.all([a.exit, b.exit]);
+  await lockstep.close();
 }, 120_000);
