@@ -1,15 +1,8 @@
 // Options of concurrencyLimit(): defaults, and one validation pass when the middleware is created.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidArgumentError, type Lockstep, type LockstepError } from '@lockstep/core';
+import { assertKnownOptions, InvalidArgumentError, type Lockstep, type LockstepError } from '@lockstep/core';
 import type { NextFunction, RejectionInfo } from './types.js';
-import {
-  checkInteger,
-  checkOptionalBoolean,
-  checkOptionalFunction,
-  checkOptionNames,
-  describe,
-  MAX_TIMER_MS,
-} from './validate.js';
+import { checkInteger, checkOptionalBoolean, checkOptionalFunction, describe, MAX_TIMER_MS } from './validate.js';
 
 /** A value fixed at creation, or computed per request (sync or async). */
 export type PerRequest<Req, T> = T | ((req: Req) => T | Promise<T>);
@@ -150,7 +143,7 @@ export function resolveOptions<Req extends IncomingMessage, Res extends ServerRe
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError(`Expected \`options\` to be an object, got ${describe(options)}`);
   }
-  checkOptionNames('concurrencyLimit()', options, KNOWN_OPTIONS);
+  assertKnownOptions(options, KNOWN_OPTIONS, 'concurrencyLimit() options');
   const o = options;
   const lockstep = o.lockstep as Partial<Lockstep> | undefined;
   if (lockstep === null || typeof lockstep !== 'object' || typeof lockstep.semaphore !== 'function') {

@@ -46,11 +46,15 @@ describe('concurrencyLimit() options', () => {
   });
 
   it('rejects unknown option names, suggesting the close one', () => {
-    expectInvalid(create({ ttl: 1_000 }), /Unknown concurrencyLimit\(\) option `ttl`: did you mean `ttlMs`\?/);
+    expectInvalid(
+      create({ ttl: 1_000 }),
+      /Unknown option `ttl` in concurrencyLimit\(\) options \(got 1000\): did you mean `ttlMs`\?/,
+    );
     expectInvalid(create({ maxWaiter: 3 }), /did you mean `maxWaiters`/);
     expectInvalid(create({ waitms: 3 }), /did you mean `waitMs`/);
     expectInvalid(create({ statuscode: 429 }), /did you mean `statusCode`/);
-    expectInvalid(create({ zzzzzz: 1 }), /known options: lockstep, name, limit/);
+    expectInvalid(create({ zzzzzz: 1 }), /expected one of `lockstep`, `name`, `limit`/);
+    expectInvalid(create({ concurrency: 4 }), /did you mean `limit`/);
   });
 
   it('names the option and the bad value', () => {
