@@ -40,6 +40,8 @@ export interface Contender {
   readonly driver: LeaseDriver;
   /** Refreshes many queued waiters of this name at once; resolves with those no longer queued. */
   heartbeat(ids: readonly string[]): Promise<string[]>;
+  /** A semaphore's limit, for grant statistics (undefined for locks). */
+  readonly limit?: number;
 }
 
 /** Shared services of the owning Lockstep. */
@@ -55,6 +57,8 @@ export interface AcquireRuntime {
   track(lease: Lease): void;
   /** Forgets a lease that was released or lost. */
   untrack(lease: Lease): void;
+  /** Told of every grant (for grant statistics); `waitedMs` from the acquisition's start. */
+  granted(c: Contender, waitedMs: number): void;
 }
 
 /** Options of one acquisition, already validated. */
@@ -112,6 +116,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       onSettle: (settled) => rt.untrack(settled),
     });
     rt.track(result);
+    rt.granted(c, monotonicNow() - deadline + request.waitMs);
     return result;
   };
 

@@ -67,6 +67,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver {
       parse: (message): PushedReply => parsePushed(message),
       driver: this,
       heartbeat: (ids) => this.heartbeat(ids),
+      limit: s.limit,
     };
   }
 
