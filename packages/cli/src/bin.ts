@@ -8,7 +8,9 @@ main(process.argv.slice(2)).then(
     process.exit();
   },
   (err: unknown) => {
-    process.stderr.write(`lockstep: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `lockstep: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(70);
   },
 );

@@ -1,12 +1,12 @@
 // The command line, parsed by commander: global connection options and the four commands.
 import { isLockstepError } from '@lockstep/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type Connection, connect } from './connect.js';
 import { parseKind } from './commands/find-name.js';
 import { inspect } from './commands/inspect.js';
 import { ls } from './commands/ls.js';
 import { release } from './commands/release.js';
 import { watch } from './commands/watch.js';
+import { type Connection, connect } from './connect.js';
 import { CliError, EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -23,7 +23,10 @@ function intervalMs(value: string): number {
   return n;
 }
 
-function build(io: CliIo, run: (fn: (c: Connection, g: GlobalOptions) => Promise<void>, cmd: Command) => Promise<void>): Command {
+function build(
+  io: CliIo,
+  run: (fn: (c: Connection, g: GlobalOptions) => Promise<void>, cmd: Command) => Promise<void>,
+): Command {
   const program = new Command('lockstep')
     .description('See and operate Lockstep locks and semaphores on Redis')
     .version('0.1.0')
@@ -41,12 +44,17 @@ function build(io: CliIo, run: (fn: (c: Connection, g: GlobalOptions) => Promise
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  const kind = new Option('--kind <kind>', 'lock or semaphore, when both exist with this name').choices(['lock', 'semaphore']);
+  const kind = new Option('--kind <kind>', 'lock or semaphore, when both exist with this name').choices([
+    'lock',
+    'semaphore',
+  ]);
 
   program
     .command('ls')
     .description('list every live lock and semaphore under the prefix')
-    .addOption(new Option('--sort <order>', 'name, or waiters (most first)').choices(['name', 'waiters']).default('name'))
+    .addOption(
+      new Option('--sort <order>', 'name, or waiters (most first)').choices(['name', 'waiters']).default('name'),
+    )
     .action(function (this: Command) {
       return run((c, g) => ls(c, io, { json: g.json, sort: this.opts().sort }), this);
     });

@@ -13,7 +13,14 @@ export function safe(text: string): string {
 function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Milliseconds as `850ms`, `12.3s` or `4m05s`. */
@@ -29,7 +36,14 @@ export function renderList(prefix: string, names: readonly NameSummary[]): strin
   if (names.length === 0) return `No live locks or semaphores under prefix "${prefix}".`;
   const rows = [['KIND', 'NAME', 'LIMIT', 'USED', 'HOLDERS', 'WAITERS']];
   for (const n of names) {
-    rows.push([n.kind, safe(n.name), n.limit === null ? '?' : String(n.limit), String(n.used), String(n.holders), String(n.waiters)]);
+    rows.push([
+      n.kind,
+      safe(n.name),
+      n.limit === null ? '?' : String(n.limit),
+      String(n.used),
+      String(n.holders),
+      String(n.waiters),
+    ]);
   }
   return table(rows);
 }
@@ -49,7 +63,13 @@ export function renderDetail(d: NameDetail): string {
   else {
     const rows = [['  FENCE', 'WEIGHT', 'GRANTED (UTC)', 'HELD FOR', 'EXPIRES IN']];
     for (const h of d.holderList) {
-      rows.push([`  ${h.fence}`, String(h.weight), time(h.grantedAt), duration(d.now - h.grantedAt), duration(h.expiresAt - d.now)]);
+      rows.push([
+        `  ${h.fence}`,
+        String(h.weight),
+        time(h.grantedAt),
+        duration(d.now - h.grantedAt),
+        duration(h.expiresAt - d.now),
+      ]);
     }
     lines.push(table(rows));
   }

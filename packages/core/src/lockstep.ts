@@ -13,8 +13,8 @@ import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { RedisLockEngine } from './redis-lock.js';
 import { registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
-import { GrantRecorder } from './stats/grant-recorder.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
+import { GrantRecorder } from './stats/grant-recorder.js';
 import { WaitHub } from './wait-hub.js';
 
 /**
@@ -51,7 +51,8 @@ export class Lockstep {
     for (const client of this.#options.clients) registerScripts(client);
     const o = this.#options;
     const leases = this.#leases;
-    const recorder = o.stats && !o.quorum ? new GrantRecorder(o.clients[0] as Redis, (e) => this.#runtime.onError(e)) : undefined;
+    const recorder =
+      o.stats && !o.quorum ? new GrantRecorder(o.clients[0] as Redis, (e) => this.#runtime.onError(e)) : undefined;
     this.#recorder = recorder;
     this.#runtime = {
       requestTimeoutMs: o.requestTimeoutMs,
@@ -139,7 +140,9 @@ export class Lockstep {
    */
   admin(): LockstepAdmin {
     if (this.#options.quorum) {
-      throw new InvalidArgumentError('The admin tools need a single Redis or a Cluster, not an array of quorum clients');
+      throw new InvalidArgumentError(
+        'The admin tools need a single Redis or a Cluster, not an array of quorum clients',
+      );
     }
     return new LockstepAdmin({ redis: this.#options.clients[0] as Redis, prefix: this.#options.prefix });
   }

@@ -15,7 +15,11 @@ export function parseKind(value: string | undefined): NameKind | undefined {
  *
  * @throws CliError (usage) when both a lock and a semaphore have that name and no kind was given
  */
-export async function findName(admin: LockstepAdmin, name: string, kind: NameKind | undefined): Promise<NameDetail | undefined> {
+export async function findName(
+  admin: LockstepAdmin,
+  name: string,
+  kind: NameKind | undefined,
+): Promise<NameDetail | undefined> {
   if (kind) return await admin.inspect(kind, name);
   const [lock, semaphore] = await Promise.all([admin.inspect('lock', name), admin.inspect('semaphore', name)]);
   if (lock && semaphore) {

@@ -19,7 +19,10 @@ export interface ReleaseOptions {
 
 async function confirm(io: CliIo, question: string): Promise<boolean> {
   if (!io.stdin.isTTY) {
-    throw new CliError(EXIT_CODES.usage, 'refusing to force-release without confirmation: pass --yes (stdin is not a terminal)');
+    throw new CliError(
+      EXIT_CODES.usage,
+      'refusing to force-release without confirmation: pass --yes (stdin is not a terminal)',
+    );
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
@@ -39,7 +42,8 @@ export async function release(connection: Connection, io: CliIo, name: string, o
   }
   const detail = await findName(connection.admin, name, options.kind);
   if (!detail) throw notFound(name);
-  const which = options.fence === undefined ? `all ${detail.holders} holder(s)` : `the holder with fence ${options.fence}`;
+  const which =
+    options.fence === undefined ? `all ${detail.holders} holder(s)` : `the holder with fence ${options.fence}`;
   if (!options.yes && !(await confirm(io, `Force-release ${which} of ${detail.kind} "${safe(name)}"?`))) {
     throw new CliError(EXIT_CODES.usage, 'not confirmed; nothing released');
   }
@@ -62,6 +66,9 @@ export async function release(connection: Connection, io: CliIo, name: string, o
     io.stdout.write(`released ${released} holder(s) of ${detail.kind} "${safe(name)}"\n`);
   }
   if (released === 0) {
-    throw new CliError(EXIT_CODES.notFound, `no holder of "${safe(name)}" matched${options.fence ? ` fence ${options.fence}` : ''}`);
+    throw new CliError(
+      EXIT_CODES.notFound,
+      `no holder of "${safe(name)}" matched${options.fence ? ` fence ${options.fence}` : ''}`,
+    );
   }
 }

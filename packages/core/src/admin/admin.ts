@@ -112,7 +112,9 @@ export class LockstepAdmin {
     if (ref.kind === 'lock') {
       return lockDetail(ref.name, await this.#bounded(runScript(this.#client, 'lockInspect', state, [1_000]), what));
     }
-    const limit = reportedLimit(await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what));
+    const limit = reportedLimit(
+      await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what),
+    );
     const reply = await this.#bounded(runScript(this.#client, 'semInspect', state, [limit ?? 0, 1_000]), what);
     return semaphoreDetail(ref.name, reply);
   }
@@ -139,7 +141,9 @@ export class LockstepAdmin {
     if (ref.kind === 'lock') {
       return Number(await this.#bounded(runScript(this.#client, 'lockForceRelease', keys, [fence]), what));
     }
-    const limit = reportedLimit(await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what));
+    const limit = reportedLimit(
+      await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what),
+    );
     return Number(await this.#bounded(runScript(this.#client, 'semForceRelease', keys, [fence, limit ?? 0]), what));
   }
 
@@ -153,7 +157,10 @@ export class LockstepAdmin {
     const ref = { kind: checkKind(kind), name: checkName(name) };
     checkInteger('seconds', seconds, 1, 300);
     const now = Date.now();
-    const minutes = await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), now), `reading rates of "${name}"`);
+    const minutes = await this.#bounded(
+      readMinutes(this.#client, tagOf(this.prefix, ref), now),
+      `reading rates of "${name}"`,
+    );
     return toSeries(minutes, now, seconds);
   }
 }

@@ -8,9 +8,7 @@ const MINUTES = Math.ceil(STATS_TTL_MS / 60_000);
 /** The statistics hashes of a tag, newest minute first. */
 export async function readMinutes(client: RedisClient, tag: string, nowMs: number): Promise<Record<string, string>[]> {
   const minute = Math.floor(nowMs / 60_000);
-  return await Promise.all(
-    Array.from({ length: MINUTES }, (_, i) => client.hgetall(statsKey(tag, minute - i))),
-  );
+  return await Promise.all(Array.from({ length: MINUTES }, (_, i) => client.hgetall(statsKey(tag, minute - i))));
 }
 
 /** The newest semaphore limit any process reported, or undefined. */
