@@ -145,7 +145,10 @@ function renderWaiters(detail) {
 }
 
 function renderPlots(rates) {
-  const points = rates?.points ?? [];
+  const all = rates?.points ?? [];
+  // Plot from the first second with grants (at least the last 30 s), so a young series is readable.
+  const first = all.findIndex((p) => p.grants > 0);
+  const points = all.slice(Math.max(0, Math.min(first < 0 ? all.length : first, all.length - 30)));
   if (!rates?.recorded) {
     const note = 'No grant statistics: start your Lockstep instances with { stats: true }.';
     $('rate-plot').replaceChildren(h('p', { class: 'muted', text: note }));
