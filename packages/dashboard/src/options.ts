@@ -2,6 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidArgumentError, type Lockstep, type LockstepAdmin, type NameKind } from '@lockstep/core';
 
+/** What the dashboard uses of a `LockstepAdmin` (structural, so any copy of core fits). */
+export type DashboardAdmin = Pick<LockstepAdmin, 'prefix' | 'list' | 'inspect' | 'forceRelease' | 'rates'>;
+
 /** A force release someone asked for on the page, as `onAction` receives it. */
 export interface DashboardAction {
   readonly type: 'force-release';
@@ -16,9 +19,9 @@ export interface DashboardAction {
 /** Options of {@link lockstepDashboard}. */
 export interface DashboardOptions {
   /** The Lockstep whose prefix and client the page shows (single Redis or Cluster). Or pass `admin`. */
-  readonly lockstep?: Lockstep;
+  readonly lockstep?: Pick<Lockstep, 'admin'> | { admin(): DashboardAdmin };
   /** A `LockstepAdmin`, instead of `lockstep`. */
-  readonly admin?: LockstepAdmin;
+  readonly admin?: DashboardAdmin;
   /**
    * Offers "force release" on the page. Off by default: the page is read-only.
    *
@@ -40,7 +43,7 @@ export interface DashboardOptions {
 
 /** Validated options. */
 export interface ResolvedDashboardOptions {
-  readonly admin: LockstepAdmin;
+  readonly admin: DashboardAdmin;
   readonly allowActions: boolean;
   readonly onAction: ((action: DashboardAction) => void | Promise<void>) | undefined;
   readonly intervalMs: number;
@@ -81,10 +84,10 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if ((lockstep === undefined) === (admin === undefined)) {
     throw new InvalidArgumentError('Expected exactly one of `lockstep` or `admin` in lockstepDashboard options');
   }
-  if (lockstep !== undefined && typeof (lockstep as Partial<Lockstep>).admin !== 'function') {
+  if (lockstep !== undefined && typeof (lockstep as { admin?: unknown }).admin !== 'function') {
     throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
   }
-  if (admin !== undefined && typeof (admin as Partial<LockstepAdmin>).list !== 'function') {
+  if (admin !== undefined && typeof (admin as { list?: unknown }).list !== 'function') {
     throw new InvalidArgumentError('Expected `admin` to be a LockstepAdmin instance');
   }
   if (typeof allowActions !== 'boolean') {
@@ -96,5 +99,5 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000) {
     throw new InvalidArgumentError(`Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`);
   }
-  return { admin: admin ?? (lockstep as Lockstep).admin(), allowActions, onAction, intervalMs };
+  return { admin: admin ?? (lockstep as { admin(): DashboardAdmin }).admin(), allowActions, onAction, intervalMs };
 }

@@ -1,5 +1,6 @@
 // What one update of the page carries: the list, and the selected name in detail with its rates.
-import type { LockstepAdmin, NameDetail, NameKind, NameSummary, RateSeries } from '@lockstep/core';
+import type { NameDetail, NameKind, NameSummary, RateSeries } from '@lockstep/core';
+import type { DashboardAdmin } from './options.js';
 
 /** The name a page has open. */
 export interface Selection {
@@ -21,7 +22,7 @@ export interface Snapshot {
 export const RATE_WINDOW_S = 120;
 
 /** Takes one snapshot. Rejects on a Redis failure (ERR_REDIS). */
-export async function takeSnapshot(admin: LockstepAdmin, selection: Selection | undefined): Promise<Snapshot> {
+export async function takeSnapshot(admin: DashboardAdmin, selection: Selection | undefined): Promise<Snapshot> {
   const [names, selected] = await Promise.all([
     admin.list(),
     selection

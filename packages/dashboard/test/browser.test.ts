@@ -73,7 +73,7 @@ async function openPage(): Promise<Page> {
   });
   await page.goto(served.url);
   await page.evaluate(() => {
-    (window as unknown as { __loaded: number }).__loaded = 1;
+    (globalThis as unknown as { __loaded: number }).__loaded = 1;
   });
   return page;
 }
@@ -92,7 +92,7 @@ describe('dashboard in chromium', () => {
     await expect.poll(async () => (await names.allTextContents()).sort(), { timeout: 20_000 }).toEqual(
       ['exports', IMG_NAME, SCRIPT_NAME, 'orders:invoice-42', 'reports:daily'].sort(),
     );
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('#names img, #names script').count()).toBe(0);
 
     // Filter and sort.
@@ -111,7 +111,7 @@ describe('dashboard in chromium', () => {
     const next = (await Promise.race(queued)) as Lease;
     await expect.poll(() => holders.allTextContents(), { timeout: 20_000 }).toEqual([String(next.fence)]);
     await expect.poll(() => page.locator('#waiters').textContent()).toContain('Priority 0: 1 waiting');
-    expect(await page.evaluate(() => (window as unknown as { __loaded?: number }).__loaded)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { __loaded?: number }).__loaded)).toBe(1);
 
     // Force release from the page (confirmed in the dialog), audited, and the holder loses its lease.
     await page.locator('#holders button', { hasText: 'Release' }).click();
@@ -124,7 +124,7 @@ describe('dashboard in chromium', () => {
     // The hostile name's detail: text, not markup.
     await page.locator('#names tr', { hasText: SCRIPT_NAME }).click();
     await expect.poll(() => page.locator('#detail-name').textContent()).toBe(SCRIPT_NAME);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
     // The semaphore with grants per second and wait percentiles, for the screenshot.
     await page.locator('#names tr', { hasText: 'exports' }).click();
