@@ -38,7 +38,12 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, file: string): vo
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
-function streamEvents(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse, sel: Selection | undefined) {
+function streamEvents(
+  o: ResolvedDashboardOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sel: Selection | undefined,
+) {
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -72,13 +77,20 @@ function streamEvents(o: ResolvedDashboardOptions, req: IncomingMessage, res: Se
 
 async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!o.allowActions) {
-    sendJson(res, 403, { error: { code: 'ERR_ACTIONS_DISABLED', message: 'actions are disabled (allowActions: false)' } });
+    sendJson(res, 403, {
+      error: { code: 'ERR_ACTIONS_DISABLED', message: 'actions are disabled (allowActions: false)' },
+    });
     return;
   }
   // A JSON body and a custom header: a cross-site form or image cannot send this without a CORS
   // preflight, which this handler never grants.
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/json') || req.headers['x-lockstep-action'] !== '1') {
-    sendJson(res, 400, { error: { code: 'ERR_INVALID_ARGUMENT', message: 'expected a JSON body and X-Lockstep-Action: 1' } });
+  if (
+    !String(req.headers['content-type'] ?? '').startsWith('application/json') ||
+    req.headers['x-lockstep-action'] !== '1'
+  ) {
+    sendJson(res, 400, {
+      error: { code: 'ERR_INVALID_ARGUMENT', message: 'expected a JSON body and X-Lockstep-Action: 1' },
+    });
     return;
   }
   const body = (await readJson(req)) as { kind?: unknown; name?: unknown; fence?: unknown };

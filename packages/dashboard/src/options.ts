@@ -67,7 +67,9 @@ function distance(a: string, b: string): number {
 
 function unknownOption(key: string): InvalidArgumentError {
   const close = KNOWN.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 3);
-  return new InvalidArgumentError(`Unknown option \`${key}\` of lockstepDashboard${close ? ` (did you mean \`${close}\`?)` : ''}`);
+  return new InvalidArgumentError(
+    `Unknown option \`${key}\` of lockstepDashboard${close ? ` (did you mean \`${close}\`?)` : ''}`,
+  );
 }
 
 /**
@@ -97,7 +99,9 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
     throw new InvalidArgumentError('Expected `onAction` to be a function');
   }
   if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000) {
-    throw new InvalidArgumentError(`Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`);
+    throw new InvalidArgumentError(
+      `Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`,
+    );
   }
   return { admin: admin ?? (lockstep as { admin(): DashboardAdmin }).admin(), allowActions, onAction, intervalMs };
 }

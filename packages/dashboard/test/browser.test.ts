@@ -89,9 +89,9 @@ describe('dashboard in chromium', () => {
     const page = await openPage();
 
     const names = page.locator('#names td.name');
-    await expect.poll(async () => (await names.allTextContents()).sort(), { timeout: 20_000 }).toEqual(
-      ['exports', IMG_NAME, SCRIPT_NAME, 'orders:invoice-42', 'reports:daily'].sort(),
-    );
+    await expect
+      .poll(async () => (await names.allTextContents()).sort(), { timeout: 20_000 })
+      .toEqual(['exports', IMG_NAME, SCRIPT_NAME, 'orders:invoice-42', 'reports:daily'].sort());
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('#names img, #names script').count()).toBe(0);
 
@@ -136,7 +136,10 @@ describe('dashboard in chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
     if (process.env.UPDATE_SCREENSHOT) {
-      await page.screenshot({ path: fileURLToPath(new URL('../docs/screenshot.png', import.meta.url)), fullPage: true });
+      await page.screenshot({
+        path: fileURLToPath(new URL('../docs/screenshot.png', import.meta.url)),
+        fullPage: true,
+      });
     }
     await page.close();
     for (const lease of [...held, last]) await lease.release();

@@ -102,7 +102,13 @@ describe('lockstepDashboard handler', () => {
     const ok = await post(s.url, { kind: 'lock', name: 'job', fence: lease.fence });
     expect(await ok.json()).toEqual({ released: 1 });
     expect(actions).toEqual([{ type: 'force-release', kind: 'lock', name: 'job', fence: lease.fence }]);
-    await eventually(async () => (await lease.extend().then(() => false, () => true)) && lease.signal.aborted);
+    await eventually(
+      async () =>
+        (await lease.extend().then(
+          () => false,
+          () => true,
+        )) && lease.signal.aborted,
+    );
     await other.release();
     const waiting = lockstep.lock('job').acquire({ waitMs: 100 });
     await expect(waiting).resolves.toBeDefined();

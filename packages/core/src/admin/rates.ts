@@ -1,6 +1,6 @@
 // Reads the grant statistics the GrantRecorders of every process wrote (stats/stats-layout.ts).
 import type { RedisClient } from '../scripts.js';
-import { grantsField, LIMIT_FIELD, STATS_TTL_MS, statsKey, WAIT_BUCKETS_MS, waitField } from '../stats/stats-layout.js';
+import { LIMIT_FIELD, STATS_TTL_MS, statsKey, WAIT_BUCKETS_MS, waitField } from '../stats/stats-layout.js';
 import type { RatePoint, RateSeries } from './admin-types.js';
 
 const MINUTES = Math.ceil(STATS_TTL_MS / 60_000);
@@ -38,12 +38,12 @@ export function toSeries(minutes: readonly Record<string, string>[], nowMs: numb
   const points: RatePoint[] = [];
   let recorded = false;
   for (let second = last - seconds + 1; second <= last; second++) {
-    const grants = Number(merged[grantsField(second)] ?? 0);
-    if (grants > 0) recorded = true;
     const counts = Array.from({ length: WAIT_BUCKETS_MS.length + 1 }, (_, b) =>
       Number(merged[waitField(second, b)] ?? 0),
     );
     const total = counts.reduce((a, b) => a + b, 0);
+    const grants = total;
+    if (grants > 0) recorded = true;
     const p = (q: number) => {
       const v = percentile(counts, total, q);
       return v === Number.POSITIVE_INFINITY ? (WAIT_BUCKETS_MS.at(-1) as number) : v;

@@ -1,7 +1,7 @@
 // Counts this process's grants per name and second, with their waits, and adds them to Redis once
 // a second (one pipelined write per active name), so the dashboard sees every process's grants.
-import type { RedisClient } from '../scripts.js';
-import { grantsField, LIMIT_FIELD, STATS_TTL_MS, statsKey, waitBucket, waitField } from './stats-layout.js';
+import { type RedisClient, runScript } from '../scripts.js';
+import { STATS_TTL_MS, statsKey, waitBucket, waitField } from './stats-layout.js';
 
 const FLUSH_EVERY_MS = 1_000;
 
@@ -47,8 +47,6 @@ export class GrantRecorder {
     }
     entry.limit = limit;
     const second = Math.floor(Date.now() / 1000);
-    const g = grantsField(second);
-    entry.counts.set(g, (entry.counts.get(g) ?? 0) + 1);
     const w = waitField(second, waitBucket(waitedMs));
     entry.counts.set(w, (entry.counts.get(w) ?? 0) + 1);
     if (!this.#timer) {
@@ -62,31 +60,24 @@ export class GrantRecorder {
     this.flush().catch((error: unknown) => this.onError(error));
   }
 
-  /** Writes what was recorded so far (one pipeline per name, all keys in the name's slot). */
+  /** Writes what was recorded so far: one script call per name and minute (stats-add-1.lua). */
   async flush(): Promise<void> {
     const batch = [...this.#pending];
     this.#pending.clear();
-    await Promise.all(
-      batch.map(async ([tag, entry]) => {
-        const byMinute = new Map<number, string[]>();
-        for (const [field, count] of entry.counts) {
-          const minute = Math.floor(Number.parseInt(field, 10) / 60);
-          const list = byMinute.get(minute) ?? [];
-          list.push(field, String(count));
-          byMinute.set(minute, list);
-        }
-        const pipeline = this.client.pipeline();
-        for (const [minute, list] of byMinute) {
-          const key = statsKey(tag, minute);
-          for (let i = 0; i < list.length; i += 2) pipeline.hincrby(key, list[i] as string, Number(list[i + 1]));
-          if (entry.limit !== undefined) pipeline.hset(key, LIMIT_FIELD, entry.limit);
-          pipeline.pexpire(key, STATS_TTL_MS);
-        }
-        const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([error]) => error);
-        if (failed) throw failed[0];
-      }),
-    );
+    const calls: Promise<unknown>[] = [];
+    for (const [tag, entry] of batch) {
+      const byMinute = new Map<number, string[]>();
+      for (const [field, count] of entry.counts) {
+        const minute = Math.floor(Number.parseInt(field, 10) / 60);
+        const list = byMinute.get(minute) ?? [STATS_TTL_MS.toString(), entry.limit?.toString() ?? ''];
+        list.push(field, String(count));
+        byMinute.set(minute, list);
+      }
+      for (const [minute, args] of byMinute)
+        calls.push(runScript(this.client, 'statsAdd', [statsKey(tag, minute)], args));
+    }
+    const failed = (await Promise.allSettled(calls)).find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
   /** Stops the timer and sends what is pending (best effort, not awaited: the client may be closing). */

@@ -1,5 +1,5 @@
-// Where grant statistics live: one hash per name and minute, `{tag}:r:<epoch minute>`, with the
-// grants of each second, a histogram of their waits and the semaphore limit the writers use.
+// Where grant statistics live: one hash per name and minute, `{tag}:r:<epoch minute>`: per second, a
+// histogram of the grants' waits (its sum is the grant count), and the semaphore limit writers use.
 
 /** How long a minute's statistics are kept, ms: the dashboard plots the last five minutes. */
 export const STATS_TTL_MS = 6 * 60_000;
@@ -22,11 +22,6 @@ export function waitBucket(waitedMs: number): number {
 /** The statistics key of a name's hash tag for one epoch minute. */
 export function statsKey(tag: string, minute: number): string {
   return `${tag}:r:${minute}`;
-}
-
-/** Field of the grant count of epoch second `second`. */
-export function grantsField(second: number): string {
-  return `${second}`;
 }
 
 /** Field of wait bucket `bucket` in epoch second `second`. */

@@ -76,14 +76,18 @@ function renderList() {
 
 async function forceRelease(kind, name, fence) {
   const which = fence === null ? 'every holder' : `the holder with fence ${fence}`;
-  if (!confirm(`Force-release ${which} of ${kind} "${name}"?\n\nThe holder loses its lease at its next extension.`)) return;
+  if (!confirm(`Force-release ${which} of ${kind} "${name}"?\n\nThe holder loses its lease at its next extension.`))
+    return;
   const response = await fetch('api/release', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Lockstep-Action': '1' },
     body: JSON.stringify({ kind, name, fence }),
   });
   const body = await response.json().catch(() => ({}));
-  setStatus(response.ok ? 'live' : 'down', response.ok ? `released ${body.released}` : (body.error?.message ?? 'failed'));
+  setStatus(
+    response.ok ? 'live' : 'down',
+    response.ok ? `released ${body.released}` : (body.error?.message ?? 'failed'),
+  );
 }
 
 function renderHolders(detail) {
@@ -155,7 +159,11 @@ function renderPlots(rates) {
     $('wait-plot').replaceChildren(h('p', { class: 'muted', text: 'No data.' }));
     return;
   }
-  drawLines($('rate-plot'), [{ values: points.map((p) => p.grants), className: 'grants', area: true, label: 'grants/s' }], '/s');
+  drawLines(
+    $('rate-plot'),
+    [{ values: points.map((p) => p.grants), className: 'grants', area: true, label: 'grants/s' }],
+    '/s',
+  );
   drawLines(
     $('wait-plot'),
     [
@@ -171,8 +179,7 @@ function renderDetail() {
   pane.hidden = !state.selected;
   if (!state.selected) return;
   const selected = state.snapshot?.selected;
-  const current =
-    selected && (!selected.detail || selected.detail.name === state.selected.name) ? selected : null;
+  const current = selected && (!selected.detail || selected.detail.name === state.selected.name) ? selected : null;
   const detail = current?.detail ?? null;
   $('detail-kind').textContent = state.selected.kind;
   $('detail-kind').className = `kind ${state.selected.kind}`;
