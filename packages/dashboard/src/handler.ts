@@ -20,8 +20,13 @@ function sendError(res: ServerResponse, err: unknown): void {
   }
 }
 
+/** The static file `file`, if the page has one by that name (own keys only: never `constructor`). */
+function assetOf(file: string) {
+  return Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+}
+
 function serveAsset(req: IncomingMessage, res: ServerResponse, file: string): void {
-  const asset = ASSETS[file];
+  const asset = assetOf(file);
   if (!asset) return;
   if (req.headers['if-none-match'] === asset.etag) {
     res.writeHead(304, { ...SECURITY_HEADERS, ETag: asset.etag });
@@ -120,7 +125,7 @@ async function route(o: ResolvedDashboardOptions, req: IncomingMessage, res: Ser
     return true;
   }
   if (method !== 'GET' && method !== 'HEAD') {
-    if (path === '/' || path.startsWith('/api/') || ASSETS[path.slice(1)]) return methodNotAllowed(res, 'GET, HEAD');
+    if (path === '/' || path.startsWith('/api/') || assetOf(path.slice(1))) return methodNotAllowed(res, 'GET, HEAD');
     return false;
   }
   if (path === '/') {
@@ -147,7 +152,7 @@ async function route(o: ResolvedDashboardOptions, req: IncomingMessage, res: Ser
     return true;
   }
   const file = path.slice(1);
-  if (file !== 'index.html' && ASSETS[file]) {
+  if (file !== 'index.html' && assetOf(file)) {
     serveAsset(req, res, file);
     return true;
   }

@@ -58,6 +58,10 @@ describe('lockstepDashboard handler', () => {
     }
     expect(await (await fetch(`${s.url}api/config`)).json()).toMatchObject({ allowActions: false });
     expect(await (await fetch(`${s.url}after`)).text()).toBe('next() reached the app');
+    // Only the page's own files are served: inherited object keys are not assets.
+    for (const path of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect((await fetch(`${s.url}${path}`)).status, path).toBe(404);
+    }
   });
 
   it('streams snapshots (list and detail) as Server-Sent Events, on a Cluster too', async () => {

@@ -31,10 +31,13 @@ function percentile(counts: readonly number[], total: number, q: number): number
   return null;
 }
 
-/** One point per second of the last `seconds` seconds before `nowMs` (the current second excluded). */
+/** Seconds at the end left out: recorders flush a second's counts up to two seconds later. */
+const SETTLE_S = 2;
+
+/** One point per second of the `seconds` seconds before `nowMs`, less the last {@link SETTLE_S}. */
 export function toSeries(minutes: readonly Record<string, string>[], nowMs: number, seconds: number): RateSeries {
   const merged: Record<string, string> = Object.assign({}, ...minutes);
-  const last = Math.floor(nowMs / 1000) - 1;
+  const last = Math.floor(nowMs / 1000) - SETTLE_S;
   const points: RatePoint[] = [];
   let recorded = false;
   for (let second = last - seconds + 1; second <= last; second++) {

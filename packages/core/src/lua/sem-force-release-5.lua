@@ -5,17 +5,21 @@
   ERR_LEASE_LOST. Atomic, so a grant racing it is either removed (its fence matched) or left alone.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
-  ARGV[1] fence: remove only the holder with this fence (decimal, no leading zeros); '' for all
+  ARGV[1] fence: remove only the live holder with this fence (decimal, no leading zeros); '' for all
   ARGV[2] limit: configured limit (M.l wins); 0 when unknown, then nobody is served here and the
           waiters take the permits at their next re-check (at most one lease later)
 
-  Returns: the number of holders removed
+  Returns: the number of live holders removed
 ]]
 local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
 local used = tonumber(v[1]) or 0
 local removed = 0
-local ids = redis.call('ZRANGE', H, 0, -1)
+-- Live holders only: an expired one is no longer a holder (the next transition purges it).
+local ids = redis.call('ZRANGEBYSCORE', H, '(' .. now, '+inf')
 if #ids > 0 then
   local recs = redis.call('HMGET', M, unpack(ids))
   for i = 1, #ids do
@@ -43,9 +47,6 @@ if redis.call('EXISTS', Q) == 0 then
   return removed
 end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
 local earliest = tonumber(first[2])
 local limit = tonumber(v[2]) or tonumber(ARGV[2])
