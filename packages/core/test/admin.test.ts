@@ -93,6 +93,27 @@ describe('LockstepAdmin', () => {
     expect(point?.waitP50Ms).toBeGreaterThan(0);
   });
 
+  it('a force release racing the holder’s own release acts once and never takes the next grant', async () => {
+    const { lockstep } = standaloneLockstep();
+    const admin = lockstep.admin();
+    const lock = lockstep.lock('race', { ttlMs: 5_000 });
+    for (let i = 0; i < 20; i++) {
+      const first = await lock.acquire();
+      const next = lock.acquire({ waitMs: 10_000 });
+      await eventually(async () => (await lock.inspect()).waiting === 1);
+      const [released, forced] = await Promise.all([
+        first.release(),
+        admin.forceRelease('lock', 'race', { fence: first.fence as number }),
+      ]);
+      expect(Number(released) + forced).toBe(1);
+      const second = (await next) as Lease;
+      // The fence named the old holder: the grant that raced it is left alone.
+      expect((await lock.inspect()).fence).toBe(second.fence);
+      expect(await admin.forceRelease('lock', 'race', { fence: first.fence as number })).toBe(0);
+      expect(await second.release()).toBe(true);
+    }
+  });
+
   it('validates its arguments before any I/O', async () => {
     const { lockstep, redis } = standaloneLockstep();
     const admin = lockstep.admin();

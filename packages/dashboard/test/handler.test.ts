@@ -1,4 +1,6 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterLockstep, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../../core/src/index.js';
@@ -117,6 +119,27 @@ describe('lockstepDashboard handler', () => {
     const waiting = lockstep.lock('job').acquire({ waitMs: 100 });
     await expect(waiting).resolves.toBeDefined();
     await ((await waiting) as Lease).release();
+  });
+
+  it('the built package loads from CommonJS (Nest apps) and ESM with the page inlined', async () => {
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
+    const esm = (await import(new URL('../dist/index.js', import.meta.url).href)) as typeof import('../src/index.js');
+    expect(typeof cjs.lockstepDashboard).toBe('function');
+    expect(typeof esm.lockstepDashboard).toBe('function');
+    // Plain node:http, no framework: the handler without `next`.
+    const { lockstep } = standaloneLockstep();
+    const handler = cjs.lockstepDashboard({ lockstep });
+    const server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      expect(await (await fetch(`${base}plot.js`)).text()).toContain('drawLines');
+      expect((await fetch(`${base}nope`)).status).toBe(404);
+      expect(await (await fetch(`${base}api/snapshot`)).json()).toMatchObject({ names: [], selected: null });
+    } finally {
+      server.close();
+    }
   });
 
   it('rejects bad options before any I/O, suggesting the close name', () => {
