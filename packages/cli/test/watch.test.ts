@@ -1,4 +1,5 @@
-// `lockstep watch` in a real terminal (tmux): the screen is redrawn as holders change.
+// The interactive commands in a real terminal (tmux): `watch` redraws as holders change, and
+// `release` asks for confirmation on a terminal.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -17,8 +18,13 @@ afterAll(async () => {
   await tmux('kill-server').catch(() => undefined);
 });
 
-async function screen(): Promise<string> {
-  return (await tmux('capture-pane', '-p', '-t', 'w')).stdout;
+async function screen(session = 'w'): Promise<string> {
+  return (await tmux('capture-pane', '-p', '-t', session)).stdout;
+}
+
+function shell(args: readonly string[], prefix: string): string {
+  const command = [process.execPath, BIN, ...args, '--prefix', prefix].map((a) => `'${a}'`).join(' ');
+  return `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${command}; sleep 30`;
 }
 
 describe('lockstep watch', () => {
@@ -69,5 +75,28 @@ describe('lockstep watch', () => {
         ),
       20_000,
     );
+  });
+
+  it('release asks for confirmation on a terminal, and releases on "y"', async () => {
+    const { lockstep, prefix } = standaloneLockstep();
+    const lease = await lockstep.lock('confirm-me').acquire();
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'r',
+      '-x',
+      '120',
+      '-y',
+      '10',
+      shell(['release', 'confirm-me', '--force'], prefix),
+    );
+    await eventually(async () => (await screen('r')).includes('[y/N]'), 20_000);
+    expect(await screen('r')).toContain('Force-release all 1 holder(s) of lock "confirm-me"?');
+    expect(lease.held).toBe(true);
+    await tmux('send-keys', '-t', 'r', 'y', 'Enter');
+    await eventually(async () => (await screen('r')).includes('released 1 holder(s)'), 20_000);
+    expect(await lease.release()).toBe(false);
+    await tmux('kill-session', '-t', 'r');
   });
 });
