@@ -83,7 +83,7 @@ function streamEvents(
 async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!o.allowActions) {
     sendJson(res, 403, {
-      error: { code: 'ERR_ACTIONS_DISABLED', message: 'actions are disabled (allowActions: false)' },
+      error: { code: 'DASHBOARD_ACTIONS_DISABLED', message: 'actions are disabled (allowActions: false)' },
     });
     return;
   }
@@ -108,7 +108,9 @@ async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, r
   try {
     await o.onAction?.({ type: 'force-release', kind, name: body.name, fence, req });
   } catch {
-    sendJson(res, 500, { error: { code: 'ERR_AUDIT', message: 'the audit callback failed; nothing was released' } });
+    sendJson(res, 500, {
+      error: { code: 'DASHBOARD_AUDIT_FAILED', message: 'the audit callback failed; nothing was released' },
+    });
     return;
   }
   const released = await o.admin.forceRelease(kind, body.name, fence === null ? {} : { fence });
@@ -182,7 +184,7 @@ export function lockstepDashboard(options: DashboardOptions): DashboardHandler {
       (handled) => {
         if (handled) return;
         if (next) next();
-        else sendJson(res, 404, { error: { code: 'ERR_NOT_FOUND', message: 'not found' } });
+        else sendJson(res, 404, { error: { code: 'DASHBOARD_NOT_FOUND', message: 'not found' } });
       },
       (err: unknown) => sendError(res, err),
     );

@@ -88,7 +88,9 @@ describe('lockstepDashboard handler', () => {
         body: JSON.stringify(body),
       });
     const lease = await lockstep.lock('job').acquire();
-    expect((await post(readOnly.url, { kind: 'lock', name: 'job' })).status).toBe(403);
+    const refused = await post(readOnly.url, { kind: 'lock', name: 'job' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('DASHBOARD_ACTIONS_DISABLED');
     expect(lease.held).toBe(true);
 
     const actions: Omit<DashboardAction, 'req'>[] = [];
