@@ -21,6 +21,8 @@ export interface HolderJson {
 /** A waiter in {@link InspectJson}. */
 export interface WaiterJson {
   readonly priority: number;
+  /** The priority's class name, when reported (`stats: true`); else null. */
+  readonly priorityName: string | null;
   readonly weight: number;
   /** Epoch ms when queued; null for locks (not recorded). */
   readonly since: number | null;

@@ -89,7 +89,8 @@ export function renderDetail(d: NameDetail): string {
   const byPriority = new Map<number, NameDetail['waiterList'][number][]>();
   for (const w of d.waiterList) byPriority.set(w.priority, [...(byPriority.get(w.priority) ?? []), w]);
   for (const [priority, list] of [...byPriority].sort((a, b) => b[0] - a[0])) {
-    lines.push(`  priority ${priority}: ${list.length} waiting`);
+    const label = list[0]?.priorityName ? ` (${safe(list[0].priorityName)})` : '';
+    lines.push(`  priority ${priority}${label}: ${list.length} waiting`);
     list.forEach((w, i) => {
       const age = w.since === null ? '' : `, waiting ${duration(d.now - w.since)}`;
       lines.push(`    #${i + 1} weight ${w.weight}${age}, alive for ${duration(w.aliveUntil - d.now)}`);

@@ -54,8 +54,8 @@ describe('lockstep ls', () => {
 });
 
 describe('lockstep inspect', () => {
-  it('shows holders and waiters by priority; exit 1 for an unknown name', async () => {
-    const { lockstep, prefix } = standaloneLockstep();
+  it('shows holders and waiters by priority class; exit 1 for an unknown name', async () => {
+    const { lockstep, prefix } = standaloneLockstep({ stats: true });
     const sem = lockstep.semaphore('pool', { limit: 1, priorities: ['high', 'low'] });
     const held = await sem.acquire();
     const waiters = [
@@ -63,18 +63,23 @@ describe('lockstep inspect', () => {
       sem.acquire({ priority: 'high', waitMs: 10_000 }),
     ];
     await eventually(async () => (await sem.inspect()).waiting === 2);
+    // The class names arrive with the first statistics flush (about a second after the grant).
+    await eventually(async () => (await lockstep.admin().inspect('semaphore', 'pool'))?.limit === 1);
     const run = await runCli(['inspect', 'pool', '--json', '--prefix', prefix, '--redis', standaloneUrl()]);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as InspectJson;
     expect(out).toMatchObject({ schema: 1, kind: 'semaphore', name: 'pool', used: 1, waiting: 2 });
     expect(out.holders).toEqual([expect.objectContaining({ fence: held.fence, weight: 1 })]);
     expect(out.holders[0]?.expiresInMs).toBeGreaterThan(0);
-    expect(out.waiters.map((w) => w.priority)).toEqual([1, 0]);
+    expect(out.waiters.map((w) => [w.priority, w.priorityName])).toEqual([
+      [1, 'high'],
+      [0, 'low'],
+    ]);
     expect(run.stdout).not.toContain(held.token);
 
     const text = await runCli(['inspect', 'pool', '--prefix', prefix, '--redis', standaloneUrl()]);
     expect(text.stdout).toContain(`${held.fence}`);
-    expect(text.stdout).toMatch(/priority 1: 1 waiting[\s\S]*priority 0: 1 waiting/);
+    expect(text.stdout).toMatch(/priority 1 \(high\): 1 waiting[\s\S]*priority 0 \(low\): 1 waiting/);
 
     const missing = await runCli(['inspect', 'nope', '--prefix', prefix, '--redis', standaloneUrl()]);
     expect(missing.code).toBe(1);

@@ -42,6 +42,8 @@ export interface Contender {
   heartbeat(ids: readonly string[]): Promise<string[]>;
   /** A semaphore's limit, for grant statistics (undefined for locks). */
   readonly limit?: number;
+  /** A semaphore's named priority classes, for grant statistics. */
+  readonly classes?: ReadonlyMap<string, number>;
 }
 
 /** Shared services of the owning Lockstep. */

@@ -78,7 +78,7 @@ export class Lockstep {
       untrack: (lease) => {
         leases.delete(lease);
       },
-      granted: recorder ? (c, waitedMs) => recorder.record(c.channel, waitedMs, c.limit) : () => undefined,
+      granted: recorder ? (c, waitedMs) => recorder.record(c.channel, waitedMs, c.limit, c.classes) : () => undefined,
     };
   }
 

@@ -131,6 +131,9 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.locator('#rate-plot polyline').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#wait-plot polyline').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#waiters .group').count(), { timeout: 20_000 }).toBeGreaterThan(1);
+    await expect
+      .poll(() => page.locator('#waiters').textContent(), { timeout: 20_000 })
+      .toMatch(/Priority (critical \(2\)|default \(1\)|bulk \(0\))/);
     // Let a few more seconds of rates accumulate so the plot shows a line.
     await sleep(Number(process.env.SCREENSHOT_WAIT_MS ?? 4_000));
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -33,6 +33,8 @@ export interface HolderInfo {
 export interface WaiterInfo {
   /** Its priority; higher is served first (always 0 for locks). */
   readonly priority: number;
+  /** The class name of `priority`, when a process with `stats: true` reported the classes; else null. */
+  readonly priorityName: string | null;
   readonly weight: number;
   /** When it was queued, epoch ms (server clock); null for locks, whose queue does not record it. */
   readonly since: number | null;

@@ -9,7 +9,7 @@ import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from '../validate.
 import type { NameDetail, NameSummary, RateSeries } from './admin-types.js';
 import { discoverNames } from './discover.js';
 import { keysOf, type NameKind, type NameRef, tagOf } from './key-layout.js';
-import { readMinutes, reportedLimit, toSeries } from './rates.js';
+import { readMinutes, reportedClasses, reportedLimit, toSeries } from './rates.js';
 import { lockDetail, semaphoreDetail } from './snapshots.js';
 
 /** Options of {@link LockstepAdmin}. */
@@ -112,11 +112,10 @@ export class LockstepAdmin {
     if (ref.kind === 'lock') {
       return lockDetail(ref.name, await this.#bounded(runScript(this.#client, 'lockInspect', state, [1_000]), what));
     }
-    const limit = reportedLimit(
-      await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what),
-    );
+    const minutes = await this.#bounded(readMinutes(this.#client, tagOf(this.prefix, ref), Date.now()), what);
+    const limit = reportedLimit(minutes);
     const reply = await this.#bounded(runScript(this.#client, 'semInspect', state, [limit ?? 0, 1_000]), what);
-    return semaphoreDetail(ref.name, reply);
+    return semaphoreDetail(ref.name, reply, reportedClasses(minutes));
   }
 
   /**

@@ -1,6 +1,13 @@
 // Reads the grant statistics the GrantRecorders of every process wrote (stats/stats-layout.ts).
 import type { RedisClient } from '../scripts.js';
-import { LIMIT_FIELD, STATS_TTL_MS, statsKey, WAIT_BUCKETS_MS, waitField } from '../stats/stats-layout.js';
+import {
+  CLASSES_FIELD,
+  LIMIT_FIELD,
+  STATS_TTL_MS,
+  statsKey,
+  WAIT_BUCKETS_MS,
+  waitField,
+} from '../stats/stats-layout.js';
 import type { RatePoint, RateSeries } from './admin-types.js';
 
 const MINUTES = Math.ceil(STATS_TTL_MS / 60_000);
@@ -18,6 +25,21 @@ export function reportedLimit(minutes: readonly Record<string, string>[]): numbe
     if (value !== undefined) return Number(value);
   }
   return undefined;
+}
+
+/** The newest priority class names any process reported: value -> name. */
+export function reportedClasses(minutes: readonly Record<string, string>[]): Map<number, string> {
+  for (const hash of minutes) {
+    const value = hash[CLASSES_FIELD];
+    if (value === undefined) continue;
+    try {
+      const pairs = JSON.parse(value) as [number, string][];
+      return new Map(pairs.filter(([v, n]) => Number.isInteger(v) && typeof n === 'string'));
+    } catch {
+      return new Map();
+    }
+  }
+  return new Map();
 }
 
 function percentile(counts: readonly number[], total: number, q: number): number | null {

@@ -18,7 +18,13 @@ export function lockDetail(name: string, raw: unknown): NameDetail {
         },
       ]
     : [];
-  const waiterList: WaiterInfo[] = alive.map((a) => ({ priority: 0, weight: 1, since: null, aliveUntil: Number(a) }));
+  const waiterList: WaiterInfo[] = alive.map((a) => ({
+    priority: 0,
+    priorityName: null,
+    weight: 1,
+    since: null,
+    aliveUntil: Number(a),
+  }));
   return {
     kind: 'lock',
     name,
@@ -33,7 +39,7 @@ export function lockDetail(name: string, raw: unknown): NameDetail {
 }
 
 /** A sem-inspect reply: {now, limit, used, holders (fence, weight, deadline, since)…, waiters…, count}. */
-export function semaphoreDetail(name: string, raw: unknown): NameDetail {
+export function semaphoreDetail(name: string, raw: unknown, classes: ReadonlyMap<number, string>): NameDetail {
   const [now, limit, used, flatHolders, flatWaiters, waiting] = raw as [
     number,
     number,
@@ -55,6 +61,7 @@ export function semaphoreDetail(name: string, raw: unknown): NameDetail {
   for (let i = 0; i < flatWaiters.length; i += 4) {
     waiterList.push({
       priority: Number(flatWaiters[i]),
+      priorityName: classes.get(Number(flatWaiters[i])) ?? null,
       weight: Number(flatWaiters[i + 1]),
       since: Number(flatWaiters[i + 2]),
       aliveUntil: Number(flatWaiters[i + 3]),

@@ -9,6 +9,20 @@ interface Pending {
   /** field -> count to add */
   readonly counts: Map<string, number>;
   limit: number | undefined;
+  classes: string;
+}
+
+const encoded = new WeakMap<ReadonlyMap<string, number>, string>();
+
+/** Priority classes as stored: JSON of [value, name] pairs, highest first. */
+function encodeClasses(classes: ReadonlyMap<string, number> | undefined): string {
+  if (!classes || classes.size === 0) return '';
+  let text = encoded.get(classes);
+  if (text === undefined) {
+    text = JSON.stringify([...classes].map(([name, value]) => [value, name]));
+    encoded.set(classes, text);
+  }
+  return text;
 }
 
 /**
@@ -36,16 +50,18 @@ export class GrantRecorder {
    * @param channel - the name's grant channel, `{tag}:c`
    * @param waitedMs - time from the acquisition's start to the grant
    * @param limit - the semaphore limit this process uses (undefined for locks)
+   * @param classes - the semaphore's named priority classes
    */
-  record(channel: string, waitedMs: number, limit: number | undefined): void {
+  record(channel: string, waitedMs: number, limit: number | undefined, classes?: ReadonlyMap<string, number>): void {
     if (this.#closed) return;
     const tag = channel.slice(0, channel.lastIndexOf(':'));
     let entry = this.#pending.get(tag);
     if (!entry) {
-      entry = { counts: new Map(), limit };
+      entry = { counts: new Map(), limit, classes: '' };
       this.#pending.set(tag, entry);
     }
     entry.limit = limit;
+    entry.classes = encodeClasses(classes);
     const second = Math.floor(Date.now() / 1000);
     const w = waitField(second, waitBucket(waitedMs));
     entry.counts.set(w, (entry.counts.get(w) ?? 0) + 1);
@@ -69,7 +85,7 @@ export class GrantRecorder {
       const byMinute = new Map<number, string[]>();
       for (const [field, count] of entry.counts) {
         const minute = Math.floor(Number.parseInt(field, 10) / 60);
-        const list = byMinute.get(minute) ?? [STATS_TTL_MS.toString(), entry.limit?.toString() ?? ''];
+        const list = byMinute.get(minute) ?? [STATS_TTL_MS.toString(), entry.limit?.toString() ?? '', entry.classes];
         list.push(field, String(count));
         byMinute.set(minute, list);
       }

@@ -31,3 +31,6 @@ export function waitField(second: number, bucket: number): string {
 
 /** Field holding the semaphore limit the writing processes use. */
 export const LIMIT_FIELD = 'l';
+
+/** Field holding the semaphore's priority classes: JSON of [value, name] pairs. */
+export const CLASSES_FIELD = 'p';

@@ -129,7 +129,10 @@ function renderWaiters(detail) {
       h(
         'div',
         { class: 'group' },
-        h('div', { class: 'group-title', text: `Priority ${priority}: ${list.length} waiting` }),
+        h('div', {
+          class: 'group-title',
+          text: `Priority ${list[0].priorityName ? `${list[0].priorityName} (${priority})` : priority}: ${list.length} waiting`,
+        }),
         h(
           'ol',
           {},
