@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { standaloneClient } from '../../../test/harness/context.js';
-import { clusterLockstep, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { clusterLockstep, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease, LockstepAdmin } from '../src/index.js';
 
 const NAMES = ['plain', 'a{b}c', 'x:y*?[]', '<script>alert(1)</script>', '100%', 'ünï'];
@@ -121,5 +121,6 @@ describe('LockstepAdmin', () => {
     await expect(admin.inspect('mutex' as never, 'a')).rejects.toThrow(/kind/);
     await expect(admin.forceRelease('lock', 'a', { fence: -1 })).rejects.toThrow(/fence/);
     await expect(admin.forceRelease('lock', 'a', { fence: '01' })).rejects.toThrow(/fence/);
+    expect(() => quorumLockstep().lockstep.admin()).toThrow(/quorum/);
   });
 });
