@@ -108,6 +108,7 @@ export const LOCKSTEP_OPTION_NAMES: readonly string[] = Object.freeze([
   'driftFactor',
   'onError',
   'quorum',
+  'stats',
 ]);
 
 /** Every option name of {@link QuorumOptions}. */

@@ -9,6 +9,8 @@
   ARGV[2] limit: configured limit (M.l wins); 0 when unknown, then nobody is served here and the
           waiters take the permits at their next re-check (at most one lease later)
 
+  With waiters queued, it also announces "id|k" for each removed holder, as sem-release does.
+
   Returns: the number of live holders removed
 ]]
 local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -18,6 +20,7 @@ local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
 local used = tonumber(v[1]) or 0
 local removed = 0
+local removed_ids = {}
 -- Live holders only: an expired one is no longer a holder (the next transition purges it).
 local ids = redis.call('ZRANGEBYSCORE', H, '(' .. now, '+inf')
 if #ids > 0 then
@@ -34,6 +37,7 @@ if #ids > 0 then
         used = math.max(0, used - tonumber(weight))
       end
       removed = removed + 1
+      removed_ids[removed] = ids[i]
     end
   end
 end
@@ -56,4 +60,8 @@ local m_is_new = not v[6]
 write('u', used)
 settle(nil, true)
 save()
+-- As sem-release does: a removed holder that began as a claim needs no more watching.
+for i = 1, #removed_ids do
+  announce_claimed(removed_ids[i])
+end
 return removed
