@@ -1,0 +1,243 @@
+// The gate: takes a key's permit for a job, or parks the job (DelayedError) and wakes it on release.
+import type { Lease, Semaphore } from '@lockstep/core';
+import { InvalidArgumentError, isLockstepError } from '@lockstep/core';
+import { DelayedError } from 'bullmq';
+import { checkKey, type GateKeys, gateKeys } from './keys.js';
+import {
+  checkLimit,
+  type GateJob,
+  type JobGateOptions,
+  MAX_PRIORITY,
+  priorityNumber,
+  type ResolvedJobGateOptions,
+  resolveJobGateOptions,
+} from './options.js';
+import { promoteJob } from './promote.js';
+import { runScript } from './scripts.js';
+
+/** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
+const MAX_CACHED = 10_000;
+
+/** Where a job's permit came from. */
+type Entry = { lease: Lease; keys: GateKeys; semaphore: Semaphore } | { parked: true };
+
+/**
+ * Per-key concurrency for BullMQ jobs: the logic behind {@link limitProcessor}, usable on its own,
+ * for example from a NestJS `WorkerHost.process` method:
+ *
+ * ```ts
+ * const gate = new JobGate({ lockstep, key: (job) => `exports:${job.data.tenantId}`, limit: 2 });
+ * async process(job: Job, token?: string) {
+ *   return gate.run(job, token, undefined, (signal) => runExport(job.data, signal));
+ * }
+ * ```
+ *
+ * `run` takes one of the key's permits (a core semaphore lease, auto-extended) and runs the work
+ * with a signal that aborts when BullMQ cancels the job or the permit is lost. When no permit is
+ * free it parks the job: records it under the key, moves it to delayed with the worker's token and
+ * throws BullMQ's `DelayedError` (no attempt is used, the job does not fail). A worker that frees a
+ * permit reserves it for the best parked job (priority, then park order) and promotes that job, so
+ * it starts at once and nobody arriving later takes its permit. A lost wake-up costs at most
+ * `fallbackDelayMs`.
+ */
+export class JobGate<J extends GateJob = GateJob> {
+  readonly #o: ResolvedJobGateOptions<J>;
+  readonly #semaphores = new Map<string, Semaphore>();
+  readonly #background = new Set<Promise<void>>();
+
+  /**
+   * @param options - see {@link JobGateOptions}
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad or unknown option
+   */
+  constructor(options: JobGateOptions<J>) {
+    this.#o = resolveJobGateOptions(options);
+  }
+
+  /**
+   * Runs `work` under a permit of the job's key, or parks the job.
+   *
+   * @param job - the BullMQ job being processed
+   * @param token - the worker's lock token for the job (the processor's second argument)
+   * @param signal - BullMQ's cancellation signal (the processor's third argument), if any
+   * @param work - the job's work; its signal aborts on cancellation or when the permit is lost
+   * @returns what `work` returns
+   * @throws BullMQ's `DelayedError` when the job was parked (let it reach the worker)
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the permit was lost while `work` ran
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be used (the job fails and
+   *   is retried by BullMQ's `attempts`)
+   */
+  async run<R>(
+    job: J,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<R> | R,
+  ): Promise<R> {
+    const entry = await this.#enter(job);
+    if ('parked' in entry) {
+      await this.#park(job, token);
+      throw new DelayedError();
+    }
+    const { lease, keys, semaphore } = entry;
+    try {
+      const combined = signal ? anySignal([signal, lease.signal]) : lease.signal;
+      const result = await work(combined);
+      if (lease.lostError) throw lease.lostError;
+      return result;
+    } finally {
+      await this.#release(job, lease, keys, semaphore);
+    }
+  }
+
+  /**
+   * Changes the limit of `key` on `job`'s queue for every worker (core's `setLimit`: it lasts while
+   * the key's semaphore keys live) and wakes parked jobs that now fit.
+   */
+  async setLimit(job: J, key: string, limit: number): Promise<void> {
+    checkLimit(limit);
+    const keys = gateKeys(this.#o.prefix, job.queueQualifiedName, checkKey(key));
+    const semaphore = this.#semaphore(keys.semaphore, limit);
+    await semaphore.setLimit(limit);
+    for (let i = 0; i < limit; i++) {
+      if (!(await this.#probe(job, keys, semaphore))) break;
+    }
+  }
+
+  /** Waits for background wake-ups to finish; the gate can still be used afterwards. */
+  async close(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  #semaphore(name: string, limit: number): Semaphore {
+    const cacheKey = `${limit}|${name}`;
+    let semaphore = this.#semaphores.get(cacheKey);
+    if (!semaphore) {
+      if (this.#semaphores.size >= MAX_CACHED) this.#semaphores.clear();
+      const o = this.#o;
+      semaphore = o.lockstep.semaphore(name, {
+        limit,
+        ttlMs: o.ttlMs,
+        ...(o.priorities ? { priorities: o.priorities } : {}),
+      });
+      this.#semaphores.set(cacheKey, semaphore);
+    }
+    return semaphore;
+  }
+
+  #priorityOf(job: J): number | string | undefined {
+    return this.#o.priority ? this.#o.priority(job) : undefined;
+  }
+
+  async #enter(job: J): Promise<Entry> {
+    const o = this.#o;
+    const id = jobId(job);
+    const key = checkKey(o.key(job));
+    const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
+    const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
+    const priority = this.#priorityOf(job);
+    if (priority !== undefined) priorityNumber(priority, o.classes);
+    const [mine, others] = (await runScript(o.client, 'gateEnter', [keys.reserved], [id])) as [number, number];
+    let lease: Lease | null = null;
+    if (mine === 1) {
+      // A permit was freed for this job: wait for it at the head of core's queue.
+      lease = await semaphore
+        .acquire({ priority: MAX_PRIORITY, waitMs: o.reserveMs, autoExtend: true })
+        .catch((error: unknown) => {
+          if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
+          throw error;
+        });
+    } else if (others === 0) {
+      lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
+    }
+    if (!lease) return { parked: true };
+    const [othersAfter, parked] = (await runScript(
+      o.client,
+      'gateClaim',
+      [keys.reserved, keys.parked, keys.places],
+      [id],
+    )) as [number, number];
+    if (mine !== 1 && othersAfter > 0) {
+      // A permit was reserved for a woken job between our check and our grant: leave it to that job.
+      await lease.release();
+      return { parked: true };
+    }
+    if (parked > 0 && othersAfter === 0) this.#spawn(() => this.#probe(job, keys, semaphore));
+    return { lease, keys, semaphore };
+  }
+
+  async #park(job: J, token: string | undefined): Promise<void> {
+    const o = this.#o;
+    const key = checkKey(o.key(job));
+    const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
+    const priority = this.#priorityOf(job);
+    const number = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
+    const ttl = Math.max(o.fallbackDelayMs, o.reserveMs) * 3 + 60_000;
+    await runScript(o.client, 'gatePark', [keys.parked, keys.places, keys.sequence, keys.reserved], [jobId(job), number, ttl]);
+    await job.moveToDelayed(Date.now() + o.fallbackDelayMs, token);
+    // The permit may have come free between our failed attempt and the park: look once more.
+    const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
+    this.#spawn(() => this.#probe(job, keys, semaphore));
+  }
+
+  /** Frees the permit; the best parked job of the key gets it (reserved before the release). */
+  async #release(job: J, lease: Lease, keys: GateKeys, semaphore: Semaphore): Promise<void> {
+    const o = this.#o;
+    // Errors here go to onError: the job's outcome is the work's, and a missed wake-up costs at most
+    // the fallback delay.
+    const next = (await runScript(o.client, 'gateHandoff', [keys.parked, keys.reserved], ['release', o.reserveMs]).catch(
+      (error: unknown) => {
+        o.onError(error);
+        return null;
+      },
+    )) as string | null;
+    await lease.release().catch((error: unknown) => o.onError(error));
+    if (next !== null) this.#spawn(() => this.#wake(job, keys, semaphore, next));
+  }
+
+  /** If a permit is free and jobs are parked, reserves it for the best one and wakes it. */
+  async #probe(job: J, keys: GateKeys, semaphore: Semaphore): Promise<boolean> {
+    const o = this.#o;
+    const lease = await semaphore.tryAcquire({ priority: MAX_PRIORITY - 1 });
+    if (!lease) return false;
+    let next: string | null = null;
+    try {
+      next = (await runScript(o.client, 'gateHandoff', [keys.parked, keys.reserved], ['probe', o.reserveMs])) as
+        | string
+        | null;
+    } finally {
+      await lease.release();
+    }
+    if (next === null) return false;
+    await this.#wake(job, keys, semaphore, next);
+    return true;
+  }
+
+  async #wake(job: J, keys: GateKeys, semaphore: Semaphore, id: string): Promise<void> {
+    const outcome = await promoteJob(job, id);
+    if (outcome === 'gone') {
+      // Nobody will claim this reservation: free it and look for the next parked job.
+      await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
+      await this.#probe(job, keys, semaphore);
+    }
+  }
+
+  #spawn(task: () => Promise<unknown>): void {
+    const running = task().then(
+      () => undefined,
+      (error: unknown) => this.#o.onError(error),
+    );
+    this.#background.add(running);
+    void running.finally(() => this.#background.delete(running));
+  }
+}
+
+function jobId(job: GateJob): string {
+  if (typeof job.id !== 'string' || job.id.length === 0) {
+    throw new InvalidArgumentError('Expected a job with an id: JobGate runs jobs a BullMQ worker is processing');
+  }
+  return job.id;
+}
+
+// AbortSignal.any is in Node 20.3+, but not in the @types/node version we build against.
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  return (AbortSignal as unknown as { any(list: AbortSignal[]): AbortSignal }).any(signals);
+}
