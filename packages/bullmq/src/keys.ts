@@ -21,7 +21,7 @@ export interface GateKeys {
 // `{`, `}`, `:`, `%`, glob characters and control characters are percent-encoded, so a key cannot
 // reach another key's entries or pick a cluster slot.
 function encode(part: string): string {
-  return part.replace(/[%{}:*?[\]\\\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return part.replace(/[%{}:*?[\]\\\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** Validates what a `key(job)` function returned. */

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       key: (job) => job.data.key,
       limit: (key) => config.limits[key] ?? 1,
       ttlMs: config.ttlMs,
+      prefix: config.prefix,
       onError: (error) => record({ e: 'error', message: String(error), w: config.label }),
     },
   );
