@@ -171,11 +171,22 @@ export class JobGate<J extends GateJob = GateJob> {
     const priority = this.#priorityOf(job);
     const number = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
     const ttl = Math.max(o.fallbackDelayMs, o.reserveMs) * 3 + 60_000;
-    await runScript(o.client, 'gatePark', [keys.parked, keys.places, keys.sequence, keys.reserved], [jobId(job), number, ttl]);
+    await runScript(
+      o.client,
+      'gatePark',
+      [keys.parked, keys.places, keys.sequence, keys.reserved],
+      [jobId(job), number, ttl],
+    );
     await job.moveToDelayed(Date.now() + o.fallbackDelayMs, token);
-    // The permit may have come free between our failed attempt and the park: look once more.
     const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
-    this.#spawn(() => this.#probe(job, keys, semaphore));
+    this.#spawn(async () => {
+      // A releaser may have picked this job between its park record and its move to delayed, when a
+      // promotion could not take: then it holds a reservation and promotes itself.
+      const [mine] = (await runScript(o.client, 'gateEnter', [keys.reserved], [jobId(job)])) as [number, number];
+      if (mine === 1) await this.#wake(job, keys, semaphore, jobId(job));
+      // Or the permit came free between our failed attempt and the park: look once more.
+      else await this.#probe(job, keys, semaphore);
+    });
   }
 
   /** Frees the permit; the best parked job of the key gets it (reserved before the release). */
@@ -183,12 +194,15 @@ export class JobGate<J extends GateJob = GateJob> {
     const o = this.#o;
     // Errors here go to onError: the job's outcome is the work's, and a missed wake-up costs at most
     // the fallback delay.
-    const next = (await runScript(o.client, 'gateHandoff', [keys.parked, keys.reserved], ['release', o.reserveMs]).catch(
-      (error: unknown) => {
-        o.onError(error);
-        return null;
-      },
-    )) as string | null;
+    const next = (await runScript(
+      o.client,
+      'gateHandoff',
+      [keys.parked, keys.reserved],
+      ['release', o.reserveMs],
+    ).catch((error: unknown) => {
+      o.onError(error);
+      return null;
+    })) as string | null;
     await lease.release().catch((error: unknown) => o.onError(error));
     if (next !== null) this.#spawn(() => this.#wake(job, keys, semaphore, next));
   }

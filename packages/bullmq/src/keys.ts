@@ -21,7 +21,13 @@ export interface GateKeys {
 // `{`, `}`, `:`, `%`, glob characters and control characters are percent-encoded, so a key cannot
 // reach another key's entries or pick a cluster slot.
 function encode(part: string): string {
-  return part.replace(/[%{}:*?[\]\\\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  let out = '';
+  for (const char of part) {
+    const code = char.charCodeAt(0);
+    const unsafe = code < 0x20 || code === 0x7f || '%{}:*?[]\\'.includes(char);
+    out += unsafe ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : char;
+  }
+  return out;
 }
 
 /** Validates what a `key(job)` function returned. */

@@ -1,9 +1,14 @@
 // limitProcessor: wraps a BullMQ processor so each key runs at most `limit` jobs across all workers.
+import { InvalidArgumentError } from '@lockstep/core';
 import { JobGate } from './job-gate.js';
 import type { GateJob, JobGateOptions } from './options.js';
 
 /** A processor that also receives the combined signal (BullMQ's cancellation or a lost permit). */
-export type LimitedProcessor<J extends GateJob, R> = (job: J, token: string | undefined, signal: AbortSignal) => Promise<R>;
+export type LimitedProcessor<J extends GateJob, R> = (
+  job: J,
+  token: string | undefined,
+  signal: AbortSignal,
+) => Promise<R>;
 
 /** The BullMQ processor {@link limitProcessor} returns, with the {@link JobGate} behind it. */
 export interface GatedProcessor<J extends GateJob, R> {
@@ -40,7 +45,7 @@ export function limitProcessor<J extends GateJob, R>(
 ): GatedProcessor<J, R> {
   const gate = new JobGate<J>(options);
   if (typeof processor !== 'function') {
-    throw new TypeError('Expected `processor` to be a function');
+    throw new InvalidArgumentError('Expected `processor` to be a function');
   }
   // Three declared parameters: BullMQ passes a signal only to processors whose length is >= 3.
   const gated = (job: J, token?: string, signal?: AbortSignal): Promise<R> =>

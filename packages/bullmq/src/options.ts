@@ -107,13 +107,18 @@ function distance(a: string, b: string): number {
 
 function unknownOption(name: string): InvalidArgumentError {
   const close = KNOWN.map((k) => ({ k, d: distance(name, k) })).sort((x, y) => x.d - y.d)[0];
-  const near = close && (close.d <= 3 || close.k.toLowerCase().startsWith(name.toLowerCase())) ? `; did you mean \`${close.k}\`?` : '';
+  const near =
+    close && (close.d <= 3 || close.k.toLowerCase().startsWith(name.toLowerCase()))
+      ? `; did you mean \`${close.k}\`?`
+      : '';
   return new InvalidArgumentError(`Unknown option \`${name}\`${near}`);
 }
 
 function integer(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`Expected \`${option}\` to be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new InvalidArgumentError(
+      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -138,7 +143,9 @@ function classesOf(priorities: unknown): ReadonlyMap<string, number> {
   }
   priorities.forEach((name: unknown, index) => {
     if (typeof name !== 'string' || name.length === 0 || classes.has(name)) {
-      throw new InvalidArgumentError(`Expected \`priorities\` to hold distinct non-empty names, got ${String(name)} at ${index}`);
+      throw new InvalidArgumentError(
+        `Expected \`priorities\` to hold distinct non-empty names, got ${String(name)} at ${index}`,
+      );
     }
     classes.set(name, priorities.length - 1 - index);
   });
@@ -158,12 +165,20 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
     throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
   }
   const client = o.lockstep.client;
-  if (!client) throw new InvalidArgumentError('Expected `lockstep` to use a single Redis or a Cluster, not quorum mode');
+  if (!client)
+    throw new InvalidArgumentError('Expected `lockstep` to use a single Redis or a Cluster, not quorum mode');
   const limit =
-    typeof o.limit === 'function' ? (o.limit as (key: string) => number) : ((n: number) => () => n)(checkLimit(o.limit));
+    typeof o.limit === 'function'
+      ? (o.limit as (key: string) => number)
+      : (
+          (n: number) => () =>
+            n
+        )(checkLimit(o.limit));
   const prefix = o.prefix ?? DEFAULT_JOB_GATE_OPTIONS.prefix;
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
-    throw new InvalidArgumentError(`Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${String(prefix)}`);
+    throw new InvalidArgumentError(
+      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${String(prefix)}`,
+    );
   }
   return {
     lockstep: o.lockstep,
@@ -174,7 +189,12 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
     priorities: o.priorities,
     classes: classesOf(o.priorities),
     ttlMs: integer('ttlMs', o.ttlMs ?? DEFAULT_JOB_GATE_OPTIONS.ttlMs, 100, 2_147_483_647),
-    fallbackDelayMs: integer('fallbackDelayMs', o.fallbackDelayMs ?? DEFAULT_JOB_GATE_OPTIONS.fallbackDelayMs, 10, 86_400_000),
+    fallbackDelayMs: integer(
+      'fallbackDelayMs',
+      o.fallbackDelayMs ?? DEFAULT_JOB_GATE_OPTIONS.fallbackDelayMs,
+      10,
+      86_400_000,
+    ),
     reserveMs: integer('reserveMs', o.reserveMs ?? DEFAULT_JOB_GATE_OPTIONS.reserveMs, 10, 600_000),
     prefix,
     onError: o.onError === undefined ? () => undefined : fn('onError', o.onError),

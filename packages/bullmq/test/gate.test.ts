@@ -1,8 +1,8 @@
 import { Lockstep, type LockstepError } from '@lockstep/core';
 import { type Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
+import { scanKeys } from '../../../test/harness/faults.js';
 import { type JobGateOptions, limitProcessor } from '../src/index.js';
 import { type FreshQueue, freshQueue, hostNow, percentile, until } from './support/harness.js';
 
@@ -92,7 +92,16 @@ describe('limitProcessor in one process', () => {
     const gaps = starts.slice(1).map((s, i) => s - (ends[i] as number));
     const p50 = percentile(gaps, 50);
     const p99 = percentile(gaps, 99);
-    console.log(`wake latency (work end -> next start, limit 1, 100 jobs): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
+    console.log(
+      [...gaps]
+        .sort((a, b) => b - a)
+        .slice(0, 8)
+        .map((g) => g.toFixed(1))
+        .join(' '),
+    );
+    console.log(
+      `wake latency (work end -> next start, limit 1, 100 jobs): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
+    );
     // Never the fallback delay (10 s): a wake-up, not a timer. Wall-clock targets are for the bench.
     expect(Math.max(...gaps)).toBeLessThan(5_000);
   });
@@ -121,10 +130,14 @@ describe('limitProcessor in one process', () => {
     for (const name of ['b1', 'b2']) await queue.add(name, { key: 'k', prio: 'bulk' });
     for (const name of ['c1', 'c2']) await queue.add(name, { key: 'k', prio: 'critical' });
     const parkedKey = async () => (await scanKeys(redis, `{${prefix}:bq:*:p`))[0];
-    await until(async () => {
-      const key = await parkedKey();
-      return key !== undefined && (await redis.zcard(key)) === 4;
-    }, 10_000, '4 parked jobs');
+    await until(
+      async () => {
+        const key = await parkedKey();
+        return key !== undefined && (await redis.zcard(key)) === 4;
+      },
+      10_000,
+      '4 parked jobs',
+    );
     release();
     await until(() => order.length === 5, 20_000, 'all jobs');
     expect(order).toEqual(['holder', 'c1', 'c2', 'b1', 'b2']);

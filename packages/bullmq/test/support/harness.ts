@@ -127,11 +127,14 @@ export interface WorkInterval {
  * Pairs start and end events into intervals; a start without an end (its process was killed) ends
  * at `openEnd(worker)`.
  */
-export function intervalsOf(events: readonly JobEvent[], openEnd: (w: string) => number = () => Infinity): WorkInterval[] {
-  const open = new Map<string, Extract<JobEvent, { e: 'start' }>>();
+export function intervalsOf(
+  events: readonly JobEvent[],
+  openEnd: (w: string) => number = () => Infinity,
+): WorkInterval[] {
+  const open = new Map<string, { job: string; key: string; t: number; w: string }>();
   const out: WorkInterval[] = [];
   for (const event of events) {
-    if (event.e === 'start') open.set(`${event.w}|${event.job}`, event as Extract<JobEvent, { e: 'start' }>);
+    if (event.e === 'start') open.set(`${event.w}|${event.job}`, event);
     if (event.e === 'end') {
       const start = open.get(`${event.w}|${event.job}`);
       if (!start) throw new Error(`end without start for job ${event.job}`);
@@ -169,7 +172,11 @@ export function maxConcurrency(intervals: readonly WorkInterval[]): Map<string, 
 }
 
 /** Polls until `fn` is true. */
-export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function until(
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
