@@ -13,6 +13,7 @@ import type { BenchContext } from './context.js';
 import { mutexRows, quorumRows, semaphoreRows, uncontendedRows } from './libraries/registry.js';
 import type { RowResult } from './results.js';
 import { interleave } from './rounds.js';
+import { bullmqWorkload } from './workloads/bullmq.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
@@ -30,6 +31,7 @@ export const WORKLOADS = [
   'deep-queue',
   'memory',
   'quorum',
+  'bullmq',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -127,6 +129,9 @@ export async function runSuite(
     rows.push(
       ...(await interleave(ctx, 'quorum-contended', quorumRows(), (row, r) => contendedRound(ctx, shape, row, r))),
     );
+  });
+  await section('bullmq', async () => {
+    rows.push(...(await bullmqWorkload(ctx)));
   });
   return { ceiling: ceilingResults, rows };
 }

@@ -18,6 +18,9 @@ import { runScript } from './scripts.js';
 /** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
 const MAX_CACHED = 10_000;
 
+/** A parked job handed a permit: its id and its BullMQ priority. */
+type Parked = [id: string, priority: string];
+
 /** Where a job's permit came from. */
 type Entry = { lease: Lease; keys: GateKeys; semaphore: Semaphore } | { parked: true };
 
@@ -135,32 +138,34 @@ export class JobGate<J extends GateJob = GateJob> {
     const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
     const priority = this.#priorityOf(job);
     if (priority !== undefined) priorityNumber(priority, o.classes);
-    const [mine, others] = (await runScript(o.client, 'gateEnter', [keys.reserved], [id])) as [number, number];
-    let lease: Lease | null = null;
-    if (mine === 1) {
-      // A permit was freed for this job: wait for it at the head of core's queue.
+    let lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
+    let woken = false;
+    if (!lease) {
+      const [mine] = (await runScript(o.client, 'gateEnter', [keys.reserved], [id])) as [number, number];
+      if (mine !== 1) return { parked: true };
+      // A permit was freed for this job, and is not free yet: wait for it at the head of core's queue.
+      woken = true;
       lease = await semaphore
         .acquire({ priority: MAX_PRIORITY, waitMs: o.reserveMs, autoExtend: true })
         .catch((error: unknown) => {
           if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
           throw error;
         });
-    } else if (others === 0) {
-      lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
+      if (!lease) return { parked: true };
     }
-    if (!lease) return { parked: true };
-    const [othersAfter, parked] = (await runScript(
+    const [mine, others, parked] = (await runScript(
       o.client,
       'gateClaim',
       [keys.reserved, keys.parked, keys.places],
       [id],
-    )) as [number, number];
-    if (mine !== 1 && othersAfter > 0) {
-      // A permit was reserved for a woken job between our check and our grant: leave it to that job.
+    )) as [number, number, number];
+    if (!woken && mine !== 1 && others > 0) {
+      // A permit may be held back for a woken job: leave it to that job (a newcomer never takes it).
       await lease.release();
       return { parked: true };
     }
-    if (parked > 0 && othersAfter === 0) this.#spawn(() => this.#probe(job, keys, semaphore));
+    // A newcomer may have stepped aside for this job although another permit was free: look.
+    if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(job, keys, semaphore));
     return { lease, keys, semaphore };
   }
 
@@ -171,19 +176,22 @@ export class JobGate<J extends GateJob = GateJob> {
     const priority = this.#priorityOf(job);
     const number = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
     const ttl = Math.max(o.fallbackDelayMs, o.reserveMs) * 3 + 60_000;
-    await runScript(
+    const rank = (await runScript(
       o.client,
       'gatePark',
       [keys.parked, keys.places, keys.sequence, keys.reserved],
-      [jobId(job), number, ttl],
-    );
-    await job.moveToDelayed(Date.now() + o.fallbackDelayMs, token);
-    const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
+      [jobId(job), number, ttl, bullPriority(job)],
+    )) as number;
+    const limit = checkLimit(o.limit(key), 'limit(key)');
+    await job.moveToDelayed(Date.now() + fallbackFor(o.fallbackDelayMs, rank, limit), token);
+    const semaphore = this.#semaphore(keys.semaphore, limit);
+    // Only the head of the line looks again; jobs behind it are woken by the releases in front.
+    if (rank >= limit) return;
     this.#spawn(async () => {
       // A releaser may have picked this job between its park record and its move to delayed, when a
       // promotion could not take: then it holds a reservation and promotes itself.
       const [mine] = (await runScript(o.client, 'gateEnter', [keys.reserved], [jobId(job)])) as [number, number];
-      if (mine === 1) await this.#wake(job, keys, semaphore, jobId(job));
+      if (mine === 1) await this.#wake(job, keys, semaphore, [jobId(job), String(bullPriority(job))]);
       // Or the permit came free between our failed attempt and the park: look once more.
       else await this.#probe(job, keys, semaphore);
     });
@@ -197,12 +205,12 @@ export class JobGate<J extends GateJob = GateJob> {
     const next = (await runScript(
       o.client,
       'gateHandoff',
-      [keys.parked, keys.reserved],
+      [keys.parked, keys.reserved, keys.places],
       ['release', o.reserveMs],
     ).catch((error: unknown) => {
       o.onError(error);
       return null;
-    })) as string | null;
+    })) as Parked | null;
     await lease.release().catch((error: unknown) => o.onError(error));
     if (next !== null) this.#spawn(() => this.#wake(job, keys, semaphore, next));
   }
@@ -212,11 +220,14 @@ export class JobGate<J extends GateJob = GateJob> {
     const o = this.#o;
     const lease = await semaphore.tryAcquire({ priority: MAX_PRIORITY - 1 });
     if (!lease) return false;
-    let next: string | null = null;
+    let next: Parked | null = null;
     try {
-      next = (await runScript(o.client, 'gateHandoff', [keys.parked, keys.reserved], ['probe', o.reserveMs])) as
-        | string
-        | null;
+      next = (await runScript(
+        o.client,
+        'gateHandoff',
+        [keys.parked, keys.reserved, keys.places],
+        ['probe', o.reserveMs],
+      )) as Parked | null;
     } finally {
       await lease.release();
     }
@@ -225,8 +236,8 @@ export class JobGate<J extends GateJob = GateJob> {
     return true;
   }
 
-  async #wake(job: J, keys: GateKeys, semaphore: Semaphore, id: string): Promise<void> {
-    const outcome = await promoteJob(job, id);
+  async #wake(job: J, keys: GateKeys, semaphore: Semaphore, [id, priority]: Parked): Promise<void> {
+    const outcome = await promoteJob(job, id, Number(priority));
     if (outcome === 'gone') {
       // Nobody will claim this reservation: free it and look for the next parked job.
       await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
@@ -254,4 +265,22 @@ function jobId(job: GateJob): string {
 // AbortSignal.any is in Node 20.3+, but not in the @types/node version we build against.
 function anySignal(signals: AbortSignal[]): AbortSignal {
   return (AbortSignal as unknown as { any(list: AbortSignal[]): AbortSignal }).any(signals);
+}
+
+function bullPriority(job: GateJob): number {
+  return typeof job.priority === 'number' && job.priority > 0 ? job.priority : 0;
+}
+
+/** Longest stretch of the fallback delay, for jobs far back in a key's line. */
+const MAX_STRETCH = 12;
+
+/**
+ * The fallback delay of a job parked at `rank`: the jobs next in line (rank < limit) retry after
+ * `fallbackDelayMs`; those further back, who will be woken by the chain of releases in front of
+ * them, after up to 12 times that. Without the stretch, a deep line of parked jobs would return on
+ * their timers all at once only to park again. A lost wake-up costs at most `fallbackDelayMs`: the
+ * head of the line retries by then, and its release wakes the next.
+ */
+export function fallbackFor(fallbackDelayMs: number, rank: number, limit: number): number {
+  return fallbackDelayMs * Math.min(1 + Math.floor(Math.max(0, rank) / limit), MAX_STRETCH);
 }

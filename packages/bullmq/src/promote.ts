@@ -15,17 +15,21 @@ function jobOf(from: GateJob, id: string): Job {
 export type PromoteOutcome = 'promoted' | 'not-delayed' | 'gone';
 
 /**
- * Promotes job `id` of `from`'s queue so it runs as soon as a worker is free. A job that is not
- * delayed any more (its fallback delay ran out, or it is already running) is left alone; one that no
- * longer exists (or has finished) is reported `gone`.
+ * Promotes job `id` of `from`'s queue so it runs as soon as a worker is free, and moves it to the
+ * front of the jobs waiting with its BullMQ `priority` (`changePriority` with `lifo`): a permit is
+ * held back for it, so it must not queue behind a backlog. A job that is not delayed any more (its
+ * fallback delay ran out, or it is already running) is left alone; one that no longer exists (or
+ * has finished) is reported `gone`.
  */
-export async function promoteJob(from: GateJob, id: string): Promise<PromoteOutcome> {
+export async function promoteJob(from: GateJob, id: string, priority: number): Promise<PromoteOutcome> {
   const job = jobOf(from, id);
   try {
     await job.promote();
-    return 'promoted';
   } catch {
     const state = await job.getState();
     return state === 'unknown' || state === 'completed' || state === 'failed' ? 'gone' : 'not-delayed';
   }
+  // If a worker took it meanwhile this only rewrites the priority it already has.
+  await job.changePriority({ priority, lifo: true });
+  return 'promoted';
 }

@@ -24,10 +24,9 @@ describe('a woken job gets the permit it was woken for', () => {
       prefix: q.bullPrefix,
     });
     try {
-      const [holder, parked, newcomer] = await q.queue.addBulk([
+      const [holder, parked] = await q.queue.addBulk([
         { name: 'holder', data: { key: 'k' } },
         { name: 'parked', data: { key: 'k' } },
-        { name: 'newcomer', data: { key: 'k' } },
       ]);
       const h = (await worker.getNextJob('t-holder')) as KeyJob;
       expect(h.id).toBe(holder?.id);
@@ -48,7 +47,9 @@ describe('a woken job gets the permit it was woken for', () => {
       await gate.close();
       expect(await q.queue.getJobState(parked?.id as string)).toBe('waiting');
 
-      // The newcomer was waiting ahead of the promoted job; the permit is free, but not for it.
+      // A newcomer arrives after the release and reaches a worker first (LIFO puts it ahead of the
+      // promoted job); the permit is free, but not for it.
+      const newcomer = await q.queue.add('newcomer', { key: 'k' }, { lifo: true });
       const n = (await worker.getNextJob('t-newcomer')) as KeyJob;
       expect(n.id).toBe(newcomer?.id);
       await expect(gate.run(n, 't-newcomer', undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);

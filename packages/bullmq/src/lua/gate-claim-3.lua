@@ -8,7 +8,8 @@
   KEYS[3] O places: HASH job id -> order score kept across re-parks
   ARGV[1] job id
 
-  Returns: {others, parked}
+  Returns: {mine, others, parked}
+    mine    1 if this job held a reservation, else 0
     others  live reservations held by other jobs
     parked  jobs parked on the key
 ]]
@@ -16,8 +17,8 @@ local R, P, O = KEYS[1], KEYS[2], KEYS[3]
 local id = ARGV[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREM', R, id)
+local mine = redis.call('ZREM', R, id)
 redis.call('ZREM', P, id)
 redis.call('HDEL', O, id)
 redis.call('ZREMRANGEBYSCORE', R, '-inf', now)
-return { redis.call('ZCARD', R), redis.call('ZCARD', P) }
+return { mine, redis.call('ZCARD', R), redis.call('ZCARD', P) }
