@@ -21,8 +21,17 @@ const MAX_CACHED = 10_000;
 /** A parked job handed a permit: its id and its BullMQ priority. */
 type Parked = [id: string, priority: string];
 
-/** Where a job's permit came from. */
-type Entry = { lease: Lease; keys: GateKeys; semaphore: Semaphore } | { parked: true };
+/** What the gate knows about one job's key. */
+interface Context {
+  readonly keys: GateKeys;
+  readonly limit: number;
+  readonly semaphore: Semaphore;
+  readonly priority: number | string | undefined;
+  /** The priority as a number, for the parking order. */
+  readonly rank: number;
+  /** Rank in the key's line once recorded as parked, else -1. */
+  parkedAt: number;
+}
 
 /**
  * Per-key concurrency for BullMQ jobs: the logic behind {@link limitProcessor}, usable on its own,
@@ -75,19 +84,19 @@ export class JobGate<J extends GateJob = GateJob> {
     signal: AbortSignal | undefined,
     work: (signal: AbortSignal) => Promise<R> | R,
   ): Promise<R> {
-    const entry = await this.#enter(job);
-    if ('parked' in entry) {
-      await this.#park(job, token);
+    const gate = this.#context(job);
+    const lease = await this.#enter(job, gate);
+    if (lease === null) {
+      await this.#park(job, token, gate);
       throw new DelayedError();
     }
-    const { lease, keys, semaphore } = entry;
     try {
       const combined = signal ? anySignal([signal, lease.signal]) : lease.signal;
       const result = await work(combined);
       if (lease.lostError) throw lease.lostError;
       return result;
     } finally {
-      await this.#release(job, lease, keys, semaphore);
+      await this.#release(job, lease, gate);
     }
   }
 
@@ -100,8 +109,9 @@ export class JobGate<J extends GateJob = GateJob> {
     const keys = gateKeys(this.#o.prefix, job.queueQualifiedName, checkKey(key));
     const semaphore = this.#semaphore(keys.semaphore, limit);
     await semaphore.setLimit(limit);
+    const gate: Context = { keys, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
     for (let i = 0; i < limit; i++) {
-      if (!(await this.#probe(job, keys, semaphore))) break;
+      if (!(await this.#probe(job, gate))) break;
     }
   }
 
@@ -130,19 +140,25 @@ export class JobGate<J extends GateJob = GateJob> {
     return this.#o.priority ? this.#o.priority(job) : undefined;
   }
 
-  async #enter(job: J): Promise<Entry> {
+  #context(job: J): Context {
     const o = this.#o;
-    const id = jobId(job);
     const key = checkKey(o.key(job));
     const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
-    const semaphore = this.#semaphore(keys.semaphore, checkLimit(o.limit(key), 'limit(key)'));
+    const limit = checkLimit(o.limit(key), 'limit(key)');
     const priority = this.#priorityOf(job);
-    if (priority !== undefined) priorityNumber(priority, o.classes);
+    const rank = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
+    return { keys, limit, semaphore: this.#semaphore(keys.semaphore, limit), priority, rank, parkedAt: -1 };
+  }
+
+  /** Takes a permit, or records the job as parked (`gate.parkedAt`) and returns null. */
+  async #enter(job: J, gate: Context): Promise<Lease | null> {
+    const o = this.#o;
+    const { keys, semaphore, priority } = gate;
     let lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
     let woken = false;
     if (!lease) {
-      const [mine] = (await runScript(o.client, 'gateEnter', [keys.reserved], [id])) as [number, number];
-      if (mine !== 1) return { parked: true };
+      gate.parkedAt = await this.#record(job, gate, false);
+      if (gate.parkedAt >= 0) return null;
       // A permit was freed for this job, and is not free yet: wait for it at the head of core's queue.
       woken = true;
       lease = await semaphore
@@ -151,55 +167,65 @@ export class JobGate<J extends GateJob = GateJob> {
           if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
           throw error;
         });
-      if (!lease) return { parked: true };
+      if (!lease) {
+        gate.parkedAt = await this.#record(job, gate, true);
+        return null;
+      }
     }
     const [mine, others, parked] = (await runScript(
       o.client,
       'gateClaim',
       [keys.reserved, keys.parked, keys.places],
-      [id],
+      [jobId(job)],
     )) as [number, number, number];
     if (!woken && mine !== 1 && others > 0) {
       // A permit may be held back for a woken job: leave it to that job (a newcomer never takes it).
       await lease.release();
-      return { parked: true };
+      gate.parkedAt = await this.#record(job, gate, true);
+      return null;
     }
     // A newcomer may have stepped aside for this job although another permit was free: look.
-    if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(job, keys, semaphore));
-    return { lease, keys, semaphore };
+    if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(job, gate));
+    return lease;
   }
 
-  async #park(job: J, token: string | undefined): Promise<void> {
+  /**
+   * Records the job in the key's line; returns its rank, or -1 when a permit is reserved for it
+   * (then it is not recorded, unless `force`).
+   */
+  async #record(job: J, gate: Context, force: boolean): Promise<number> {
     const o = this.#o;
-    const key = checkKey(o.key(job));
-    const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
-    const priority = this.#priorityOf(job);
-    const number = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
+    const { keys } = gate;
     const ttl = Math.max(o.fallbackDelayMs, o.reserveMs) * 3 + 60_000;
-    const rank = (await runScript(
+    return (await runScript(
       o.client,
       'gatePark',
       [keys.parked, keys.places, keys.sequence, keys.reserved],
-      [jobId(job), number, ttl, bullPriority(job)],
+      [jobId(job), gate.rank, ttl, bullPriority(job), force ? 1 : 0],
     )) as number;
-    const limit = checkLimit(o.limit(key), 'limit(key)');
-    await job.moveToDelayed(Date.now() + fallbackFor(o.fallbackDelayMs, rank, limit), token);
-    const semaphore = this.#semaphore(keys.semaphore, limit);
+  }
+
+  /** Moves a recorded job to delayed with the worker's token (BullMQ's DelayedError idiom). */
+  async #park(job: J, token: string | undefined, gate: Context): Promise<void> {
+    const o = this.#o;
+    const { parkedAt, limit } = gate;
+    await job.moveToDelayed(Date.now() + fallbackFor(o.fallbackDelayMs, parkedAt, limit), token);
     // Only the head of the line looks again; jobs behind it are woken by the releases in front.
-    if (rank >= limit) return;
+    if (parkedAt >= limit) return;
     this.#spawn(async () => {
       // A releaser may have picked this job between its park record and its move to delayed, when a
       // promotion could not take: then it holds a reservation and promotes itself.
-      const [mine] = (await runScript(o.client, 'gateEnter', [keys.reserved], [jobId(job)])) as [number, number];
-      if (mine === 1) await this.#wake(job, keys, semaphore, [jobId(job), String(bullPriority(job))]);
+      const [mine] = (await runScript(o.client, 'gateEnter', [gate.keys.reserved], [jobId(job)])) as [number, number];
+      if (mine === 1) await this.#wake(job, gate, [jobId(job), String(bullPriority(job))]);
       // Or the permit came free between our failed attempt and the park: look once more.
-      else await this.#probe(job, keys, semaphore);
+      else await this.#probe(job, gate);
     });
   }
 
   /** Frees the permit; the best parked job of the key gets it (reserved before the release). */
-  async #release(job: J, lease: Lease, keys: GateKeys, semaphore: Semaphore): Promise<void> {
+  async #release(job: J, lease: Lease, gate: Context): Promise<void> {
     const o = this.#o;
+    const { keys } = gate;
     // Errors here go to onError: the job's outcome is the work's, and a missed wake-up costs at most
     // the fallback delay.
     const next = (await runScript(
@@ -211,13 +237,18 @@ export class JobGate<J extends GateJob = GateJob> {
       o.onError(error);
       return null;
     })) as Parked | null;
-    await lease.release().catch((error: unknown) => o.onError(error));
-    if (next !== null) this.#spawn(() => this.#wake(job, keys, semaphore, next));
+    // The reservation is in place: release and promote at once. The promotion is awaited, so the
+    // worker's own completion step can fetch the woken job next.
+    await Promise.all([
+      lease.release().catch((error: unknown) => o.onError(error)),
+      next === null ? undefined : this.#wake(job, gate, next).catch((error: unknown) => o.onError(error)),
+    ]);
   }
 
   /** If a permit is free and jobs are parked, reserves it for the best one and wakes it. */
-  async #probe(job: J, keys: GateKeys, semaphore: Semaphore): Promise<boolean> {
+  async #probe(job: J, gate: Context): Promise<boolean> {
     const o = this.#o;
+    const { keys, semaphore } = gate;
     const lease = await semaphore.tryAcquire({ priority: MAX_PRIORITY - 1 });
     if (!lease) return false;
     let next: Parked | null = null;
@@ -232,16 +263,17 @@ export class JobGate<J extends GateJob = GateJob> {
       await lease.release();
     }
     if (next === null) return false;
-    await this.#wake(job, keys, semaphore, next);
+    await this.#wake(job, gate, next);
     return true;
   }
 
-  async #wake(job: J, keys: GateKeys, semaphore: Semaphore, [id, priority]: Parked): Promise<void> {
+  async #wake(job: J, gate: Context, [id, priority]: Parked): Promise<void> {
+    const { keys } = gate;
     const outcome = await promoteJob(job, id, Number(priority));
     if (outcome === 'gone') {
       // Nobody will claim this reservation: free it and look for the next parked job.
       await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
-      await this.#probe(job, keys, semaphore);
+      await this.#probe(job, gate);
     }
   }
 

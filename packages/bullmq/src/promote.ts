@@ -23,13 +23,10 @@ export type PromoteOutcome = 'promoted' | 'not-delayed' | 'gone';
  */
 export async function promoteJob(from: GateJob, id: string, priority: number): Promise<PromoteOutcome> {
   const job = jobOf(from, id);
-  try {
-    await job.promote();
-  } catch {
-    const state = await job.getState();
-    return state === 'unknown' || state === 'completed' || state === 'failed' ? 'gone' : 'not-delayed';
-  }
-  // If a worker took it meanwhile this only rewrites the priority it already has.
-  await job.changePriority({ priority, lifo: true });
-  return 'promoted';
+  // Sent together on one connection, so they run in this order. If the job was no longer delayed,
+  // changePriority moves it to the front if it is waiting, or only rewrites the priority it has.
+  const [promoted] = await Promise.allSettled([job.promote(), job.changePriority({ priority, lifo: true })]);
+  if (promoted.status === 'fulfilled') return 'promoted';
+  const state = await job.getState();
+  return state === 'unknown' || state === 'completed' || state === 'failed' ? 'gone' : 'not-delayed';
 }

@@ -127,17 +127,22 @@ describe('limitProcessor in one process', () => {
     await queue.add('holder', { key: 'k' });
     await until(() => order.length === 1, 10_000, 'holder');
     closers.push(async () => release());
-    for (const name of ['b1', 'b2']) await queue.add(name, { key: 'k', prio: 'bulk' });
-    for (const name of ['c1', 'c2']) await queue.add(name, { key: 'k', prio: 'critical' });
     const parkedKey = async () => (await scanKeys(redis, `{${prefix}:bq:*:p`))[0];
-    await until(
-      async () => {
-        const key = await parkedKey();
-        return key !== undefined && (await redis.zcard(key)) === 4;
-      },
-      10_000,
-      '4 parked jobs',
-    );
+    const parked = async () => {
+      const key = await parkedKey();
+      return key === undefined ? 0 : await redis.zcard(key);
+    };
+    // One at a time: the park order is the order in which jobs found the key full.
+    const arrivals: [string, string][] = [
+      ['b1', 'bulk'],
+      ['b2', 'bulk'],
+      ['c1', 'critical'],
+      ['c2', 'critical'],
+    ];
+    for (const [i, [name, prio]] of arrivals.entries()) {
+      await queue.add(name, { key: 'k', prio });
+      await until(async () => (await parked()) === i + 1, 10_000, `${name} parked`);
+    }
     release();
     await until(() => order.length === 5, 20_000, 'all jobs');
     expect(order).toEqual(['holder', 'c1', 'c2', 'b1', 'b2']);
