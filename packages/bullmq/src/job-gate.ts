@@ -172,12 +172,17 @@ export class JobGate<J extends GateJob = GateJob> {
         return null;
       }
     }
+    const granted = lease;
     const [mine, others, parked] = (await runScript(
       o.client,
       'gateClaim',
       [keys.reserved, keys.parked, keys.places],
       [jobId(job)],
-    )) as [number, number, number];
+    ).catch(async (error: unknown) => {
+      // Never keep an auto-extended permit for a job that fails here.
+      await granted.release().catch(() => undefined);
+      throw error;
+    })) as [number, number, number];
     if (!woken && mine !== 1 && others > 0) {
       // A permit may be held back for a woken job: leave it to that job (a newcomer never takes it).
       await lease.release();
