@@ -24,9 +24,14 @@ const PEER_DELAY_MS = 100;
 const limitOf = (key: string): number => (Number(key.slice(1)) % 2 === 0 ? 1 : 2);
 
 type Variant = 'plain' | 'lockstep' | 'peer';
-type KeyJob = Job<{ key: string }>;
+type KeyJob = Job<{ key: string; holdMs?: number }>;
+
+/** Relay: a holder of 20 ms on a limit-1 key and one job parked behind it, this many times. */
+const RELAY_PAIRS = 30;
+const RELAY_HOLD_MS = 20;
 
 interface Interval {
+  readonly id: string;
   readonly key: string;
   readonly start: number;
   readonly end: number;
@@ -47,13 +52,19 @@ function connectionOf(url: string): { host: string; port: number; maxRetriesPerR
   return { host: u.hostname, port: Number(u.port), maxRetriesPerRequest: null };
 }
 
-async function runOnce(ctx: BenchContext, variant: Variant, jobs: number, round: number): Promise<Metrics> {
+async function runOnce(
+  ctx: BenchContext,
+  variant: Variant,
+  jobs: number,
+  round: number,
+  mode: 'bulk' | 'relay' = 'bulk',
+): Promise<Metrics> {
   const servers = ctx.single;
   await flushAll(servers);
   const clients = await openClients(servers.urls);
   const redis = clients[0] as Redis;
   const connection = connectionOf(servers.urls[0] as string);
-  const name = `bench-${variant}-${round}`;
+  const name = `bench-${mode}-${variant}-${round}`;
   const queue = new Queue(name, { connection });
   const lockstep = new Lockstep({ redis });
   const intervals: Interval[] = [];
@@ -62,10 +73,12 @@ async function runOnce(ctx: BenchContext, variant: Variant, jobs: number, round:
   const allDone = new Promise<void>((resolve) => {
     finished = resolve;
   });
+  const onStart = new Map<string, () => void>();
   const work = async (job: KeyJob): Promise<void> => {
     const start = performance.now();
-    await new Promise((r) => setTimeout(r, JOB_MS));
-    intervals.push({ key: job.data.key, start, end: performance.now() });
+    onStart.get(job.id as string)?.();
+    await new Promise((r) => setTimeout(r, job.data.holdMs ?? JOB_MS));
+    intervals.push({ id: job.id as string, key: job.data.key, start, end: performance.now() });
   };
   const peer = async (job: KeyJob, token?: string): Promise<void> => {
     const counter = `peer:${job.data.key}`;
@@ -101,7 +114,7 @@ async function runOnce(ctx: BenchContext, variant: Variant, jobs: number, round:
   for (const w of workers) {
     w.on('completed', () => {
       done++;
-      if (done === jobs) finished();
+      if (done === jobs || (mode === 'relay' && done === RELAY_PAIRS * 2)) finished();
     });
     w.on('failed', () => {
       failures++;
@@ -109,6 +122,25 @@ async function runOnce(ctx: BenchContext, variant: Variant, jobs: number, round:
     w.on('error', () => undefined);
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  if (mode === 'relay') {
+    const gaps: number[] = [];
+    for (let i = 0; i < RELAY_PAIRS; i++) {
+      const holder = await queue.add('holder', { key: 'k0', holdMs: RELAY_HOLD_MS });
+      await new Promise<void>((resolve) => onStart.set(holder.id as string, resolve));
+      const next = await queue.add('next', { key: 'k0', holdMs: 1 });
+      await new Promise<void>((resolve) => onStart.set(next.id as string, resolve));
+      const end = intervals.find((x) => x.id === holder.id)?.end ?? Number.NaN;
+      gaps.push(performance.now() - end);
+    }
+    await allDone;
+    await Promise.all(workers.map((w) => w.close()));
+    await gated.gate.close();
+    await lockstep.close();
+    await queue.close();
+    await closeClients(clients);
+    const list = sorted(gaps);
+    return { relayP50Ms: quantile(list, 0.5), relayP99Ms: quantile(list, 0.99) };
+  }
   const data = Array.from({ length: jobs }, (_, i) => ({ name: 'j', data: { key: `k${i % KEYS}` } }));
   const serverBefore = await commandstats(servers);
   const clientBefore = snapshotCommands();
@@ -153,10 +185,12 @@ export async function bullmqWorkload(ctx: BenchContext): Promise<RowResult[]> {
   for (let r = 0; r < ctx.profile.rounds; r++) {
     const order = variants.map((_, i) => variants[(i + r) % variants.length] as Variant);
     for (const v of order) {
-      const m = await runOnce(ctx, v, JOBS, r);
+      const bulk = await runOnce(ctx, v, JOBS, r);
+      const relay = v === 'plain' ? {} : await runOnce(ctx, v, 0, r, 'relay');
+      const m = { ...bulk, ...relay };
       rounds.get(v)?.push(m);
       ctx.log(
-        `bullmq ${v} round ${r}: ${m.opsPerSec?.toFixed(0)} jobs/s, wake p50 ${m.wakeP50Ms?.toFixed(2)} ms p99 ${m.wakeP99Ms?.toFixed(2)} ms, ${m.cmdsPerJob?.toFixed(1)} cmds/job, ${m.serverCallsPerJob?.toFixed(1)} server calls/job, ${m.startsPerJob?.toFixed(2)} starts/job`,
+        `bullmq ${v} round ${r}: ${m.opsPerSec?.toFixed(0)} jobs/s, wake p50 ${m.wakeP50Ms?.toFixed(2)} ms p99 ${m.wakeP99Ms?.toFixed(2)} ms, ${m.cmdsPerJob?.toFixed(1)} cmds/job, ${m.serverCallsPerJob?.toFixed(1)} server calls/job, ${m.startsPerJob?.toFixed(2)} starts/job, relay p50 ${m.relayP50Ms?.toFixed(2)} ms p99 ${m.relayP99Ms?.toFixed(2)} ms`,
       );
     }
   }
@@ -188,11 +222,11 @@ export function bullmqTable(rows: readonly RowResult[]): string[] {
   return [
     `## 9. BullMQ per-key limits: ${JOBS} jobs of ${JOB_MS} ms over ${KEYS} keys (limits 1 and 2), ${WORKERS} workers x concurrency ${CONCURRENCY}`,
     '',
-    '| Row | jobs/s | × ceiling | wake p50 | wake p99 | client cmds / job | server calls / job | starts / job | failed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Row | jobs/s | × ceiling | wake p50 | wake p99 | relay wake p50 | relay wake p99 | client cmds / job | server calls / job | starts / job | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const m = r.median;
-      return `| ${r.library} | ${f(m.opsPerSec, 0)} | ${f(m.ratio, 2)} | ${f(m.wakeP50Ms, 2)} ms | ${f(m.wakeP99Ms, 2)} ms | ${f(m.cmdsPerJob)} | ${f(m.serverCallsPerJob)} | ${f(m.startsPerJob, 2)} | ${f(m.failures, 0)} |`;
+      return `| ${r.library} | ${f(m.opsPerSec, 0)} | ${f(m.ratio, 2)} | ${f(m.wakeP50Ms, 2)} ms | ${f(m.wakeP99Ms, 2)} ms | ${f(m.relayP50Ms, 2)} ms | ${f(m.relayP99Ms, 2)} ms | ${f(m.cmdsPerJob)} | ${f(m.serverCallsPerJob)} | ${f(m.startsPerJob, 2)} | ${f(m.failures, 0)} |`;
     }),
     '',
     "Wake latency: on the limit-1 keys, from one job's work ending to the next job of that key starting. " +
