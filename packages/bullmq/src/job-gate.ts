@@ -1,7 +1,8 @@
 // The gate: takes a key's permit for a job, or parks the job (DelayedError) and wakes it on release.
 import type { Lease, Semaphore } from '@lockstep/core';
-import { InvalidArgumentError, isLockstepError } from '@lockstep/core';
+import { isLockstepError } from '@lockstep/core';
 import { DelayedError } from 'bullmq';
+import { anySignal, bullPriority, fallbackFor, jobId } from './job-facts.js';
 import { checkKey, type GateKeys, gateKeys } from './keys.js';
 import {
   checkLimit,
@@ -290,34 +291,4 @@ export class JobGate<J extends GateJob = GateJob> {
     this.#background.add(running);
     void running.finally(() => this.#background.delete(running));
   }
-}
-
-function jobId(job: GateJob): string {
-  if (typeof job.id !== 'string' || job.id.length === 0) {
-    throw new InvalidArgumentError('Expected a job with an id: JobGate runs jobs a BullMQ worker is processing');
-  }
-  return job.id;
-}
-
-// AbortSignal.any is in Node 20.3+, but not in the @types/node version we build against.
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  return (AbortSignal as unknown as { any(list: AbortSignal[]): AbortSignal }).any(signals);
-}
-
-function bullPriority(job: GateJob): number {
-  return typeof job.priority === 'number' && job.priority > 0 ? job.priority : 0;
-}
-
-/** Longest stretch of the fallback delay, for jobs far back in a key's line. */
-const MAX_STRETCH = 12;
-
-/**
- * The fallback delay of a job parked at `rank`: the jobs next in line (rank < limit) retry after
- * `fallbackDelayMs`; those further back, who will be woken by the chain of releases in front of
- * them, after up to 12 times that. Without the stretch, a deep line of parked jobs would return on
- * their timers all at once only to park again. A lost wake-up costs at most `fallbackDelayMs`: the
- * head of the line retries by then, and its release wakes the next.
- */
-export function fallbackFor(fallbackDelayMs: number, rank: number, limit: number): number {
-  return fallbackDelayMs * Math.min(1 + Math.floor(Math.max(0, rank) / limit), MAX_STRETCH);
 }
