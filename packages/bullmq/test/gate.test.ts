@@ -212,4 +212,32 @@ describe('limitProcessor in one process', () => {
     await until(async () => (await queue.getCompletedCount()) === 4, 20_000, 'all');
     expect(peak).toBe(3);
   });
+  it('keeps BullMQ job priorities, retries and removeOnComplete working', async () => {
+    let hold = true;
+    let attempts = 0;
+    const order: string[] = [];
+    const { queue } = setup(
+      async (job) => {
+        order.push(job.name);
+        if (job.name === 'holder') await until(() => !hold, 20_000, 'hold');
+        if (job.name === 'flaky' && ++attempts === 1) throw new Error('first attempt fails');
+      },
+      { limit: 1, fallbackDelayMs: 30_000 },
+    );
+    await queue.add('holder', { key: 'k' });
+    await until(() => order.length === 1, 10_000, 'holder');
+    const prioritized = await queue.add('prioritized', { key: 'k' }, { priority: 5 });
+    const flaky = await queue.add('flaky', { key: 'k' }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    const removed = await queue.add('removed', { key: 'k' }, { removeOnComplete: true });
+    await until(async () => (await queue.getDelayedCount()) === 3, 10_000, '3 parked');
+    hold = false;
+    await until(async () => (await queue.getCompletedCount()) === 3, 20_000, 'completed');
+    expect((await queue.getJob(prioritized.id as string))?.priority).toBe(5);
+    const retried = await queue.getJob(flaky.id as string);
+    expect(retried?.attemptsMade).toBe(2);
+    expect(await retried?.getState()).toBe('completed');
+    expect(await queue.getJob(removed.id as string)).toBeUndefined();
+    expect(order.filter((n) => n === 'flaky')).toHaveLength(2);
+    expect(errors.splice(0)).toEqual(['flaky: first attempt fails']);
+  });
 });
