@@ -1,5 +1,5 @@
 // Options of limitProcessor / JobGate: defaults, and validation once, before any I/O.
-import { InvalidArgumentError, Lockstep } from '@lockstep/core';
+import { assertKnownOptions, InvalidArgumentError, Lockstep } from '@lockstep/core';
 import type { Job } from 'bullmq';
 import type { RedisClient } from './scripts.js';
 
@@ -90,30 +90,6 @@ const KNOWN = [
   'onError',
 ] as const;
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + cost);
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
-}
-
-function unknownOption(name: string): InvalidArgumentError {
-  const close = KNOWN.map((k) => ({ k, d: distance(name, k) })).sort((x, y) => x.d - y.d)[0];
-  const near =
-    close && (close.d <= 3 || close.k.toLowerCase().startsWith(name.toLowerCase()))
-      ? `; did you mean \`${close.k}\`?`
-      : '';
-  return new InvalidArgumentError(`Unknown option \`${name}\`${near}`);
-}
-
 function integer(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
@@ -157,9 +133,7 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`Expected options to be an object, got ${String(options)}`);
   }
-  for (const name of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(name)) throw unknownOption(name);
-  }
+  assertKnownOptions(options, KNOWN, 'limitProcessor / JobGate options');
   const o = options;
   if (!(o.lockstep instanceof Lockstep)) {
     throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');

@@ -8,7 +8,9 @@ describe('options are checked before any I/O', () => {
   const base = { lockstep, key: () => 'k', limit: 1 };
 
   it('rejects unknown options and suggests the close name', () => {
-    expect(() => new JobGate({ ...base, ttl: 5 } as never)).toThrow(/Unknown option `ttl`; did you mean `ttlMs`\?/);
+    expect(() => new JobGate({ ...base, ttl: 5 } as never)).toThrow(
+      'Unknown option `ttl` in limitProcessor / JobGate options (got 5): did you mean `ttlMs`?',
+    );
     expect(() => new JobGate({ ...base, fallbackDelay: 5 } as never)).toThrow(/did you mean `fallbackDelayMs`/);
   });
 
