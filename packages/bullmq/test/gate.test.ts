@@ -240,4 +240,26 @@ describe('limitProcessor in one process', () => {
     expect(order.filter((n) => n === 'flaky')).toHaveLength(2);
     expect(errors.splice(0)).toEqual(['flaky: first attempt fails']);
   });
+  it('a lost wake-up costs the fallback delay, never a stuck job', async () => {
+    let hold = true;
+    const started = new Map<string, number>();
+    const { queue, redis, prefix } = setup(
+      async (job) => {
+        started.set(job.name, hostNow());
+        if (job.name === 'holder') await until(() => !hold, 20_000, 'hold');
+      },
+      { limit: 1, fallbackDelayMs: 300 },
+    );
+    await queue.add('holder', { key: 'k' });
+    await until(() => started.has('holder'), 10_000, 'holder');
+    await queue.add('parked', { key: 'k' });
+    await until(async () => (await queue.getDelayedCount()) === 1, 10_000, 'parked');
+    // Lose the record of the parked job: the release below has nobody to wake.
+    await redis.del(...(await scanKeys(redis, `{${prefix}:bq:*:p`)));
+    hold = false;
+    // Its fallback delay (300 ms) brings it back; it takes the free permit and runs.
+    await until(async () => (await queue.getCompletedCount()) === 2, 20_000, 'the parked job to run');
+    expect(started.has('parked')).toBe(true);
+    expect(await queue.getDelayedCount()).toBe(0);
+  });
 });
