@@ -57,6 +57,8 @@ export class JobGate<J extends GateJob = GateJob> {
   readonly #o: ResolvedJobGateOptions<J>;
   readonly #semaphores = new Map<string, Semaphore>();
   readonly #background = new Set<Promise<void>>();
+  /** True when the client is one connection to one server (not a Cluster): commands stay in order. */
+  readonly #ordered: boolean;
 
   /**
    * @param options - see {@link JobGateOptions}
@@ -64,6 +66,7 @@ export class JobGate<J extends GateJob = GateJob> {
    */
   constructor(options: JobGateOptions<J>) {
     this.#o = resolveJobGateOptions(options);
+    this.#ordered = !('nodes' in this.#o.client && typeof this.#o.client.nodes === 'function');
   }
 
   /**
@@ -234,7 +237,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const { keys } = gate;
     // Errors here go to onError: the job's outcome is the work's, and a missed wake-up costs at most
     // the fallback delay.
-    const next = (await runScript(
+    const handoff = runScript(
       o.client,
       'gateHandoff',
       [keys.parked, keys.reserved, keys.places],
@@ -242,11 +245,17 @@ export class JobGate<J extends GateJob = GateJob> {
     ).catch((error: unknown) => {
       o.onError(error);
       return null;
-    })) as Parked | null;
-    // The reservation is in place: release and promote at once. The promotion is awaited, so the
-    // worker's own completion step can fetch the woken job next.
+    }) as Promise<Parked | null>;
+    const release = () => lease.release().catch((error: unknown) => o.onError(error));
+    // The reservation must be in place before the permit is free. On one connection to one server
+    // commands run in the order they were sent, so the release follows at once; a Cluster may route
+    // them to different nodes, so there it waits for the reservation's reply.
+    const released = this.#ordered ? release() : handoff.then(release);
+    const next = await handoff;
+    // Promote while the release completes; awaited, so the worker's own completion step can fetch
+    // the woken job next.
     await Promise.all([
-      lease.release().catch((error: unknown) => o.onError(error)),
+      released,
       next === null ? undefined : this.#wake(job, gate, next).catch((error: unknown) => o.onError(error)),
     ]);
   }
