@@ -262,4 +262,23 @@ describe('limitProcessor in one process', () => {
     expect(started.has('parked')).toBe(true);
     expect(await queue.getDelayedCount()).toBe(0);
   });
+  it('extends the permit while a job outlives its TTL, and holds the limit meanwhile', async () => {
+    const spans: { name: string; start: number; end: number; aborted: boolean }[] = [];
+    const { queue } = setup(
+      async (job, signal) => {
+        const start = hostNow();
+        await new Promise((r) => setTimeout(r, job.name === 'long' ? 1_600 : 1));
+        spans.push({ name: job.name, start, end: hostNow(), aborted: signal.aborted });
+      },
+      { limit: 1, ttlMs: 500 },
+    );
+    await queue.add('long', { key: 'k' });
+    await until(async () => (await queue.getActiveCount()) === 1, 10_000, 'long to start');
+    await queue.add('next', { key: 'k' });
+    await until(async () => (await queue.getCompletedCount()) === 2, 20_000, 'both');
+    const [long, next] = spans;
+    expect(long?.name).toBe('long');
+    expect(long?.aborted).toBe(false);
+    expect(next?.start).toBeGreaterThanOrEqual(long?.end as number);
+  });
 });
