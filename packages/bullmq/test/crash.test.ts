@@ -27,7 +27,9 @@ describe('a worker killed with SIGKILL mid-job', () => {
     const redis = standaloneClient();
     q = freshQueue(standalonePort(), redis);
     const fresh = q;
-    const base = (label: string, jobMs: number): GatedWorkerConfig => ({
+    // a's locks are short, so its jobs are found stalled soon after the kill; b's are long, so a
+    // loaded machine cannot make b's own jobs look stalled.
+    const base = (label: string, jobMs: number, lockDurationMs: number): GatedWorkerConfig => ({
       port: standalonePort(),
       queue: fresh.name,
       bullPrefix: fresh.bullPrefix,
@@ -38,11 +40,11 @@ describe('a worker killed with SIGKILL mid-job', () => {
       limits: { k: 2 },
       jobMs,
       ttlMs: 1_000,
-      lockDurationMs: 1_000,
+      lockDurationMs,
       stalledIntervalMs: 500,
       history: join(fresh.dir, `${label}.jsonl`),
     });
-    const a = startWorkerProcess(base('a', 60_000));
+    const a = startWorkerProcess(base('a', 60_000, 1_000));
     procs.push(a);
     await a.ready;
     const jobs = await q.queue.addBulk(Array.from({ length: 4 }, () => ({ name: 'j', data: { key: 'k' } })));
@@ -50,7 +52,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     await until(() => starts() === 2, 20_000, 'two jobs running in a');
     const killedAt = await a.kill9();
 
-    const b = startWorkerProcess(base('b', 50));
+    const b = startWorkerProcess(base('b', 50, 10_000));
     procs.push(b);
     await b.ready;
     const queue = q.queue;
