@@ -218,7 +218,8 @@ export async function bullmqWorkload(ctx: BenchContext): Promise<RowResult[]> {
 
 /** The report's table for this workload. */
 export function bullmqTable(rows: readonly RowResult[]): string[] {
-  const f = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
+  const f = (n: number | undefined, d = 1, unit = '') =>
+    n === undefined || Number.isNaN(n) ? '—' : `${n.toFixed(d)}${unit}`;
   return [
     `## 9. BullMQ per-key limits: ${JOBS} jobs of ${JOB_MS} ms over ${KEYS} keys (limits 1 and 2), ${WORKERS} workers x concurrency ${CONCURRENCY}`,
     '',
@@ -226,10 +227,12 @@ export function bullmqTable(rows: readonly RowResult[]): string[] {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const m = r.median;
-      return `| ${r.library} | ${f(m.opsPerSec, 0)} | ${f(m.ratio, 2)} | ${f(m.wakeP50Ms, 2)} ms | ${f(m.wakeP99Ms, 2)} ms | ${f(m.relayP50Ms, 2)} ms | ${f(m.relayP99Ms, 2)} ms | ${f(m.cmdsPerJob)} | ${f(m.serverCallsPerJob)} | ${f(m.startsPerJob, 2)} | ${f(m.failures, 0)} |`;
+      return `| ${r.library} | ${f(m.opsPerSec, 0)} | ${f(m.ratio, 2)} | ${f(m.wakeP50Ms, 2, ' ms')} | ${f(m.wakeP99Ms, 2, ' ms')} | ${f(m.relayP50Ms, 2, ' ms')} | ${f(m.relayP99Ms, 2, ' ms')} | ${f(m.cmdsPerJob)} | ${f(m.serverCallsPerJob)} | ${f(m.startsPerJob, 2)} | ${f(m.failures, 0)} |`;
     }),
     '',
     "Wake latency: on the limit-1 keys, from one job's work ending to the next job of that key starting. " +
+      `Relay wake: one ${RELAY_HOLD_MS} ms holder on a limit-1 key and one job parked behind it (${RELAY_PAIRS} times), ` +
+      'from the holder ending to the parked job starting: the case where polling cannot get lucky. ' +
       'Commands per job include everything BullMQ itself sends (fetching, locks, completion); ' +
       'starts per job counts processor calls (1 + the times a job was parked).',
     '',
