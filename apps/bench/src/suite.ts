@@ -16,6 +16,7 @@ import { interleave } from './rounds.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
+import { diagnostics } from './workloads/diagnostics.js';
 import { memory } from './workloads/memory.js';
 import { relayRound } from './workloads/relay.js';
 import { uncontendedRound } from './workloads/uncontended.js';
@@ -30,6 +31,7 @@ export const WORKLOADS = [
   'deep-queue',
   'memory',
   'quorum',
+  'diagnostics',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -127,6 +129,9 @@ export async function runSuite(
     rows.push(
       ...(await interleave(ctx, 'quorum-contended', quorumRows(), (row, r) => contendedRound(ctx, shape, row, r))),
     );
+  });
+  await section('diagnostics', async () => {
+    rows.push(...(await diagnostics(ctx)));
   });
   return { ceiling: ceilingResults, rows };
 }

@@ -2,6 +2,7 @@
 // Lockstep figure as a ratio to the raw baseline and to the best peer.
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
 import type { SuiteResults } from '../suite.js';
+import { diagnosticsSection } from './diagnostics-section.js';
 import { bytes, int, ms, num, pct, ratio } from './format.js';
 import {
   CONTENDED_METRICS,
@@ -185,6 +186,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   memorySection();
   uncontended('quorum-uncontended');
   contended('quorum-contended');
+  diagnosticsSection(of('diagnostics'), out);
 
   out.push(
     '## Wait-time distributions under contention',
