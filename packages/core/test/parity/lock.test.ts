@@ -35,7 +35,11 @@ describe.each(BACKENDS)('lock parity: $name', ({ create }) => {
     const order: number[] = [];
     const waiters: Promise<Lease>[] = [];
     for (let i = 0; i < 4; i++) {
-      waiters.push(lock.acquire({ waitMs: 20_000 }).then((lease) => (order.push(i), lease)));
+      const served = (lease: Lease) => {
+        order.push(i);
+        return lease;
+      };
+      waiters.push(lock.acquire({ waitMs: 20_000 }).then(served));
       await eventually(async () => (await lock.inspect()).waiting === i + 1);
     }
     await first.release();
