@@ -152,7 +152,7 @@ describe.each(BACKENDS)('lock parity: $name', ({ create }) => {
     expect(() => lockstep.lock('')).toThrow(/`name`/);
     const lock = lockstep.lock('x');
     await expect(lock.acquire({ waitMs: -5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(lock.acquire({ wait: 5 } as never)).rejects.toThrow('Unknown option `wait` (value 5)');
+    await expect(lock.acquire({ wait: 5 } as never)).rejects.toThrow(/Unknown option `wait`/);
     await expect(lock.tryAcquire({ waitMs: 5 } as never)).rejects.toThrow(/never waits/);
     await expect(lock.withLock(undefined as never)).rejects.toThrow('Expected `fn` to be a function');
   });
