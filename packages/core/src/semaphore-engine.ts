@@ -1,20 +1,14 @@
 // Semaphores on one Redis or a Redis Cluster: the sem-*.lua scripts behind the shared acquisition loop.
-import {
-  type AcquireRequest,
-  type AcquireRuntime,
-  type AttemptReply,
-  acquire,
-  type Contender,
-  type PushedReply,
-} from './acquire.js';
+import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from './acquire.js';
 import type { LimiterKind } from './diagnostics/channels.js';
 import type { Lease } from './lease.js';
 import { keySet } from './names.js';
-import { parsePushed, unexpectedReply } from './redis-lock.js';
+import { unexpectedReply } from './redis-lock.js';
 import { bounded } from './request.js';
 import { ScriptLeaseDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreHolder, SemaphoreState, SemaphoreWaiter } from './semaphore.js';
+import { SemaphoreContender } from './semaphore-contender.js';
 
 export type { PermitRequest } from './semaphore.js';
 
@@ -59,27 +53,11 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
 
   /** Acquires `permit.weight` permits at `permit.priority`. */
   acquire(permit: PermitRequest, request: AcquireRequest): Promise<Lease | null> {
-    return acquire(this.#contender(permit), this.runtime, request);
+    return acquire(new SemaphoreContender(this, permit), this.runtime, request);
   }
 
-  #contender(permit: PermitRequest): Contender {
-    const s = this.settings;
-    return {
-      name: this.name,
-      channel: this.channel,
-      ttlMs: s.ttlMs,
-      weight: permit.weight,
-      maxWaiters: s.maxWaiters,
-      waiterTtlMs: s.waiterTtlMs,
-      attempt: (id, token, wait) => this.#attempt(id, token, wait, permit),
-      giveUp: (id, token) => this.giveUp(id, token),
-      parse: (message): PushedReply => parsePushed(message),
-      driver: this,
-      heartbeat: (ids) => this.heartbeat(ids),
-    };
-  }
-
-  async #attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply> {
+  /** Runs the acquire script once for `permit`. */
+  async attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply> {
     const s = this.settings;
     const reply = (await runScript(this.client, 'semAcquire', this.keys, [
       id,
