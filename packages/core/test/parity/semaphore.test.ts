@@ -65,6 +65,19 @@ describe.each(BACKENDS)('semaphore parity: $name', ({ create }) => {
     for (const lease of leases) await lease.release();
   });
 
+  it('tryAcquire takes free permits only when no waiter of the same or a higher priority is queued', async () => {
+    const sem = create().semaphore('try', { limit: 3 });
+    const held = await sem.acquire({ weight: 2 });
+    const queued = sem.acquire({ weight: 2, priority: 1, waitMs: 20_000 });
+    await eventually(async () => (await sem.inspect()).waiting === 1);
+    expect(await sem.tryAcquire({ priority: 1 })).toBeNull();
+    const higher = await sem.tryAcquire({ priority: 2 });
+    expect(higher).not.toBeNull();
+    await higher?.release();
+    await held.release();
+    await (await queued).release();
+  });
+
   it('setLimit serves waiters that now fit, and rejects those now too heavy', async () => {
     const sem = create().semaphore('resize', { limit: 3 });
     const held = await sem.acquire({ weight: 3 });
