@@ -47,6 +47,29 @@ describe.each(BACKENDS)('semaphore parity: $name', ({ create }) => {
     expect(order).toEqual(['high1', 'high3', 'low0', 'low2']);
   });
 
+  it('aging: a waiter is passed only by higher priorities that arrive within agingMs × (P − p)', async () => {
+    const sem = create().semaphore('aging', { limit: 1, agingMs: 500 });
+    const held = await sem.acquire();
+    const order: string[] = [];
+    const waiters: Promise<void>[] = [];
+    const enqueue = async (label: string, priority: number) => {
+      const waiting = (await sem.inspect()).waiting;
+      const served = async (lease: Lease) => {
+        order.push(label);
+        await lease.release();
+      };
+      waiters.push(sem.acquire({ priority, waitMs: 20_000 }).then(served));
+      await eventually(async () => (await sem.inspect()).waiting === waiting + 1);
+    };
+    await enqueue('low', 0);
+    await enqueue('early-high', 3); // within 1,500 ms of the low waiter: passes it
+    await delay(1_800);
+    await enqueue('late-high', 3); // more than 1,500 ms later: does not
+    await held.release();
+    await Promise.all(waiters);
+    expect(order).toEqual(['early-high', 'low', 'late-high']);
+  });
+
   it('a heavy head blocks lighter waiters behind it (no barging), then both are served', async () => {
     const sem = create().semaphore('weights', { limit: 3 });
     const held = await sem.acquire({ weight: 2 });
