@@ -74,6 +74,7 @@ export class LockstepMetrics {
   readonly #gauge: ObservableGauge;
   readonly #nameAttribute: boolean;
   readonly #watched = new Set<InspectableLimiter>();
+  readonly #cache = new Map<string, Attributes>();
   readonly #subscriptions: [string, (message: unknown) => void][];
   #closed = false;
 
@@ -101,7 +102,10 @@ export class LockstepMetrics {
     this.#gauge.addCallback(this.#observe);
     this.#subscriptions = [
       [ACQUIRE_END, (m) => this.#acquired(m as AcquireMessage)],
-      [DIAGNOSTICS_CHANNELS.queued, (m) => this.#outcomes.add(1, this.#attrs(m as AcquireMessage, 'queued'))],
+      [
+        DIAGNOSTICS_CHANNELS.queued,
+        (m) => this.#outcomes.add(1, this.#attrs(m as AcquireMessage, ['lockstep.outcome', 'queued'])),
+      ],
       [RELEASE_END, (m) => this.#released(m as ReleaseMessage)],
       [DIAGNOSTICS_CHANNELS.lost, (m) => this.#lostLease(m as LostMessage)],
     ];
@@ -130,15 +134,27 @@ export class LockstepMetrics {
     this.#watched.clear();
   }
 
-  #attrs(m: { readonly name: string; readonly kind: LimiterKind }, outcome?: string): Attributes {
-    const attrs: Attributes = { 'lockstep.kind': m.kind };
-    if (outcome !== undefined) attrs['lockstep.outcome'] = outcome;
-    if (this.#nameAttribute) attrs['lockstep.name'] = m.name;
+  // Without names the attribute sets are few (kind × outcome): made once each, not per event.
+  #attrs(m: { readonly name: string; readonly kind: LimiterKind }, extra?: readonly [string, string]): Attributes {
+    if (this.#nameAttribute) return this.#make(m.kind, extra, m.name);
+    const key = extra ? `${m.kind}|${extra[0]}|${extra[1]}` : m.kind;
+    let attrs = this.#cache.get(key);
+    if (!attrs) {
+      attrs = this.#make(m.kind, extra, undefined);
+      this.#cache.set(key, attrs);
+    }
     return attrs;
   }
 
+  #make(kind: LimiterKind, extra: readonly [string, string] | undefined, name: string | undefined): Attributes {
+    const attrs: Attributes = { 'lockstep.kind': kind };
+    if (extra) attrs[extra[0]] = extra[1];
+    if (name !== undefined) attrs['lockstep.name'] = name;
+    return Object.freeze(attrs);
+  }
+
   #acquired(m: AcquireMessage): void {
-    const attrs = this.#attrs(m, m.outcome ?? 'error');
+    const attrs = this.#attrs(m, ['lockstep.outcome', m.outcome ?? 'error']);
     this.#outcomes.add(1, attrs);
     if (m.waitedMs !== undefined) this.#wait.record(m.waitedMs, attrs);
   }
@@ -148,7 +164,7 @@ export class LockstepMetrics {
   }
 
   #lostLease(m: LostMessage): void {
-    this.#lost.add(1, { ...this.#attrs(m), 'lockstep.reason': m.reason });
+    this.#lost.add(1, this.#attrs(m, ['lockstep.reason', m.reason]));
     this.#recordHeld(m);
   }
 
