@@ -189,9 +189,10 @@ export class MemoryQueue {
     this.#timer = unrefTimer(() => this.settle(this.limit, false), earliest - now + 1);
   }
 
-  /** Stops the re-check timer (on close). */
+  /** Stops the re-check timer and forgets the waiters, so nothing is granted after close. */
   dispose(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.waiters.length = 0;
   }
 }
