@@ -1,4 +1,5 @@
 // Both backends publish the same diagnostics_channel events, and never a token.
+import * as diagnostics from 'node:diagnostics_channel';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../../test/support/fixtures.js';
@@ -62,6 +63,25 @@ describe.each(BACKENDS)('diagnostics parity: $name', ({ create }) => {
     const text = JSON.stringify(seen.map((s) => ({ ...s.message, error: String(s.message.error ?? '') })));
     expect(text).not.toContain(lease.token);
     expect(text).not.toContain(lost.token);
+  });
+
+  it("Node's own tracingChannel() sees the events (what APM tools subscribe with)", async () => {
+    type Handlers = Partial<Record<(typeof EVENTS)[number], (message: unknown) => void>>;
+    const tracing = (
+      diagnostics as unknown as {
+        tracingChannel(name: string): { subscribe(h: Handlers): void; unsubscribe(h: Handlers): void };
+      }
+    ).tracingChannel;
+    const seen: string[] = [];
+    const handlers: Handlers = Object.fromEntries(EVENTS.map((event) => [event, () => seen.push(event)]));
+    const channel = tracing(DIAGNOSTICS_CHANNELS.acquire);
+    channel.subscribe(handlers);
+    undo.push(() => channel.unsubscribe(handlers));
+    const lock = create().lock('node-tracing');
+    await (await lock.acquire()).release();
+    await expect(lock.acquire({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    const granted = ['start', 'end', 'asyncStart', 'asyncEnd'];
+    expect(seen).toEqual([...granted, 'start', 'end', 'error', 'asyncStart', 'asyncEnd']);
   });
 
   it('semaphores publish their kind and weight', async () => {
