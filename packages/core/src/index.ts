@@ -37,6 +37,7 @@ export {
   type LockstepOptions,
   type QuorumOptions,
 } from './lockstep-options.js';
+export { assertKnownOptions } from './option-names.js';
 export {
   type AcquireOptions,
   DEFAULT_ACQUIRE_OPTIONS,

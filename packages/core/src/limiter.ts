@@ -58,6 +58,9 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
     readonly name: string,
   ) {}
 
+  /** Every option name the kind's acquisitions accept (unknown names are errors). */
+  protected abstract readonly optionNames: readonly string[];
+
   /** Validates the kind's own options (before the common ones) and returns how to grant. */
   protected abstract prepare(options: A | T | undefined): Grant;
 
@@ -76,7 +79,7 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
    */
   async acquire(options?: A): Promise<Lease> {
     const grant = this.prepare(options);
-    return (await this.#run(grant, resolveAcquireOptions(options, ACQUIRE))) as Lease;
+    return (await this.#run(grant, resolveAcquireOptions(options, ACQUIRE, this.optionNames))) as Lease;
   }
 
   /**
@@ -90,7 +93,7 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
       throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
     }
     const grant = this.prepare(options);
-    return await this.#run(grant, resolveAcquireOptions(options, TRY));
+    return await this.#run(grant, resolveAcquireOptions(options, TRY, this.optionNames));
   }
 
   /**
@@ -104,7 +107,7 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
   async withLease<R>(fn: (lease: Lease) => Promise<R> | R, options?: A): Promise<R> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
     const grant = this.prepare(options);
-    const lease = (await this.#run(grant, resolveAcquireOptions(options, WITH))) as Lease;
+    const lease = (await this.#run(grant, resolveAcquireOptions(options, WITH, this.optionNames))) as Lease;
     return await runWithLease(lease, fn);
   }
 

@@ -8,6 +8,7 @@ import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
   resolvePriority,
+  SEMAPHORE_ACQUIRE_OPTION_NAMES,
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
@@ -69,11 +70,14 @@ export interface SemaphoreBackend {
  * A distributed counting semaphore with `limit` weighted permits, created by
  * `lockstep.semaphore(name, options)`. Freed permits are handed to the best waiter (highest
  * priority, then oldest) inside the script that frees them; permits of dead processes come back
- * within their TTL, and dead waiters are purged, never granted.
+ * within their TTL, and dead waiters are purged. Permits handed to a waiter from the queue are a
+ * 1 s claim until its lease's first extension, so a waiter that died holds them for one claim
+ * window at most.
  */
 export class Semaphore extends LimiterBase<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions> {
   /** Always `'semaphore'`. */
   readonly kind: LimiterKind = 'semaphore';
+  protected readonly optionNames = SEMAPHORE_ACQUIRE_OPTION_NAMES;
   readonly #engine: SemaphoreBackend;
   readonly #options: ResolvedSemaphoreOptions;
 
@@ -90,7 +94,7 @@ export class Semaphore extends LimiterBase<SemaphoreAcquireOptions, SemaphoreTry
   }
 
   protected prepare(options: SemaphoreAcquireOptions | undefined): Grant {
-    const weight = checkInteger('weight', options?.weight ?? 1, 1, MAX_LIMIT);
+    const weight = checkInteger('weight', options?.weight === undefined ? 1 : options.weight, 1, MAX_LIMIT);
     if (weight > this.limit) {
       throw new InvalidArgumentError(`Expected \`weight\` to be at most the limit ${this.limit}, got ${weight}`);
     }
@@ -105,7 +109,9 @@ export class Semaphore extends LimiterBase<SemaphoreAcquireOptions, SemaphoreTry
   /**
    * Acquires permits, runs `fn` with the lease (auto-extended by default) and releases them: the
    * friendly name of {@link Semaphore.withLease}. If the lease is lost while `fn` runs,
-   * `permit.signal` aborts and `withPermit` rejects with `ERR_LEASE_LOST`.
+   * `permit.signal` aborts and `withPermit` rejects with `ERR_LEASE_LOST`. If only the release fails, it
+   * resolves with `fn`'s result and reports the failure (`ERR_REDIS`) through `onError`, as
+   * {@link Lock.withLock} does.
    */
   withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
     return this.withLease(fn, options);

@@ -5,10 +5,11 @@ import { Lock } from '../lock.js';
 import type { LockstepLike } from '../lockstep-like.js';
 import { DEFAULT_LOCKSTEP_OPTIONS } from '../lockstep-options.js';
 import { checkName } from '../names.js';
+import { assertKnownOptions } from '../option-names.js';
 import { type LockOptions, resolveLockOptions } from '../options.js';
 import { Semaphore } from '../semaphore.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from '../semaphore-options.js';
-import { checkFunction, checkNumber, checkOptions, describe } from '../validate.js';
+import { checkFunction, checkNumber, checkOptions } from '../validate.js';
 import type { MemoryRuntime } from './memory-acquire.js';
 import { MemoryLockEngine, MemorySemaphoreEngine } from './memory-engines.js';
 import { MemoryQueue } from './memory-queue.js';
@@ -24,7 +25,7 @@ export interface MemoryLockstepOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-const KNOWN_OPTIONS = new Set(['driftFactor', 'onError']);
+const KNOWN_OPTIONS: readonly string[] = Object.freeze(['driftFactor', 'onError']);
 
 /**
  * The in-memory Lockstep returned by {@link createMemoryLockstep}: real `Lock`, `Semaphore` and
@@ -40,11 +41,7 @@ export class MemoryLockstep implements LockstepLike {
   /** @internal Use {@link createMemoryLockstep}. */
   constructor(options: MemoryLockstepOptions = {}) {
     const o = checkOptions('options', options);
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.has(key)) {
-        throw new InvalidArgumentError(`Unknown option \`${key}\` (value ${describe(o[key as keyof typeof o])})`);
-      }
-    }
+    assertKnownOptions(o, KNOWN_OPTIONS, 'memory Lockstep options');
     const driftFactor = checkNumber('driftFactor', o.driftFactor ?? DEFAULT_LOCKSTEP_OPTIONS.driftFactor, 0, 0.5);
     const onError = o.onError === undefined ? () => undefined : checkFunction('onError', o.onError);
     this.#runtime = {
@@ -114,9 +111,9 @@ export class MemoryLockstep implements LockstepLike {
     this.#closed = true;
     for (const lease of this.#leases) lease[DETACH]();
     this.#leases.clear();
-    for (const queue of this.#queues.values()) queue.dispose();
     const closed = new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
     for (const end of [...this.#waits]) end(closed);
+    for (const queue of this.#queues.values()) queue.dispose();
   }
 }
 
