@@ -111,9 +111,9 @@ export class MemoryLockstep implements LockstepLike {
     this.#closed = true;
     for (const lease of this.#leases) lease[DETACH]();
     this.#leases.clear();
+    for (const queue of this.#queues.values()) queue.dispose();
     const closed = new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
     for (const end of [...this.#waits]) end(closed);
-    for (const queue of this.#queues.values()) queue.dispose();
   }
 }
 
