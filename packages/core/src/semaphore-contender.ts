@@ -17,6 +17,10 @@ export class SemaphoreContender implements Contender {
   readonly maxWaiters: number;
   readonly waiterTtlMs: number;
   readonly driver: LeaseDriver;
+  /** The limit, for grant statistics. */
+  readonly limit: number;
+  /** Named priority classes, for grant statistics. */
+  readonly classes: ReadonlyMap<string, number>;
 
   constructor(
     private readonly engine: SemaphoreEngine,
@@ -30,6 +34,8 @@ export class SemaphoreContender implements Contender {
     this.maxWaiters = s.maxWaiters;
     this.waiterTtlMs = s.waiterTtlMs;
     this.driver = engine;
+    this.limit = s.limit;
+    this.classes = s.classes;
   }
 
   attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {
