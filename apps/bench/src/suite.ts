@@ -17,6 +17,7 @@ import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
 import { diagnostics } from './workloads/diagnostics.js';
+import { expressWorkload } from './workloads/express.js';
 import { memory } from './workloads/memory.js';
 import { relayRound } from './workloads/relay.js';
 import { uncontendedRound } from './workloads/uncontended.js';
@@ -32,6 +33,7 @@ export const WORKLOADS = [
   'memory',
   'quorum',
   'diagnostics',
+  'express',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -132,6 +134,10 @@ export async function runSuite(
   });
   await section('diagnostics', async () => {
     rows.push(...(await diagnostics(ctx)));
+  });
+  await section('express', async () => {
+    // Writes its own report (results/express.md): HTTP rows do not fit the lock tables.
+    await expressWorkload(ctx);
   });
   return { ceiling: ceilingResults, rows };
 }
