@@ -70,6 +70,11 @@ export class MemoryLockstep implements LockstepLike {
     return false;
   }
 
+  /** Always `undefined`: there is no Redis client (as `Lockstep.client` in quorum mode). */
+  get client(): undefined {
+    return undefined;
+  }
+
   #queue(key: string): MemoryQueue {
     let queue = this.#queues.get(key);
     if (!queue) {
