@@ -15,3 +15,4 @@ export {
   type LockstepHttpOptions,
   type LockstepModuleOptions,
 } from './lockstep.options.js';
+export { LockstepTestingModule, type LockstepTestingModuleOptions } from './lockstep-testing.module.js';

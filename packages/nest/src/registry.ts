@@ -1,9 +1,9 @@
 // Which Lockstep a decorated method uses: the one of the application that owns the instance, else
 // the most recently started one (request-scoped providers, `new Service()` in tests).
-import { type Lockstep, LockstepError } from '@lockstep/core';
+import { LockstepError, type LockstepLike } from '@lockstep/core';
 
-/** The parts of core's `Lockstep` the decorators use (the in-memory backend has them too). */
-export type LockstepBackend = Pick<Lockstep, 'lock' | 'semaphore' | 'close'>;
+/** What the decorators use: core's `Lockstep`, or the in-memory one of `@lockstep/core/testing`. */
+export type LockstepBackend = LockstepLike;
 
 /** One initialised LockstepModule (or LockstepTestingModule). */
 export interface BackendEntry {

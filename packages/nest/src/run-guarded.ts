@@ -6,7 +6,9 @@ import {
   DEFAULT_LOCK_OPTIONS,
   InvalidArgumentError,
   type Lease,
+  type Limiter,
   type SemaphoreAcquireOptions,
+  type SemaphoreTryAcquireOptions,
 } from '@lockstep/core';
 import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
@@ -46,7 +48,7 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
-  let limiter: { acquire(x: SemaphoreAcquireOptions): Promise<Lease>; tryAcquire(x: object): Promise<Lease | null> };
+  let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
   const signal = entry.shutdown;
   let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {

@@ -15,7 +15,7 @@ describe('built package', () => {
   it('loads from CommonJS and ESM with the same public API', async () => {
     const cjs = createRequire(import.meta.url)(dist('index.cjs')) as Record<string, unknown>;
     const esm = (await import(dist('index.js'))) as Record<string, unknown>;
-    for (const name of ['LockstepModule', 'Locked', 'Limited', 'currentLease']) {
+    for (const name of ['LockstepModule', 'LockstepTestingModule', 'Locked', 'Limited', 'currentLease']) {
       expect(cjs[name], name).toBeTypeOf('function');
       expect(esm[name], name).toBeTypeOf('function');
     }
