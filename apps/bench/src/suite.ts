@@ -13,6 +13,7 @@ import type { BenchContext } from './context.js';
 import { mutexRows, quorumRows, semaphoreRows, uncontendedRows } from './libraries/registry.js';
 import type { RowResult } from './results.js';
 import { interleave } from './rounds.js';
+import { bullmqWorkload } from './workloads/bullmq.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
@@ -32,6 +33,7 @@ export const WORKLOADS = [
   'memory',
   'quorum',
   'express',
+  'bullmq',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -133,6 +135,9 @@ export async function runSuite(
   await section('express', async () => {
     // Writes its own report (results/express.md): HTTP rows do not fit the lock tables.
     await expressWorkload(ctx);
+  });
+  await section('bullmq', async () => {
+    rows.push(...(await bullmqWorkload(ctx)));
   });
   return { ceiling: ceilingResults, rows };
 }
