@@ -66,12 +66,16 @@ describe('quorum: a retried release of a failed attempt never removes a later gr
 
     // When the failed attempt's release goes out on the last node: the other holder lets go (the
     // servers run the DEL during the stall), then this process stalls past the release deadline.
+    let stalled = false;
     onFirstRelease(clients[4] as Redis, () => {
+      stalled = true;
       for (const x of admin) x.del(key).catch(() => undefined);
       queueMicrotask(() => busyWait(STALL_MS));
     });
 
     const lease = await a.lock(name, { ttlMs: 60_000 }).acquire({ waitMs: 20_000 });
+    // The first attempt failed, was undone, and the stall happened (else this test proves nothing).
+    expect(stalled).toBe(true);
     // Let every release retry of the failed attempt reach its node (10 ms and 30 ms back-offs).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
