@@ -255,7 +255,7 @@ describe('bad decorator options fail when the class is defined', () => {
   };
 
   it('unknown options suggest the close name', () => {
-    expect(define({ ttl: 5 })).toThrow(/@Locked on Payments\.pay: unknown option `ttl` \(did you mean `ttlMs`\?\)/);
+    expect(define({ ttl: 5 })).toThrow(/Unknown option `ttl` in @Locked on Payments\.pay options \(got 5\): did you mean `ttlMs`\?/);
     expect(define({ onbusy: 'skip' })).toThrow(/did you mean `onBusy`/);
   });
 
