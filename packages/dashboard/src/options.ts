@@ -1,6 +1,12 @@
 // Options of lockstepDashboard(): validated once, when the handler is created.
 import type { IncomingMessage } from 'node:http';
-import { assertKnownOptions, InvalidArgumentError, type Lockstep, type LockstepAdmin, type NameKind } from '@lockstep/core';
+import {
+  assertKnownOptions,
+  InvalidArgumentError,
+  type Lockstep,
+  type LockstepAdmin,
+  type NameKind,
+} from '@lockstep/core';
 
 /** What the dashboard uses of a `LockstepAdmin` (structural, so any copy of core fits). */
 export type DashboardAdmin = Pick<LockstepAdmin, 'prefix' | 'list' | 'inspect' | 'forceRelease' | 'rates'>;
