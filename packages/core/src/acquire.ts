@@ -139,7 +139,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   // Hands back a grant whose window passed before we could use it (a stalled event loop or a
   // reply that came too late): the same connection runs it before our next attempt.
   const handBack = () => {
-    bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) => rt.onError(err));
+    bounded(c.giveUp(id, token), `handing back a late grant of "${c.name}"`, rt.requestTimeoutMs).catch(
+      (err: unknown) => rt.onError(err),
+    );
     lastQueued = undefined;
   };
 
@@ -270,8 +272,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
     waiter.dispose();
     // Timeout, abort or error: give back whatever a request of ours may hold (a grant is passed on).
     if (mayHold) {
-      bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) =>
-        rt.onError(err),
+      // Nothing was granted to the caller: word a failure as the cleanup it is, not as a release.
+      bounded(c.giveUp(id, token), `cleaning up a failed attempt on "${c.name}"`, rt.requestTimeoutMs).catch(
+        (err: unknown) => rt.onError(err),
       );
     }
   }

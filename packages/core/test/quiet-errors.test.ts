@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standaloneClient } from '../../../test/harness/context.js';
+import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { Lockstep } from '../src/index.js';
 
@@ -79,5 +80,23 @@ describe('onError', () => {
       await stop();
       await lease.release();
     }
+  });
+
+  it('words the cleanup of a failed tryAcquire as a cleanup, not a release', async () => {
+    const redis = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    const errors: string[] = [];
+    const lockstep = new Lockstep({
+      redis,
+      prefix: uniquePrefix('down'),
+      requestTimeoutMs: 500,
+      onError: (err) => errors.push((err as Error).message),
+    });
+    await expect(lockstep.lock('a').tryAcquire()).rejects.toMatchObject({ code: 'ERR_REDIS' });
+    await eventually(() => errors.length > 0);
+    expect(errors.some((m) => m.includes('cleaning up a failed attempt on "a"'))).toBe(true);
+    expect(errors.filter((m) => /releasing/.test(m))).toEqual([]);
+    await lockstep.close();
+    redis.disconnect();
   });
 });
