@@ -1,4 +1,6 @@
 // Public API of @lockstep/core.
+
+export type { AdoptOptions } from './adopt/adopt-lease.js';
 export {
   AcquireTimeoutError,
   ERROR_CODES,
@@ -15,7 +17,7 @@ export {
   type QuorumNodeResult,
   RedisUnavailableError,
 } from './errors.js';
-export { Lease, type LostCallback } from './lease.js';
+export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease.js';
 export { Lock } from './lock.js';
 export type { LockState } from './lock-engine.js';
 export { Lockstep } from './lockstep.js';
@@ -25,6 +27,8 @@ export {
   type LockstepOptions,
   type QuorumOptions,
 } from './lockstep-options.js';
+export { MultiLease } from './multi/multi-lease.js';
+export { MAX_LOCK_ALL_NAMES, MultiLock } from './multi/multi-lock.js';
 export { assertKnownOptions } from './option-names.js';
 export {
   type AcquireOptions,

@@ -6,6 +6,7 @@ import { HeartbeatBatcher } from './heartbeats.js';
 import { DETACH, type Lease } from './lease.js';
 import { Lock } from './lock.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
+import { checkNames, MultiLock } from './multi/multi-lock.js';
 import { checkName } from './names.js';
 import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
@@ -105,6 +106,31 @@ export class Lockstep {
       ? new QuorumLockEngine(name, o.prefix, resolved, o.clients as readonly Redis[], o.quorumOptions, this.#runtime)
       : new RedisLockEngine(name, o.prefix, resolved, o.clients[0] as Redis, this.#runtime);
     return new Lock(name, engine);
+  }
+
+  /**
+   * Several locks taken together (node-redlock's `acquire(['a', 'b'])`): a money transfer locks both
+   * accounts. Names are taken in one canonical (sorted) order whatever order they are listed in, so
+   * callers never deadlock; all or nothing. Works on a single Redis, a Cluster (names in any slots)
+   * and quorum servers (there `lease.fences` holds `undefined`s).
+   *
+   * @param names - 1 to 1,000 distinct names, each as for {@link Lockstep.lock}
+   * @param options - `ttlMs`, `waiterTtlMs`, `maxWaiters`, applied to every name
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   * @example
+   * ```ts
+   * const lease = await lockstep.lockAll(['account:17', 'account:42'], { ttlMs: 10_000 }).acquire({ waitMs: 5_000 });
+   * lease.fences; // one fence per name, in the order given
+   * await lease.release();
+   * ```
+   */
+  lockAll(names: readonly string[], options?: LockOptions): MultiLock {
+    this.#runtime.assertOpen();
+    const checked = checkNames(names);
+    return new MultiLock(
+      checked,
+      checked.map((name) => this.lock(name, options)),
+    );
   }
 
   /**

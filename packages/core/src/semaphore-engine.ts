@@ -30,6 +30,7 @@ export interface SemaphoreSettings {
 
 /** Runs the semaphore scripts for one name. */
 export class SemaphoreEngine extends ScriptLeaseDriver {
+  readonly kind = 'semaphore';
   readonly keys: readonly string[];
   readonly channel: string;
   readonly #extendKeys: readonly string[];

@@ -1,7 +1,8 @@
 // The public Semaphore: N weighted permits, waiters served by priority then arrival order.
 import type { AcquireRuntime } from './acquire.js';
+import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
 import { InvalidArgumentError } from './errors.js';
-import type { Lease } from './lease.js';
+import type { Lease, LeaseHandle } from './lease.js';
 import { DEFAULT_ACQUIRE_OPTIONS, resolveAcquireOptions } from './options.js';
 import { bounded } from './request.js';
 import type { RedisClient } from './scripts.js';
@@ -155,6 +156,21 @@ export class Semaphore {
     );
     const lease = (await this.#engine.acquire(permit, request)) as Lease;
     return await runWithLease(lease, fn);
+  }
+
+  /**
+   * Adopts permits another process exported with `lease.toJSON()`, after checking with Redis (an
+   * extension to this semaphore's `ttlMs` under the handle's token) that they are still held. The
+   * handle is a bearer secret: treat it like a password.
+   *
+   * @param handle - what `lease.toJSON()` returned
+   * @param options - `autoExtend` (default false), `onLost`
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the handle is stale
+   */
+  async adopt(handle: LeaseHandle, options?: AdoptOptions): Promise<Lease> {
+    const e = this.#engine;
+    const target = { name: this.name, kind: 'semaphore', ttlMs: e.settings.ttlMs, fenced: true } as const;
+    return await adoptLease({ ...target, driver: e, runtime: e.runtime }, handle, options);
   }
 
   /**

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import { monotonicNow } from '../clock.js';
 import {
   AcquireTimeoutError,
@@ -270,6 +271,12 @@ export class QuorumLockEngine implements LockEngine {
     },
     release: async (_id, token) => (await this.#releaseAll(token)) >= this.#quorum,
   };
+
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease> {
+    const ttlMs = this.options.ttlMs;
+    const target = { name: this.name, kind: 'lock', ttlMs, fenced: false, driver: this.#driver } as const;
+    return adoptLease({ ...target, runtime: this.runtime }, handle, options);
+  }
 
   async inspect(): Promise<LockState> {
     const settled = await Promise.allSettled(
