@@ -10,6 +10,7 @@ import { checkNames, MultiLock } from './multi/multi-lock.js';
 import { checkName } from './names.js';
 import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
+import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
 import { RedisLockEngine } from './redis-lock.js';
 import { registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
@@ -145,10 +146,11 @@ export class Lockstep {
     this.#runtime.assertOpen();
     checkName(name);
     const resolved = resolveSemaphoreOptions(options);
-    if (this.#options.quorum) {
-      throw new InvalidArgumentError('Semaphores need a single Redis or a Cluster, not an array of quorum clients');
-    }
-    return new Semaphore(name, this.#options.prefix, resolved, this.#options.clients[0] as Redis, this.#runtime);
+    const o = this.#options;
+    const quorum = o.quorum
+      ? createQuorumSemaphore(name, o.prefix, resolved, o.clients as readonly Redis[], o.quorumOptions, this.#runtime)
+      : undefined;
+    return new Semaphore(name, o.prefix, resolved, o.clients[0] as Redis, this.#runtime, quorum);
   }
 
   /**

@@ -4,10 +4,11 @@ import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Lease, LeaseHandle } from './lease.js';
 import { DEFAULT_ACQUIRE_OPTIONS, resolveAcquireOptions } from './options.js';
+import type { QuorumSemaphoreEngine } from './quorum/quorum-semaphore.js';
 import { bounded } from './request.js';
 import type { RedisClient } from './scripts.js';
 import { runScript } from './scripts.js';
-import { SemaphoreEngine } from './semaphore-engine.js';
+import { type PermitRequest, SemaphoreEngine } from './semaphore-engine.js';
 import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
@@ -68,6 +69,8 @@ export interface SemaphoreState {
 export class Semaphore {
   readonly #engine: SemaphoreEngine;
   readonly #options: ResolvedSemaphoreOptions;
+  /** Set in quorum mode: permits are then slots granted by a majority of independent servers. */
+  readonly #quorum: QuorumSemaphoreEngine | undefined;
 
   /** @internal Created by `lockstep.semaphore()`. */
   constructor(
@@ -77,14 +80,24 @@ export class Semaphore {
     options: ResolvedSemaphoreOptions,
     client: RedisClient,
     runtime: AcquireRuntime,
+    quorum?: QuorumSemaphoreEngine,
   ) {
     this.#options = options;
+    this.#quorum = quorum;
     this.#engine = new SemaphoreEngine(name, prefix, { ...options }, client, runtime);
   }
 
   /** The limit this instance uses (updated by {@link Semaphore.setLimit}). */
   get limit(): number {
     return this.#engine.settings.limit;
+  }
+
+  #acquire(permit: PermitRequest, request: ReturnType<typeof resolveAcquireOptions>): Promise<Lease | null> {
+    return this.#quorum ? this.#quorum.acquire(permit, request) : this.#engine.acquire(permit, request);
+  }
+
+  #notInQuorum(what: string): void {
+    if (this.#quorum) throw new InvalidArgumentError(`\`${what}\` needs a single Redis or a Cluster, not quorum mode`);
   }
 
   #permit(options: SemaphoreAcquireOptions | undefined): { weight: number; priority: number } {
@@ -119,7 +132,7 @@ export class Semaphore {
       { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false },
       SEMAPHORE_ACQUIRE_OPTION_NAMES,
     );
-    return (await this.#engine.acquire(permit, request)) as Lease;
+    return (await this.#acquire(permit, request)) as Lease;
   }
 
   /**
@@ -137,7 +150,7 @@ export class Semaphore {
       { waitMs: 0, autoExtend: false, orNull: true },
       SEMAPHORE_ACQUIRE_OPTION_NAMES,
     );
-    return await this.#engine.acquire(permit, request);
+    return await this.#acquire(permit, request);
   }
 
   /**
@@ -154,7 +167,7 @@ export class Semaphore {
       { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false },
       SEMAPHORE_ACQUIRE_OPTION_NAMES,
     );
-    const lease = (await this.#engine.acquire(permit, request)) as Lease;
+    const lease = (await this.#acquire(permit, request)) as Lease;
     return await runWithLease(lease, fn);
   }
 
@@ -168,6 +181,7 @@ export class Semaphore {
    * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the handle is stale
    */
   async adopt(handle: LeaseHandle, options?: AdoptOptions): Promise<Lease> {
+    if (this.#quorum) return await this.#quorum.adopt(handle, options);
     const e = this.#engine;
     const target = { name: this.name, kind: 'semaphore', ttlMs: e.settings.ttlMs, fenced: true } as const;
     return await adoptLease({ ...target, driver: e, runtime: e.runtime }, handle, options);
@@ -182,6 +196,7 @@ export class Semaphore {
    */
   async setLimit(limit: number): Promise<void> {
     checkInteger('limit', limit, 1, MAX_LIMIT);
+    this.#notInQuorum('setLimit()');
     const e = this.#engine;
     await bounded(
       runScript(e.client, 'semSetLimit', e.keys, [limit]),
@@ -193,6 +208,7 @@ export class Semaphore {
 
   /** Limit, permits in use, holders and waiters, in one consistent snapshot. */
   async inspect(): Promise<SemaphoreState> {
+    this.#notInQuorum('inspect()');
     const e = this.#engine;
     const reply = (await bounded(
       runScript(e.client, 'semInspect', e.keys.slice(0, 4), [e.settings.limit, INSPECT_LIMIT]),
