@@ -1,6 +1,5 @@
 // Public API of @lockstep/core.
 
-export type { AdoptOptions } from './adopt/adopt-lease.js';
 export {
   type ForceReleaseOptions,
   LockstepAdmin,
@@ -15,6 +14,7 @@ export type {
   WaiterInfo,
 } from './admin/admin-types.js';
 export type { NameKind } from './admin/key-layout.js';
+export type { AdoptOptions } from './adopt/adopt-lease.js';
 export {
   AcquireTimeoutError,
   ERROR_CODES,
