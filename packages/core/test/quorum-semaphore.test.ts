@@ -23,6 +23,19 @@ describe('semaphores in quorum mode', () => {
     await one.release();
   });
 
+  it('tryAcquire finds the free slots: null only when the semaphore is full', async () => {
+    const { lockstep } = quorumLockstep();
+    const semaphore = lockstep.semaphore('try', { limit: 4 });
+    const held = [await semaphore.acquire(), await semaphore.acquire()];
+    for (let i = 0; i < 20; i++) {
+      const lease = await semaphore.tryAcquire({ weight: 2 });
+      expect(lease?.weight).toBe(2);
+      expect(await semaphore.tryAcquire()).toBeNull();
+      await lease?.release();
+    }
+    for (const lease of held) await lease.release();
+  });
+
   it('contention ends in ERR_ACQUIRE_TIMEOUT with the per-node detail, never ERR_QUORUM', async () => {
     const { lockstep } = quorumLockstep();
     const semaphore = lockstep.semaphore('busy', { limit: 1 });

@@ -17,6 +17,9 @@ import type { ResolvedSemaphoreOptions } from '../semaphore-options.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { classify, firstConnect, inFlightLimiter, sleep } from './quorum-lock.js';
 
+/** Immediate re-picks per acquisition when the nodes say other slots are free. */
+const QUICK_REPICKS = 3;
+
 /** Largest `limit` of a semaphore in quorum mode (each node lists the slots it holds). */
 export const MAX_QUORUM_LIMIT = 1_000;
 
@@ -46,6 +49,8 @@ export class QuorumSemaphoreEngine {
   readonly #quorum: number;
   readonly #nodeTimeoutMs: number;
   readonly #limiter: InFlightLimiter;
+  /** What the last attempt learned: how many nodes report each slot taken (seeds the next pick). */
+  #lastTaken: ReadonlyMap<number, number> = new Map();
 
   constructor(
     readonly name: string,
@@ -78,9 +83,11 @@ export class QuorumSemaphoreEngine {
     const deadline = monotonicNow() + request.waitMs;
     const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
     if (connecting.length > 0) await Promise.all(connecting);
-    let slots = this.#pick(permit.weight, new Map());
+    let slots = this.#pick(permit.weight, this.#lastTaken);
+    let repicks = 0;
     for (let attempts = 1; ; attempts++) {
       const result = await this.#attempt(token, slots);
+      if (result.kind !== 'granted') this.#lastTaken = result.taken;
       if (result.kind === 'granted') {
         const lease = new Lease({
           name: this.name,
@@ -101,6 +108,13 @@ export class QuorumSemaphoreEngine {
       // A failed attempt is undone on every node (ordered after the acquire on each connection).
       this.#releaseAll(token, slots).catch((err: unknown) => rt.onError(err));
       if (result.kind === 'unavailable') throw new QuorumError(this.name, 'unavailable', result.nodes, attempts);
+      // The slots picked were taken but the nodes report enough others free: try those at once
+      // (a few times), so tryAcquire() is null only when the semaphore is really full.
+      if (result.kind === 'contention' && repicks < QUICK_REPICKS && this.#room(result.taken) >= permit.weight) {
+        repicks++;
+        slots = this.#pick(permit.weight, result.taken);
+        continue;
+      }
       const delay = this.#retryDelay(permit.priority);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
         // As for quorum locks: a majority answered without granting is contention; ERR_QUORUM only
@@ -126,6 +140,14 @@ export class QuorumSemaphoreEngine {
     if (priority > 0) return Math.ceil(base / 2);
     if (priority < 0) return base * 2;
     return base;
+  }
+
+  // Slots that enough nodes report free for a majority to grant them.
+  #room(taken: ReadonlyMap<number, number>): number {
+    const spare = this.clients.length - this.#quorum;
+    let free = 0;
+    for (let slot = 0; slot < this.settings.limit; slot++) if ((taken.get(slot) ?? 0) <= spare) free++;
+    return free;
   }
 
   // The `weight` slots the fewest nodes reported taken, from a random start (so contenders spread).
