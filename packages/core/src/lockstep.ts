@@ -13,7 +13,7 @@ import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
 import { RedisLockEngine } from './redis-lock.js';
-import { registerScripts } from './scripts.js';
+import { type RedisClient, registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
@@ -87,6 +87,15 @@ export class Lockstep {
   /** True when constructed with several independent servers (quorum locks). */
   get isQuorum(): boolean {
     return this.#options.quorum;
+  }
+
+  /**
+   * The client this instance was created with, in single-Redis or Cluster mode (`undefined` in quorum
+   * mode), for integrations that keep their own keys next to Lockstep's (such as
+   * `@lockstep/bullmq`'s parked jobs). Lockstep never quits it.
+   */
+  get client(): RedisClient | undefined {
+    return this.#options.quorum ? undefined : this.#options.clients[0];
   }
 
   #getHub(): WaitHub {
