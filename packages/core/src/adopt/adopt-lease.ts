@@ -29,7 +29,8 @@ export interface AdoptTarget {
   /** Whether leases of this target carry a fence (false in quorum mode). */
   readonly fenced: boolean;
   readonly driver: LeaseDriver;
-  readonly runtime: AcquireRuntime;
+  /** The owning Lockstep's services (only these three are used, so any backend can adopt). */
+  readonly runtime: Pick<AcquireRuntime, 'assertOpen' | 'track' | 'untrack'>;
 }
 
 /** Checks a handle's shape before any I/O; the token is never put in a message. */
