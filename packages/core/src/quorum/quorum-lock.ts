@@ -135,12 +135,14 @@ export class QuorumLockEngine implements LockEngine {
     rt.assertOpen();
     const signal = request.signal;
     if (signal?.aborted) throw abortedError(this.name, signal);
-    const token = newToken();
     const deadline = monotonicNow() + request.waitMs;
     const { retryDelayMs, retryJitterMs } = this.quorumOptions;
     const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
     if (connecting.length > 0) await Promise.all(connecting);
     for (let attempts = 1; ; attempts++) {
+      // A fresh token per attempt: a retried release of a failed attempt, arriving after the next
+      // attempt's grant on a slow node, then cannot delete that grant.
+      const token = newToken();
       const result = await this.#attempt(token);
       if (result.kind === 'granted') {
         const lease = new Lease({

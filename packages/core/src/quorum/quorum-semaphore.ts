@@ -79,13 +79,15 @@ export class QuorumSemaphoreEngine {
     rt.assertOpen();
     const signal = request.signal;
     if (signal?.aborted) throw abortedError(this.name, signal);
-    const token = newToken();
     const deadline = monotonicNow() + request.waitMs;
     const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
     if (connecting.length > 0) await Promise.all(connecting);
     let slots = this.#pick(permit.weight, this.#lastTaken);
     let repicks = 0;
     for (let attempts = 1; ; attempts++) {
+      // A fresh token per attempt: a retried release of an earlier attempt's slots (same slot
+      // numbers, maybe) can then never remove what this attempt was granted.
+      const token = newToken();
       const result = await this.#attempt(token, slots);
       if (result.kind !== 'granted') this.#lastTaken = result.taken;
       if (result.kind === 'granted') {
