@@ -8,7 +8,7 @@ import { HistoryWriter, hostNow } from '../support/history.js';
 
 /** What a lockAll worker process does. */
 export interface LockAllWorkerConfig {
-  readonly target: { readonly kind: 'standalone' | 'cluster'; readonly ports: readonly number[] };
+  readonly target: { readonly kind: 'standalone' | 'cluster' | 'quorum'; readonly ports: readonly number[] };
   readonly prefix: string;
   readonly names: readonly string[];
   readonly contenders: number;
@@ -36,6 +36,14 @@ const config = JSON.parse(process.argv[2] ?? '{}') as LockAllWorkerConfig;
 
 function connect(): { lockstep: Lockstep; close: () => Promise<void> } {
   const { kind, ports } = config.target;
+  if (kind === 'quorum') {
+    const clients = ports.map((port) => new Redis({ host: '127.0.0.1', port }));
+    for (const c of clients) c.on('error', () => undefined);
+    return {
+      lockstep: new Lockstep({ redis: clients, prefix: config.prefix }),
+      close: async () => void (await Promise.all(clients.map((c) => c.quit()))),
+    };
+  }
   const redis =
     kind === 'cluster'
       ? new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })))
