@@ -1,5 +1,4 @@
 // Public API of @lockstep/core.
-
 export {
   type ForceReleaseOptions,
   LockstepAdmin,
@@ -15,6 +14,16 @@ export type {
 } from './admin/admin-types.js';
 export type { NameKind } from './admin/key-layout.js';
 export type { AdoptOptions } from './adopt/adopt-lease.js';
+export {
+  type AcquireMessage,
+  type AcquireOutcome,
+  DIAGNOSTICS_CHANNELS,
+  type ExtendMessage,
+  type LeaseMessage,
+  type LimiterKind,
+  type LostMessage,
+  type ReleaseMessage,
+} from './diagnostics/channels.js';
 export {
   AcquireTimeoutError,
   ERROR_CODES,
@@ -32,9 +41,11 @@ export {
   RedisUnavailableError,
 } from './errors.js';
 export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease.js';
+export type { Limiter } from './limiter.js';
 export { Lock } from './lock.js';
 export type { LockState } from './lock-engine.js';
 export { Lockstep } from './lockstep.js';
+export type { LockstepLike } from './lockstep-like.js';
 export {
   DEFAULT_LOCKSTEP_OPTIONS,
   DEFAULT_QUORUM_OPTIONS,

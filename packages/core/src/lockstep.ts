@@ -6,6 +6,7 @@ import { InvalidArgumentError, LockstepError } from './errors.js';
 import { HeartbeatBatcher } from './heartbeats.js';
 import { DETACH, type Lease } from './lease.js';
 import { Lock } from './lock.js';
+import type { LockstepLike } from './lockstep-like.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
 import { checkNames, MultiLock } from './multi/multi-lock.js';
 import { checkName } from './names.js';
@@ -15,6 +16,7 @@ import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
 import { RedisLockEngine } from './redis-lock.js';
 import { type RedisClient, registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
+import { SemaphoreEngine } from './semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
 import { WaitHub } from './wait-hub.js';
@@ -35,7 +37,7 @@ import { WaitHub } from './wait-hub.js';
  * await lockstep.close();
  * ```
  */
-export class Lockstep {
+export class Lockstep implements LockstepLike {
   readonly #options: ResolvedLockstepOptions;
   readonly #runtime: AcquireRuntime;
   readonly #leases = new Set<Lease>();
@@ -152,7 +154,8 @@ export class Lockstep {
 
   /**
    * A counting semaphore for `name` with `limit` weighted permits, served by priority then arrival
-   * order. Needs a single Redis or a Cluster (not quorum mode).
+   * order. In quorum mode, a quorum semaphore: each of `limit` slots is granted by a majority, no
+   * fence, no queue (priority is best-effort), no `setLimit`/`inspect`/`agingMs`.
    *
    * @param name - as for {@link Lockstep.lock}; locks and semaphores never share keys
    * @param options - `limit` (required), `ttlMs`, `maxWaiters`, `priorities`, `agingMs`, …
@@ -163,10 +166,10 @@ export class Lockstep {
     checkName(name);
     const resolved = resolveSemaphoreOptions(options);
     const o = this.#options;
-    const quorum = o.quorum
+    const engine = o.quorum
       ? createQuorumSemaphore(name, o.prefix, resolved, o.clients as readonly Redis[], o.quorumOptions, this.#runtime)
-      : undefined;
-    return new Semaphore(name, o.prefix, resolved, o.clients[0] as Redis, this.#runtime, quorum);
+      : new SemaphoreEngine(name, o.prefix, { ...resolved }, o.clients[0] as Redis, this.#runtime);
+    return new Semaphore(name, resolved, engine);
   }
 
   /**

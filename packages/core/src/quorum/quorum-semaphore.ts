@@ -12,7 +12,7 @@ import type { QuorumOptions } from '../lockstep-options.js';
 import { encodeName } from '../names.js';
 import { abortedError, bounded } from '../request.js';
 import { runScript } from '../scripts.js';
-import type { PermitRequest } from '../semaphore-engine.js';
+import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore.js';
 import type { ResolvedSemaphoreOptions } from '../semaphore-options.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { classify, firstConnect, inFlightLimiter, sleep } from './quorum-lock.js';
@@ -43,7 +43,7 @@ type Attempt =
  * `limit × N / majority` through: three holders of a limit-2 semaphore on 3 nodes can each own a
  * different pair of nodes.) No fence, no queue: waiters retry with jitter, as quorum locks do.
  */
-export class QuorumSemaphoreEngine {
+export class QuorumSemaphoreEngine implements SemaphoreBackend {
   readonly kind = 'semaphore';
   readonly #key: string;
   readonly #quorum: number;
@@ -71,6 +71,21 @@ export class QuorumSemaphoreEngine {
     return this.#limiter.run(() =>
       bounded(runScript(client, script, [this.#key], args), `${script} on node ${node}`, Math.max(1, timeoutMs)),
     );
+  }
+
+  /** The limit: fixed in quorum mode. */
+  get limit(): number {
+    return this.settings.limit;
+  }
+
+  /** Not in quorum mode: the limit is the number of slots every process agreed on. */
+  async setLimit(): Promise<void> {
+    throw new InvalidArgumentError('`setLimit()` needs a single Redis or a Cluster, not quorum mode');
+  }
+
+  /** Not in quorum mode: no single server has the whole picture. */
+  async inspect(): Promise<SemaphoreState> {
+    throw new InvalidArgumentError('`inspect()` needs a single Redis or a Cluster, not quorum mode');
   }
 
   /** Acquires `permit.weight` slots; `permit.priority` only shortens or lengthens the retry delay. */
