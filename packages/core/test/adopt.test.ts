@@ -80,11 +80,13 @@ describe('lease.toJSON() and adopt()', () => {
 
   it('an adopted lease extends, auto-extends and reports loss as usual', async () => {
     const { lockstep, redis, prefix } = standaloneLockstep();
-    const lock = lockstep.lock('job4', { ttlMs: 300 });
+    // A TTL long enough that a loaded machine still extends in time: the deletion below must find
+    // the key.
+    const lock = lockstep.lock('job4', { ttlMs: 2_000 });
     const lease = await lock.acquire();
     const adopted = await lock.adopt(lease.toJSON(), { autoExtend: true });
     expect(adopted.fence).toBe(lease.fence);
-    await delay(700);
+    await delay(2_500);
     expect(adopted.held).toBe(true);
     expect(await redis.del(`{${prefix}:l:job4}:h`)).toBe(1);
     await eventually(() => adopted.signal.aborted);
