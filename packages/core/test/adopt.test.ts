@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { standalonePort } from '../../../test/harness/context.js';
 import { delay, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { LeaseHandle } from '../src/index.js';
+import { createMemoryLockstep } from '../src/testing/index.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/adopt-script.ts', import.meta.url));
 const run = promisify(execFile);
@@ -129,5 +130,16 @@ describe('lease.toJSON() and adopt()', () => {
     expect(adopted.fence).toBeUndefined();
     expect(await adopted.release()).toBe(true);
     await expect(lock.adopt(lease.toJSON())).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+  });
+
+  it('in memory: adopt and a stale handle', async () => {
+    const lockstep = createMemoryLockstep();
+    const lease = await lockstep.semaphore('pool', { limit: 2 }).acquire({ weight: 2 });
+    const adopted = await lockstep.semaphore('pool', { limit: 2 }).adopt(lease.toJSON());
+    expect(await adopted.release()).toBe(true);
+    await expect(lockstep.semaphore('pool', { limit: 2 }).adopt(lease.toJSON())).rejects.toMatchObject({
+      code: 'ERR_LEASE_LOST',
+    });
+    await lockstep.close();
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scanKeys } from '../../../test/harness/faults.js';
 import { clusterLockstep, delay, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lockstep } from '../src/index.js';
+import { createMemoryLockstep } from '../src/testing/index.js';
 
 async function expectFree(lockstep: Lockstep, names: readonly string[]): Promise<void> {
   for (const name of names) {
@@ -144,5 +145,20 @@ describe('lockstep.lockAll', () => {
     expect(await lockstep.lockAll(['q1', 'q3']).tryAcquire()).toBeNull();
     expect(await lease.release()).toBe(true);
     await expectFree(lockstep, ['q1', 'q2', 'q3']);
+  });
+
+  it('in memory: the same canonical order and all or nothing', async () => {
+    const lockstep = createMemoryLockstep();
+    const holder = await lockstep.lock('b').acquire();
+    await expect(lockstep.lockAll(['c', 'b', 'a']).acquire({ waitMs: 50 })).rejects.toMatchObject({
+      code: 'ERR_ACQUIRE_TIMEOUT',
+      resource: 'b',
+    });
+    expect(await lockstep.lock('a').tryAcquire()).not.toBeNull();
+    await holder.release();
+    const lease = await lockstep.lockAll(['c', 'b']).acquire();
+    expect(lease.fences).toHaveLength(2);
+    await lease.release();
+    await lockstep.close();
   });
 });
