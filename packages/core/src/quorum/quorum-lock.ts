@@ -140,8 +140,11 @@ export class QuorumLockEngine implements LockEngine {
     const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
     if (connecting.length > 0) await Promise.all(connecting);
     for (let attempts = 1; ; attempts++) {
-      // A fresh token per attempt: a retried release of a failed attempt, arriving after the next
-      // attempt's grant on a slow node, then cannot delete that grant.
+      // A fresh token per attempt: the release that undoes a failed attempt is retried when it
+      // times out, and a retry can reach a node after the next attempt's grant there (a starved
+      // event loop times out a release Redis already answered). With a shared token it would delete
+      // the key of the lease this call returns. Within one attempt the token stays the same, so a
+      // command ioredis re-sends after a reconnect still finds its own grant (design rule 3).
       const token = newToken();
       const result = await this.#attempt(token);
       if (result.kind === 'granted') {
