@@ -74,7 +74,9 @@ let exitCode = 0;
 try {
   const ports = [await freePort(), await freePort(), await freePort()];
   ports.forEach((port, i) => {
-    children.push(startChild(`api-${i + 1}`, 'api/main.ts', { name: `api-${i + 1}`, port, redisUrl: source.url }, sink));
+    children.push(
+      startChild(`api-${i + 1}`, 'api/main.ts', { name: `api-${i + 1}`, port, redisUrl: source.url }, sink),
+    );
   });
   for (const name of ['worker-1', 'worker-2']) {
     children.push(startChild(name, 'worker/export-worker.ts', { name, redisUrl: source.url }, sink));
@@ -101,11 +103,14 @@ try {
     await load.stop();
     const end = await readEndState({ redis, redisUrl: source.url, lockstep, load, startedAt, endedAt });
     const rows = verdict(events, end);
-    console.log(`\nVerdict (checked from ${events.length} recorded events, in ${evidenceFile}):\n${formatVerdict(rows)}\n`);
+    console.log(
+      `\nVerdict (checked from ${events.length} recorded events, in ${evidenceFile}):\n${formatVerdict(rows)}\n`,
+    );
     const pass = rows.every((r) => r.pass);
     exitCode = pass ? 0 : 1;
     console.log(pass ? 'All checks passed.' : 'Some checks FAILED.');
-    if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ pass, dashboard, evidence: evidenceFile, rows, pids }, null, 2)}\n`);
+    if (opts.json)
+      writeFileSync(opts.json, `${JSON.stringify({ pass, dashboard, evidence: evidenceFile, rows, pids }, null, 2)}\n`);
     if (opts.keep && children.every((c) => c.process.exitCode === null)) {
       console.log(`\nServing ${dashboard} with load until Ctrl-C…`);
       const again = startLoad({ replicas, lockstep }, `inv-${Date.now().toString(36)}`);

@@ -2,8 +2,8 @@
 // enqueue the export job.
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
 import { Limited } from '@lockstep/nest';
+import { Inject, Injectable } from '@nestjs/common';
 import { emit, hostNow } from '../evidence.js';
 import { EXPORTS } from '../settings.js';
 import { REPLICA, type ReplicaContext } from './context.js';
@@ -27,7 +27,17 @@ export class ExportsService {
     await sleep(150 + randomInt(150)); // snapshot the rows to export
     const job = await this.replica.exports.add('export', { tenant, plan }, { removeOnComplete: 1_000 });
     const jobId = job.id ?? '';
-    emit({ k: 'export', replica: this.replica.name, tenant, plan, limit: EXPORTS.limit, arrived, t0, t1: hostNow(), jobId });
+    emit({
+      k: 'export',
+      replica: this.replica.name,
+      tenant,
+      plan,
+      limit: EXPORTS.limit,
+      arrived,
+      t0,
+      t1: hostNow(),
+      jobId,
+    });
     return jobId;
   }
 }

@@ -1,7 +1,7 @@
 // POST /invoices/:id/pay's work: under the invoice's lock, charge it in the fenced store.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
 import { currentLease, Locked } from '@lockstep/nest';
+import { Inject, Injectable } from '@nestjs/common';
 import { emit, hostNow } from '../evidence.js';
 import { INVOICE } from '../settings.js';
 import { REPLICA, type ReplicaContext } from './context.js';

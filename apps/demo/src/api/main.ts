@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { configArg, onStop } from '../lifeline.js';
 import { bullConnection, JOBS } from '../settings.js';
-import { AppModule } from './app.module.js';
+import { replicaModule } from './app.module.js';
 import type { ReplicaConfig } from './context.js';
 import { FencedStore } from './fenced-store.js';
 import { reportHandler, reportsLimit } from './reports.route.js';
@@ -18,7 +18,7 @@ const redis = new Redis(config.redisUrl);
 const exports = new Queue(JOBS.queue, { connection: bullConnection(config.redisUrl), prefix: JOBS.prefix });
 const context = { name: config.name, store: new FencedStore(redis), exports };
 
-const app = await NestFactory.create(AppModule.forReplica(config.redisUrl, context), { logger: ['error', 'warn'] });
+const app = await NestFactory.create(replicaModule(config.redisUrl, context), { logger: ['error', 'warn'] });
 const lockstep = app.get(Lockstep);
 app.use('/reports', reportsLimit(lockstep), reportHandler(config.name));
 app.use('/admin/locks', lockstepDashboard({ lockstep, intervalMs: 1_000 }));

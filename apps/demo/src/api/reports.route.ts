@@ -24,11 +24,17 @@ export function reportHandler(replica: string) {
     const permit = req.lockstep;
     if (!permit) throw new Error('reportHandler runs behind concurrencyLimit');
     const t0 = hostNow();
+    // The end of the work is taken in the abort listener itself: the middleware aborts the signal
+    // just before it sends the release, so another replica may start a fraction of a ms later.
+    let abortedAt: number | undefined;
+    permit.lease.signal.addEventListener('abort', () => {
+      abortedAt = hostNow();
+    });
     const aborted = await sleep(REPORTS.renderMs, undefined, { signal: permit.lease.signal }).then(
       () => false,
       () => true,
     );
-    emit({ k: 'report', replica, limit: permit.limit, t0, t1: hostNow(), aborted });
+    emit({ k: 'report', replica, limit: permit.limit, t0, t1: abortedAt ?? hostNow(), aborted });
     if (aborted || res.destroyed) return;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ report: req.url, waitedMs: Math.round(permit.waitedMs) }));

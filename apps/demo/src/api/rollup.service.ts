@@ -1,14 +1,13 @@
 // The cron rollup: fires on every replica every CRON.periodS seconds; the lock lets one run per tick.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { currentLease, Locked } from '@lockstep/nest';
 import { Inject, Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { currentLease, Locked } from '@lockstep/nest';
 import { emit } from '../evidence.js';
 import { CRON, slotOf } from '../settings.js';
 import { REPLICA, type ReplicaContext } from './context.js';
 
 const EVERY_PERIOD = `*/${CRON.periodS} * * * * *`;
-
 
 @Injectable()
 export class RollupService {

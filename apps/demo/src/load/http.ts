@@ -19,7 +19,10 @@ export function send(
     const req = http.request(url, {
       method,
       agent: abortAfterMs === undefined ? agent : false,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers:
+        payload === undefined
+          ? {}
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
     });
     let timer: NodeJS.Timeout | undefined;
     let settled = false;

@@ -80,8 +80,13 @@ export function startChild(label: string, script: string, config: object, sink: 
 export async function whenReady(child: Child, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const failed = new Promise<never>((_, reject) => {
-    void child.exited.then((code) => reject(new Error(`${child.label} exited (${code}) at start:\n${child.stderrTail()}`)));
-    timer = setTimeout(() => reject(new Error(`${child.label} not ready after ${timeoutMs} ms:\n${child.stderrTail()}`)), timeoutMs);
+    void child.exited.then((code) =>
+      reject(new Error(`${child.label} exited (${code}) at start:\n${child.stderrTail()}`)),
+    );
+    timer = setTimeout(
+      () => reject(new Error(`${child.label} not ready after ${timeoutMs} ms:\n${child.stderrTail()}`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([child.ready, failed]);

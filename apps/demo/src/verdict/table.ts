@@ -9,7 +9,10 @@ export function formatVerdict(rows: readonly VerdictRow[]): string {
     Math.max(8, ...rows.map((r) => r.measured.length)),
   ];
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  const out = [line(['area', 'check', 'measured', 'verdict']), line(widths.map((w) => '-'.repeat(w)).concat('-------'))];
+  const out = [
+    line(['area', 'check', 'measured', 'verdict']),
+    line(widths.map((w) => '-'.repeat(w)).concat('-------')),
+  ];
   for (const r of rows) out.push(line([r.area, r.check, r.measured, r.pass ? 'PASS' : 'FAIL']));
   return out.join('\n');
 }
