@@ -37,19 +37,25 @@ const evidenceFile = join(tmpdir(), `lockstep-demo-${Date.now()}.jsonl`);
 writeFileSync(evidenceFile, '');
 const children: Child[] = [];
 let stopping = false;
-let interrupted: () => void = () => undefined;
+/** Why the run ends early: Ctrl-C (or SIGTERM), or a child that died. */
+let cause: 'signal' | 'crash' | undefined;
+let wake: () => void = () => undefined;
 const interruption = new Promise<void>((resolve) => {
-  interrupted = resolve;
+  wake = resolve;
 });
+const interrupted = (why: 'signal' | 'crash') => {
+  cause ??= why;
+  wake();
+};
 const sink: ChildSink = {
   onEvent: (event) => {
     events.push(event);
     appendFileSync(evidenceFile, `${JSON.stringify(event)}\n`);
   },
   onExit: (child, code) => {
-    if (!stopping) {
+    if (!stopping && cause !== 'signal') {
       console.error(`\n${child.label} (pid ${child.pid}) exited unexpectedly (${code}):\n${child.stderrTail()}`);
-      interrupted();
+      interrupted('crash');
     }
   },
 };
@@ -61,14 +67,17 @@ process.on('SIGINT', () => {
     process.exit(130);
   }
   console.log('\nCtrl-C: stopping everything the demo started…');
-  interrupted();
+  interrupted('signal');
 });
-process.on('SIGTERM', () => interrupted());
+process.on('SIGTERM', () => interrupted('signal'));
 
 const source = await findRedis();
 const pids: { label: string; pid: number }[] = source.pid ? [{ label: 'redis-server', pid: source.pid }] : [];
 console.log(`Lockstep demo: an invoices-and-exports service on ${source.description}`);
 const redis = new Redis(source.url);
+redis.on('error', (err) => {
+  if (!stopping) console.error(`Redis: ${err.message}`);
+});
 const lockstep = new Lockstep({ redis, prefix: 'demo' });
 let exitCode = 0;
 try {
@@ -84,6 +93,7 @@ try {
   for (const c of children) pids.push({ label: c.label, pid: c.pid });
   console.log(`Starting ${children.map((c) => `${c.label} (pid ${c.pid})`).join(', ')}…`);
   await Promise.race([Promise.all(children.map((c) => whenReady(c, READY_TIMEOUT_MS))), interruption]);
+  if (cause) throw new Error(cause === 'signal' ? 'Interrupted while starting.' : 'A process died while starting.');
   const replicas = ports.map((p) => `http://127.0.0.1:${p}`);
   const dashboard = `${replicas[0]}/admin/locks/`;
   console.log(`\nDashboard: ${dashboard}   (every replica serves it; API replicas: ${replicas.join(' ')})`);
@@ -98,7 +108,7 @@ try {
   await Promise.race([timer, interruption]);
   const endedAt = Date.now();
   clearInterval(ticker);
-  if (signals === 0) {
+  if (cause === undefined) {
     console.log('\nLoad stopped; letting the export queue drain…');
     await load.stop();
     const end = await readEndState({ redis, redisUrl: source.url, lockstep, load, startedAt, endedAt });
@@ -122,12 +132,13 @@ try {
       await again.stop();
     }
   } else {
-    exitCode = 130;
+    exitCode = cause === 'signal' ? 130 : 1;
+    console.log(cause === 'signal' ? 'Interrupted: no verdict.' : 'A process died: no verdict.');
     await load.stop();
   }
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
-  exitCode = 1;
+  exitCode = cause === 'signal' ? 130 : 1;
 } finally {
   stopping = true;
   await Promise.all(children.map((c) => stopChild(c)));

@@ -63,7 +63,9 @@ export async function findRedis(): Promise<RedisSource> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal reaches the demo, which stops the API and the
+    // workers first (they need Redis to close cleanly), then this server, by pid.
+    { stdio: 'ignore', detached: true },
   );
   await waitForPort(port, child);
   return {
