@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobLimit } from '../apps/demo/src/settings.js';
+import { checkHistory } from './support/checker.js';
+import type { HistoryEvent } from './support/history.js';
 
 const MAIN = fileURLToPath(new URL('../apps/demo/src/main.ts', import.meta.url));
 const DURATION_S = 18;
@@ -15,8 +18,50 @@ const DURATION_S = 18;
 interface Report {
   readonly pass: boolean;
   readonly dashboard: string;
+  readonly evidence: string;
   readonly rows: { area: string; check: string; measured: string; pass: boolean }[];
   readonly pids: { label: string; pid: number }[];
+}
+
+/** A demo event as recorded (see apps/demo/src/evidence.ts); only the fields used here. */
+interface Recorded {
+  readonly k: string;
+  readonly invoice?: string;
+  readonly tenant?: string;
+  readonly fence?: number;
+  readonly t0: number;
+  readonly t1: number;
+  readonly v1?: number;
+}
+
+/** The demo's evidence as a history for the repository's own checker: one window per interval. */
+function historyOf(events: readonly Recorded[]): HistoryEvent[] {
+  const history: HistoryEvent[] = [];
+  events.forEach((e, i) => {
+    const name =
+      e.k === 'pay'
+        ? `invoice:${e.invoice}`
+        : e.k === 'export'
+          ? `exports:${e.tenant}`
+          : e.k === 'job'
+            ? `jobs:${e.tenant}`
+            : e.k === 'report'
+              ? 'reports'
+              : undefined;
+    if (name === undefined) return;
+    const id = String(i);
+    const v = e.k === 'pay' ? (e.v1 as number) : e.t1;
+    history.push({ e: 'grant', id, name, fence: e.fence ?? null, weight: 1, t: e.t0, v, w: e.k });
+    history.push({ e: 'release', id, t: e.t1 });
+  });
+  return history;
+}
+
+function limitOf(name: string): number {
+  if (name.startsWith('invoice:')) return 1;
+  if (name.startsWith('exports:')) return 2;
+  if (name.startsWith('jobs:')) return jobLimit(name.slice('jobs:'.length));
+  return 3; // reports
 }
 
 let demo: ChildProcess;
@@ -117,4 +162,21 @@ describe('the demo', () => {
     );
     expect(report.pids.filter((p) => isAlive(p.pid))).toEqual([]);
   }, 300_000);
+
+  it("has evidence that the repository's history checker also accepts", () => {
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    const events = readFileSync(report.evidence, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Recorded);
+    rmSync(report.evidence, { force: true });
+    const result = checkHistory(historyOf(events), limitOf);
+    expect(result.violations).toEqual([]);
+    // Every part of the demo left windows to check: invoice locks, export, job and report permits.
+    const names = [...result.maxConcurrent.keys()];
+    for (const prefix of ['invoice:', 'exports:acme', 'jobs:acme', 'reports']) {
+      expect(names.some((n) => n.startsWith(prefix))).toBe(true);
+    }
+    expect(result.maxConcurrent.get('exports:acme')).toBe(2);
+  });
 });

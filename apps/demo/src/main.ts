@@ -10,7 +10,7 @@ import type { DemoEvent } from './evidence.js';
 import { startLoad } from './load/load-generator.js';
 import { findRedis, freePort } from './redis-source.js';
 import { type Child, type ChildSink, isAlive, startChild, stopChild, whenReady } from './run/children.js';
-import { readEndState } from './run/end-state.js';
+import { readEndState, removeQueue } from './run/end-state.js';
 import { type DemoOptions, parseOptions, USAGE } from './run/options.js';
 import { summaryLine } from './run/summary.js';
 import { verdict } from './verdict/checks.js';
@@ -142,6 +142,7 @@ try {
 } finally {
   stopping = true;
   await Promise.all(children.map((c) => stopChild(c)));
+  if (source.pid === undefined) await removeQueue(source.url).catch(() => undefined);
   await lockstep.close();
   await redis.quit().catch(() => redis.disconnect());
   await source.stop();

@@ -60,3 +60,13 @@ export async function readEndState(input: EndInput): Promise<EndState> {
     tally: input.load.tally,
   };
 }
+
+/** Removes the demo's BullMQ queue from a Redis the demo did not start (its other keys have TTLs). */
+export async function removeQueue(redisUrl: string): Promise<void> {
+  const queue = new Queue(JOBS.queue, { connection: bullConnection(redisUrl), prefix: JOBS.prefix });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+}
