@@ -8,7 +8,7 @@ import type {
   PayEvent,
   ReportEvent,
 } from '../evidence.js';
-import { EXPORTS, JOBS, jobLimit, REPORTS } from '../settings.js';
+import { EXPORTS, INVOICE, JOBS, jobLimit, REPORTS } from '../settings.js';
 import { groupBy, type Interval, maxConcurrent, overlaps, percentile } from './intervals.js';
 
 /** One line of the verdict table. */
@@ -47,8 +47,15 @@ function invoices(pays: readonly PayEvent[], end: EndState): VerdictRow[] {
   }
   const twice = [...end.charges.values()].filter((n) => n > 1).length;
   const charged = [...end.charges.values()].filter((n) => n >= 1).length;
-  const paused = pays.filter((p) => p.paused).length;
+  const paused = pays.filter((p) => p.paused);
   const stale = pays.filter((p) => p.result === 'stale').length;
+  // A paused payment writes after its pause ends; if a newer holder had finished its write by then,
+  // the store must have refused the paused one.
+  const acceptedLate = paused.filter(
+    (p) =>
+      p.result !== 'stale' &&
+      (byInvoice.get(p.invoice) ?? []).some((q) => q.fence > p.fence && q.t1 < p.t0 + INVOICE.pauseMs),
+  ).length;
   return [
     {
       area: 'invoices',
@@ -65,8 +72,8 @@ function invoices(pays: readonly PayEvent[], end: EndState): VerdictRow[] {
     {
       area: 'invoices',
       check: 'stale fences rejected by the store',
-      measured: `${stale} rejected; ${paused} payments paused past their lock`,
-      pass: true,
+      measured: `${stale} rejected; ${paused.length} payments paused past their lock, ${acceptedLate} accepted after a newer write`,
+      pass: acceptedLate === 0,
     },
   ];
 }
