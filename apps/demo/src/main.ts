@@ -13,6 +13,7 @@ import { type Child, type ChildSink, isAlive, startChild, stopChild, whenReady }
 import { readEndState, removeQueue } from './run/end-state.js';
 import { type DemoOptions, parseOptions, USAGE } from './run/options.js';
 import { summaryLine } from './run/summary.js';
+import { PREFIX } from './settings.js';
 import { verdict } from './verdict/checks.js';
 import { formatVerdict } from './verdict/table.js';
 
@@ -60,10 +61,13 @@ const sink: ChildSink = {
   },
 };
 let signals = 0;
+let redisPid: number | undefined;
 process.on('SIGINT', () => {
   signals++;
   if (signals > 1) {
+    // A second Ctrl-C: no more waiting for a clean stop.
     for (const c of children) c.process.kill('SIGKILL');
+    if (redisPid !== undefined) process.kill(redisPid, 'SIGKILL');
     process.exit(130);
   }
   console.log('\nCtrl-C: stopping everything the demo started…');
@@ -72,13 +76,14 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => interrupted('signal'));
 
 const source = await findRedis();
+redisPid = source.pid;
 const pids: { label: string; pid: number }[] = source.pid ? [{ label: 'redis-server', pid: source.pid }] : [];
 console.log(`Lockstep demo: an invoices-and-exports service on ${source.description}`);
 const redis = new Redis(source.url);
 redis.on('error', (err) => {
   if (!stopping) console.error(`Redis: ${err.message}`);
 });
-const lockstep = new Lockstep({ redis, prefix: 'demo' });
+const lockstep = new Lockstep({ redis, prefix: PREFIX });
 let exitCode = 0;
 try {
   const ports = [await freePort(), await freePort(), await freePort()];
