@@ -1,6 +1,7 @@
 // The demo end to end: `apps/demo` runs for a short time (its own private redis-server, 3 Nest
-// replicas, 2 BullMQ workers, the load generator); chromium watches its dashboard meanwhile; then the
-// verdict table must pass and every process the demo started must be gone.
+// replicas, 2 BullMQ workers, the load generator) with --keep, so it goes on serving after its
+// verdict; chromium watches its dashboard meanwhile; then the verdict table must pass, and after a
+// Ctrl-C (SIGINT) every process the demo started must be gone.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { checkHistory } from './support/checker.js';
 import type { HistoryEvent } from './support/history.js';
 
 const MAIN = fileURLToPath(new URL('../apps/demo/src/main.ts', import.meta.url));
-const DURATION_S = 18;
+const DURATION_S = 15;
 
 interface Report {
   readonly pass: boolean;
@@ -79,18 +80,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Resolves with the dashboard URL once the demo prints it. */
-function dashboardUrl(timeoutMs: number): Promise<string> {
+/** Resolves with the first match of `pattern` in the demo's output. */
+function waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no dashboard URL after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} after ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
-      const match = /Dashboard: (\S+)/.exec(output);
-      if (match?.[1]) {
+      const match = pattern.exec(output);
+      if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match);
       } else if (demo.exitCode !== null) {
         clearTimeout(timer);
-        reject(new Error(`demo exited before serving:\n${output}`));
+        reject(new Error(`demo exited before ${pattern}:\n${output}`));
       } else setTimeout(check, 100);
     };
     check();
@@ -103,7 +104,7 @@ beforeAll(() => {
   delete env.REDIS_URL; // the demo must start (and stop) its own redis-server
   demo = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--duration', String(DURATION_S), '--json', join(dir, 'report.json')],
+    ['--import', 'tsx', MAIN, '--duration', String(DURATION_S), '--keep', '--json', join(dir, 'report.json')],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,7 +127,7 @@ afterAll(async () => {
 
 describe('the demo', () => {
   it('shows its locks and semaphores live on the dashboard while it runs', async () => {
-    const url = await dashboardUrl(240_000);
+    const url = (await waitFor(/Dashboard: (\S+)/, 240_000))[1] as string;
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -140,13 +141,26 @@ describe('the demo', () => {
       .toMatch(/exports:acme/);
     await expect.poll(async () => (await names.allTextContents()).join(' '), { timeout: 30_000 }).toMatch(/reports/);
     await expect.poll(async () => (await names.allTextContents()).join(' '), { timeout: 30_000 }).toMatch(/jobs:acme/);
+    // The locks: the cron's (held most of every period) or an invoice's.
+    await expect
+      .poll(async () => (await names.allTextContents()).join(' '), { timeout: 30_000 })
+      .toMatch(/cron:rollup|invoice:/);
+    // The noisy tenant's export semaphore in detail: its holders, with their fences.
+    await page.locator('#names tr', { hasText: 'exports:acme' }).first().click();
+    await expect.poll(() => page.locator('#detail-name').textContent(), { timeout: 20_000 }).toBe('exports:acme');
+    const fences = page.locator('#holders tbody td:first-child');
+    await expect
+      .poll(async () => (await fences.allTextContents()).some((t) => /^\d+$/.test(t.trim())), { timeout: 20_000 })
+      .toBe(true);
     // Live: the page changes without a reload (Server-Sent Events), as holders come and go.
     const first = await page.locator('#names').textContent();
     await expect.poll(() => page.locator('#names').textContent(), { timeout: 20_000 }).not.toBe(first);
     await page.close();
   }, 300_000);
 
-  it('passes its verdict table and leaves no process running', async () => {
+  it('passes its verdict table and leaves no process running after Ctrl-C', async () => {
+    await waitFor(/All checks passed|Some checks FAILED|exited unexpectedly/, 240_000);
+    demo.kill('SIGINT');
     const code = await exited;
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
     const failed = report.rows.filter((r) => !r.pass);
