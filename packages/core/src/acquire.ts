@@ -19,7 +19,14 @@ export type AttemptReply =
 
 /** A grant (or rejection) pushed to a waiter by another process's release. */
 export type PushedReply =
-  | { readonly kind: 'granted'; readonly fence: number; readonly deadline: number }
+  | {
+      readonly kind: 'granted';
+      readonly fence: number;
+      /** End of the grant on the server's clock: of the claim when `claimMs` is below the TTL. */
+      readonly deadline: number;
+      /** Length of the claim, ms (the TTL or more: a plain grant). */
+      readonly claimMs: number;
+    }
   | { readonly kind: 'rejected'; readonly limit: number };
 
 /** A lock or semaphore, as the acquisition loop sees it. */
@@ -70,6 +77,8 @@ export interface AcquireRequest {
 const RETRY_BACKOFF_MS = [10, 25, 50, 100, 250, 500];
 /** An attempt near the end of a wait still gets this long for its reply. */
 const MIN_ATTEMPT_MS = 100;
+/** A pushed claim with less of its window left than this is confirmed by an attempt instead. */
+const MIN_CLAIM_LEFT_MS = 150;
 
 /**
  * Acquires `contender` for `request`. Returns a Lease, or null for a busy `orNull` request.
@@ -96,7 +105,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
   let mayHold = false;
 
-  const lease = (fence: number, validUntil: number): Lease => {
+  const lease = (fence: number, validUntil: number, claim = false): Lease => {
     mayHold = false;
     const result = new Lease({
       name: c.name,
@@ -106,6 +115,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       ttlMs: c.ttlMs,
       validUntil,
       weight: c.weight,
+      claim,
       autoExtend: request.autoExtend,
       onLost: request.onLost,
       driver: c.driver,
@@ -134,9 +144,15 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       if (pushed !== undefined && lastQueued) {
         const reply = c.parse(pushed);
         if (reply.kind === 'rejected') throw weightError(c, reply.limit);
+        // A pushed grant is a claim that ends at `deadline` (server clock). The lease starts with the
+        // claim's window and turns it into the full TTL with its first extension, due within a third
+        // of the window, and only if it is still held then: a short hold costs no extra call. A
+        // waiter that died never extends, so the claim passes on (see CLAIM_MS in the scripts).
         const validUntil = lastQueued.sent + (reply.deadline - lastQueued.serverNow) - rt.drift(c.ttlMs);
-        if (validUntil > monotonicNow()) return lease(reply.fence, validUntil);
-        handBack();
+        const claim = reply.claimMs > 0 && reply.claimMs < c.ttlMs;
+        if (validUntil - monotonicNow() > (claim ? MIN_CLAIM_LEFT_MS : 0)) return lease(reply.fence, validUntil, claim);
+        // Too little of the window is left to extend it safely: the attempt below finds our grant
+        // (if it is still there) and turns it into the full lease at once.
       }
       if (monotonicNow() >= deadline && lastQueued === undefined && failures === 0 && wait) {
         throw new AcquireTimeoutError(c.name, request.waitMs);

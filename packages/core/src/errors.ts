@@ -61,12 +61,14 @@ export class AcquireTimeoutError extends LockstepError {
   /**
    * @param resource - the lock or semaphore name
    * @param waitMs - how long the caller waited
+   * @param options - `cause`: for a quorum lock, a {@link QuorumError} with each node's answer
    */
   constructor(
     readonly resource: string,
     readonly waitMs: number,
+    options: LockstepErrorOptions = {},
   ) {
-    super('ERR_ACQUIRE_TIMEOUT', `Could not acquire "${resource}" within ${waitMs} ms: held by others`);
+    super('ERR_ACQUIRE_TIMEOUT', `Could not acquire "${resource}" within ${waitMs} ms: held by others`, options);
     this.name = 'AcquireTimeoutError';
   }
 }

@@ -25,6 +25,7 @@ export {
   type LockstepOptions,
   type QuorumOptions,
 } from './lockstep-options.js';
+export { assertKnownOptions } from './option-names.js';
 export {
   type AcquireOptions,
   DEFAULT_ACQUIRE_OPTIONS,

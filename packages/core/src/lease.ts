@@ -38,6 +38,11 @@ export interface LeaseInit {
   /** End of the validity window on the monotonic clock. */
   readonly validUntil: number;
   readonly weight: number;
+  /**
+   * True for a grant handed over from the queue: a short claim (`validUntil` ends with it) that the
+   * lease turns into its TTL with an extension due within a third of the window.
+   */
+  readonly claim?: boolean;
   readonly autoExtend: boolean;
   readonly onLost: LostCallback | undefined;
   readonly driver: LeaseDriver;
@@ -47,6 +52,9 @@ export interface LeaseInit {
 
 /** @internal Stops a lease's timers without releasing it (used by `Lockstep.close()`). */
 export const DETACH = Symbol('lockstep.detach');
+
+/** @internal Reports a background error through the owning Lockstep's `onError`. */
+export const REPORT = Symbol('lockstep.report');
 
 type State = 'held' | 'releasing' | 'released' | 'lost';
 
@@ -79,6 +87,8 @@ export class Lease implements AsyncDisposable {
   #controller: AbortController | undefined;
   #onLost: LostCallback | undefined;
   #autoExtend: boolean;
+  /** Still a claim: the next extension (due early) turns it into the TTL. */
+  #claim: boolean;
   #driver: LeaseDriver;
   #timer: NodeJS.Timeout | undefined;
   #extending: Promise<void> | undefined;
@@ -95,10 +105,11 @@ export class Lease implements AsyncDisposable {
     this.#validUntil = init.validUntil;
     this.#onLost = init.onLost;
     this.#autoExtend = init.autoExtend;
+    this.#claim = init.claim === true;
     this.#driver = init.driver;
     this.#onSettle = init.onSettle;
-    // Without auto-extension and without anyone observing the loss, no timer is needed.
-    if (this.#autoExtend || this.#onLost) this.#schedule();
+    // Without auto-extension, a claim to confirm, or anyone observing the loss, no timer is needed.
+    if (this.#autoExtend || this.#claim || this.#onLost) this.#schedule();
   }
 
   /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
@@ -165,6 +176,7 @@ export class Lease implements AsyncDisposable {
       throw this.#lostError as LeaseLostError;
     }
     this.#ttlMs = ttlMs;
+    this.#claim = false;
     this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
     if (this.#state === 'held') this.#schedule();
   }
@@ -190,6 +202,11 @@ export class Lease implements AsyncDisposable {
       this.#state = wasLost ? 'lost' : 'held';
       throw err;
     }
+  }
+
+  /** @internal */
+  [REPORT](error: unknown): void {
+    this.#driver.onError(error);
   }
 
   /** @internal */
@@ -226,7 +243,9 @@ export class Lease implements AsyncDisposable {
       this.#lose('expired');
       return;
     }
-    if (this.#autoExtend) {
+    if (this.#claim) {
+      this.#timer = unrefTimer(() => this.#autoExtendNow(), Math.floor(left / 3));
+    } else if (this.#autoExtend) {
       const due = Math.max(0, left - (this.#ttlMs * 2) / 3);
       this.#timer = unrefTimer(() => this.#autoExtendNow(), due);
     } else {
@@ -266,6 +285,7 @@ export class Lease implements AsyncDisposable {
         // A refresh that lost the race to a voluntary release is not a loss.
         if (this.#state !== 'held') return;
         if (outcome === 'extended') {
+          this.#claim = false;
           this.#validUntil = started + this.#ttlMs - this.#driver.drift(this.#ttlMs);
           this.#schedule();
           return;

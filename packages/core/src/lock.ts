@@ -12,7 +12,9 @@ import { runWithLease } from './with-lease.js';
 
 /**
  * A distributed mutex for one name, created by `lockstep.lock(name, options)`. Waiters are served
- * in arrival order: a release hands the lock straight to the oldest live waiter.
+ * in arrival order: a release hands the lock straight to the oldest live waiter, as a 1 s claim
+ * that the waiter's lease turns into its TTL with its first extension (so a waiter that died keeps
+ * it for one claim window at most).
  */
 export class Lock {
   readonly #engine: LockEngine;
@@ -61,7 +63,9 @@ export class Lock {
   /**
    * Acquires the lock, runs `fn` with the lease (auto-extended by default) and releases it. If the
    * lease is lost while `fn` runs, `lease.signal` aborts, and `withLock` rejects with
-   * `ERR_LEASE_LOST` even if `fn` resolved.
+   * `ERR_LEASE_LOST` even if `fn` resolved. If `fn` resolved and only the release fails (Redis
+   * unreachable), `withLock` resolves with `fn`'s result (the work was done under the lease) and
+   * the failure (`ERR_REDIS`) goes to the Lockstep's `onError`; the lease expires by its TTL.
    *
    * @param fn - the critical section
    * @param options - as for {@link Lock.acquire}; `autoExtend` defaults to true

@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
 import { checkPrefix } from './names.js';
+import { assertKnownOptions, orDefault } from './option-names.js';
 import type { RedisClient } from './scripts.js';
 import { checkFunction, checkInteger, checkNumber, checkOptions, describe, MAX_TIMER_MS } from './validate.js';
 
@@ -82,6 +83,19 @@ export const DEFAULT_QUORUM_OPTIONS: Readonly<Required<QuorumOptions>> = Object.
   releaseRetries: 2,
 });
 
+/** Every option name of {@link LockstepOptions}. */
+export const LOCKSTEP_OPTION_NAMES: readonly string[] = Object.freeze([
+  'redis',
+  'prefix',
+  'requestTimeoutMs',
+  'driftFactor',
+  'onError',
+  'quorum',
+]);
+
+/** Every option name of {@link QuorumOptions}. */
+export const QUORUM_OPTION_NAMES: readonly string[] = Object.freeze(Object.keys(DEFAULT_QUORUM_OPTIONS));
+
 /** Validated options. */
 export interface ResolvedLockstepOptions {
   readonly clients: readonly RedisClient[];
@@ -109,6 +123,7 @@ const CLIENT_HELP = 'an ioredis Redis or Cluster instance, or an array of ioredi
 /** Validates Lockstep options and fills in defaults, before any I/O. */
 export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockstepOptions {
   const o = checkOptions('options', options);
+  assertKnownOptions(o, LOCKSTEP_OPTION_NAMES, 'Lockstep options');
   const redis = o.redis;
   let clients: RedisClient[];
   let quorum = false;
@@ -118,7 +133,14 @@ export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockst
       throw new InvalidArgumentError(`Expected \`redis\` to hold 1 to 64 clients, got ${redis.length}`);
     }
     redis.forEach((client: unknown, i) => {
-      if (!isIoredisClient(client) || isClusterClient(client)) {
+      if (isIoredisClient(client) && isClusterClient(client)) {
+        throw new InvalidArgumentError(
+          `Expected \`redis[${i}]\` to be an ioredis Redis instance, got an ioredis Cluster: quorum mode needs one ` +
+            'standalone Redis client per independent server (N >= 3, an odd number). To lock on the Cluster ' +
+            'itself, pass it alone as `redis` (not in an array).',
+        );
+      }
+      if (!isIoredisClient(client)) {
         throw new InvalidArgumentError(
           `Expected \`redis[${i}]\` to be an ioredis Redis instance, got ${describe(client)}`,
         );
@@ -134,41 +156,47 @@ export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockst
     throw new InvalidArgumentError(`Expected \`redis\` to be ${CLIENT_HELP}, got ${describe(redis)}`);
   }
   const q = checkOptions('quorum', o.quorum);
+  assertKnownOptions(q, QUORUM_OPTION_NAMES, '`quorum` options');
   return {
     clients,
     quorum,
-    prefix: checkPrefix(o.prefix ?? DEFAULT_LOCKSTEP_OPTIONS.prefix),
+    prefix: checkPrefix(orDefault(o.prefix, DEFAULT_LOCKSTEP_OPTIONS.prefix)),
     requestTimeoutMs: checkInteger(
       'requestTimeoutMs',
-      o.requestTimeoutMs ?? DEFAULT_LOCKSTEP_OPTIONS.requestTimeoutMs,
+      orDefault(o.requestTimeoutMs, DEFAULT_LOCKSTEP_OPTIONS.requestTimeoutMs),
       1,
       MAX_TIMER_MS,
     ),
-    driftFactor: checkNumber('driftFactor', o.driftFactor ?? DEFAULT_LOCKSTEP_OPTIONS.driftFactor, 0, 0.5),
+    driftFactor: checkNumber('driftFactor', orDefault(o.driftFactor, DEFAULT_LOCKSTEP_OPTIONS.driftFactor), 0, 0.5),
     onError: o.onError === undefined ? () => undefined : checkFunction('onError', o.onError),
     quorumOptions: {
       nodeTimeoutMs: checkInteger(
         'quorum.nodeTimeoutMs',
-        q.nodeTimeoutMs ?? DEFAULT_QUORUM_OPTIONS.nodeTimeoutMs,
+        orDefault(q.nodeTimeoutMs, DEFAULT_QUORUM_OPTIONS.nodeTimeoutMs),
         1,
         60_000,
       ),
       retryDelayMs: checkInteger(
         'quorum.retryDelayMs',
-        q.retryDelayMs ?? DEFAULT_QUORUM_OPTIONS.retryDelayMs,
+        orDefault(q.retryDelayMs, DEFAULT_QUORUM_OPTIONS.retryDelayMs),
         0,
         60_000,
       ),
       retryJitterMs: checkInteger(
         'quorum.retryJitterMs',
-        q.retryJitterMs ?? DEFAULT_QUORUM_OPTIONS.retryJitterMs,
+        orDefault(q.retryJitterMs, DEFAULT_QUORUM_OPTIONS.retryJitterMs),
         0,
         60_000,
       ),
-      maxInFlight: checkInteger('quorum.maxInFlight', q.maxInFlight ?? DEFAULT_QUORUM_OPTIONS.maxInFlight, 1, 100_000),
+      maxInFlight: checkInteger(
+        'quorum.maxInFlight',
+        orDefault(q.maxInFlight, DEFAULT_QUORUM_OPTIONS.maxInFlight),
+        1,
+        100_000,
+      ),
       releaseRetries: checkInteger(
         'quorum.releaseRetries',
-        q.releaseRetries ?? DEFAULT_QUORUM_OPTIONS.releaseRetries,
+        orDefault(q.releaseRetries, DEFAULT_QUORUM_OPTIONS.releaseRetries),
         0,
         10,
       ),

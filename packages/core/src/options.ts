@@ -1,16 +1,8 @@
 // Options of locks and of each acquisition: defaults, and validation before any I/O.
 import type { AcquireRequest } from './acquire.js';
-import { InvalidArgumentError } from './errors.js';
 import type { LostCallback } from './lease.js';
-import {
-  checkBoolean,
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  checkSignal,
-  describe,
-  MAX_TIMER_MS,
-} from './validate.js';
+import { assertKnownOptions, orDefault } from './option-names.js';
+import { checkBoolean, checkFunction, checkInteger, checkOptions, checkSignal, MAX_TIMER_MS } from './validate.js';
 
 /** Shortest accepted lease TTL, in ms. */
 export const MIN_TTL_MS = 10;
@@ -67,22 +59,36 @@ export type TryAcquireOptions = Omit<AcquireOptions, 'waitMs'>;
 /** Defaults of {@link AcquireOptions}. */
 export const DEFAULT_ACQUIRE_OPTIONS = Object.freeze({ waitMs: 10_000, autoExtend: false });
 
+/** Every option name of {@link LockOptions}. */
+export const LOCK_OPTION_NAMES: readonly string[] = Object.freeze(['ttlMs', 'waiterTtlMs', 'maxWaiters']);
+
+/** Every option name of {@link AcquireOptions} (a lock's acquisitions; semaphores add their own). */
+export const ACQUIRE_OPTION_NAMES: readonly string[] = Object.freeze(['waitMs', 'signal', 'autoExtend', 'onLost']);
+
 /** Validates lock options and fills in defaults. */
 export function resolveLockOptions(options: LockOptions | undefined): Required<LockOptions> {
   const o = checkOptions('options', options);
+  assertKnownOptions(o, LOCK_OPTION_NAMES, 'lock options');
   return {
-    ttlMs: checkInteger('ttlMs', o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, MIN_TTL_MS, MAX_TIMER_MS),
-    waiterTtlMs: checkInteger('waiterTtlMs', o.waiterTtlMs ?? DEFAULT_LOCK_OPTIONS.waiterTtlMs, 300, MAX_TIMER_MS),
-    maxWaiters: checkInteger('maxWaiters', o.maxWaiters ?? DEFAULT_LOCK_OPTIONS.maxWaiters, 0, 10_000_000),
+    ttlMs: checkInteger('ttlMs', orDefault(o.ttlMs, DEFAULT_LOCK_OPTIONS.ttlMs), MIN_TTL_MS, MAX_TIMER_MS),
+    waiterTtlMs: checkInteger(
+      'waiterTtlMs',
+      orDefault(o.waiterTtlMs, DEFAULT_LOCK_OPTIONS.waiterTtlMs),
+      300,
+      MAX_TIMER_MS,
+    ),
+    maxWaiters: checkInteger('maxWaiters', orDefault(o.maxWaiters, DEFAULT_LOCK_OPTIONS.maxWaiters), 0, 10_000_000),
   };
 }
 
-const KNOWN_ACQUIRE_OPTIONS = new Set(['waitMs', 'signal', 'autoExtend', 'onLost', 'priority', 'weight']);
-
-/** Validates the options of one acquisition. */
+/**
+ * Validates the options of one acquisition. `known` lists the accepted names: a lock's
+ * acquisitions take {@link ACQUIRE_OPTION_NAMES}, a semaphore's also `priority` and `weight`.
+ */
 export function resolveAcquireOptions(
   options: AcquireOptions | undefined,
   defaults: { readonly waitMs: number; readonly autoExtend: boolean; readonly orNull: boolean },
+  known: readonly string[] = ACQUIRE_OPTION_NAMES,
 ): AcquireRequest {
   if (options === undefined) {
     return {
@@ -94,15 +100,11 @@ export function resolveAcquireOptions(
     };
   }
   const o = checkOptions('options', options);
-  const known = KNOWN_ACQUIRE_OPTIONS;
-  for (const key of Object.keys(o)) {
-    if (!known.has(key))
-      throw new InvalidArgumentError(`Unknown option \`${key}\` (value ${describe(o[key as keyof AcquireOptions])})`);
-  }
+  assertKnownOptions(o, known, 'acquire options');
   return {
-    waitMs: checkInteger('waitMs', o.waitMs ?? defaults.waitMs, 0, MAX_TIMER_MS),
+    waitMs: checkInteger('waitMs', orDefault(o.waitMs, defaults.waitMs), 0, MAX_TIMER_MS),
     signal: o.signal === undefined ? undefined : checkSignal('signal', o.signal),
-    autoExtend: checkBoolean('autoExtend', o.autoExtend ?? defaults.autoExtend),
+    autoExtend: checkBoolean('autoExtend', orDefault(o.autoExtend, defaults.autoExtend)),
     onLost: o.onLost === undefined ? undefined : checkFunction('onLost', o.onLost),
     orNull: defaults.orNull,
   };

@@ -24,11 +24,11 @@ export function unexpectedReply(script: string, reply: unknown): LockstepError {
   return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
 }
 
-/** Parses "id|fence|deadline" (a grant) or "id|x|limit" (a rejection). */
+/** Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline) or "id|x|limit" (a rejection). */
 export function parsePushed(message: string): PushedReply {
-  const [, second, third] = message.split('|');
+  const [, second, third, fourth] = message.split('|');
   if (second === 'x') return { kind: 'rejected', limit: Number(third) };
-  return { kind: 'granted', fence: Number(second), deadline: Number(third) };
+  return { kind: 'granted', fence: Number(second), deadline: Number(third), claimMs: Number(fourth ?? 0) };
 }
 
 /** A mutex on a single Redis or a Cluster (all keys of one name in one slot). */

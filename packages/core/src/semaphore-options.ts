@@ -1,6 +1,7 @@
 // Options of semaphores and their acquisitions: defaults, priority classes and validation.
 import { InvalidArgumentError } from './errors.js';
-import { type AcquireOptions, MIN_TTL_MS } from './options.js';
+import { assertKnownOptions, orDefault } from './option-names.js';
+import { ACQUIRE_OPTION_NAMES, type AcquireOptions, MIN_TTL_MS } from './options.js';
 import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from './validate.js';
 
 /** Highest absolute priority (priorities are integers in [-2^20, 2^20]). */
@@ -73,6 +74,24 @@ export interface SemaphoreAcquireOptions extends AcquireOptions {
   readonly weight?: number;
 }
 
+/** Every option name of {@link SemaphoreOptions}. */
+export const SEMAPHORE_OPTION_NAMES: readonly string[] = Object.freeze([
+  'limit',
+  'ttlMs',
+  'waiterTtlMs',
+  'maxWaiters',
+  'priorities',
+  'defaultPriority',
+  'agingMs',
+]);
+
+/** Every option name of {@link SemaphoreAcquireOptions}. */
+export const SEMAPHORE_ACQUIRE_OPTION_NAMES: readonly string[] = Object.freeze([
+  ...ACQUIRE_OPTION_NAMES,
+  'priority',
+  'weight',
+]);
+
 /** Options of `tryAcquire()` on a semaphore: it never waits. */
 export type SemaphoreTryAcquireOptions = Omit<SemaphoreAcquireOptions, 'waitMs'>;
 
@@ -90,6 +109,7 @@ export interface ResolvedSemaphoreOptions {
 /** Validates semaphore options and fills in defaults. */
 export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): ResolvedSemaphoreOptions {
   const o = checkOptions('options', options);
+  assertKnownOptions(o, SEMAPHORE_OPTION_NAMES, 'semaphore options');
   if (o.limit === undefined) throw new InvalidArgumentError('Expected `limit` to be given (an integer >= 1)');
   const classes = new Map<string, number>();
   if (o.priorities !== undefined) {
@@ -108,14 +128,24 @@ export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): 
   }
   const base = {
     limit: checkInteger('limit', o.limit, 1, MAX_LIMIT),
-    ttlMs: checkInteger('ttlMs', o.ttlMs ?? DEFAULT_SEMAPHORE_OPTIONS.ttlMs, MIN_TTL_MS, MAX_TIMER_MS),
-    waiterTtlMs: checkInteger('waiterTtlMs', o.waiterTtlMs ?? DEFAULT_SEMAPHORE_OPTIONS.waiterTtlMs, 300, MAX_TIMER_MS),
-    maxWaiters: checkInteger('maxWaiters', o.maxWaiters ?? DEFAULT_SEMAPHORE_OPTIONS.maxWaiters, 0, 10_000_000),
-    agingMs: checkInteger('agingMs', o.agingMs ?? DEFAULT_SEMAPHORE_OPTIONS.agingMs, 0, MAX_AGING_MS),
+    ttlMs: checkInteger('ttlMs', orDefault(o.ttlMs, DEFAULT_SEMAPHORE_OPTIONS.ttlMs), MIN_TTL_MS, MAX_TIMER_MS),
+    waiterTtlMs: checkInteger(
+      'waiterTtlMs',
+      orDefault(o.waiterTtlMs, DEFAULT_SEMAPHORE_OPTIONS.waiterTtlMs),
+      300,
+      MAX_TIMER_MS,
+    ),
+    maxWaiters: checkInteger(
+      'maxWaiters',
+      orDefault(o.maxWaiters, DEFAULT_SEMAPHORE_OPTIONS.maxWaiters),
+      0,
+      10_000_000,
+    ),
+    agingMs: checkInteger('agingMs', orDefault(o.agingMs, DEFAULT_SEMAPHORE_OPTIONS.agingMs), 0, MAX_AGING_MS),
     classes,
     defaultPriority: 0,
   };
-  const fallback = o.defaultPriority ?? (classes.has('default') ? 'default' : 0);
+  const fallback = orDefault(o.defaultPriority, classes.has('default') ? 'default' : 0);
   return { ...base, defaultPriority: resolvePriority(fallback, classes, 'defaultPriority') };
 }
 

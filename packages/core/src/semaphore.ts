@@ -11,6 +11,7 @@ import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
   resolvePriority,
+  SEMAPHORE_ACQUIRE_OPTION_NAMES,
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
@@ -59,7 +60,9 @@ export interface SemaphoreState {
  * A distributed counting semaphore with `limit` weighted permits, created by
  * `lockstep.semaphore(name, options)`. Freed permits are handed to the best waiter (highest
  * priority, then oldest) inside the script that frees them; permits of dead processes come back
- * within their TTL, and dead waiters are purged, never granted.
+ * within their TTL, and dead waiters are purged. Permits handed to a waiter from the queue are a
+ * 1 s claim until its lease's first extension, so a waiter that died holds them for one claim
+ * window at most.
  */
 export class Semaphore {
   readonly #engine: SemaphoreEngine;
@@ -84,7 +87,7 @@ export class Semaphore {
   }
 
   #permit(options: SemaphoreAcquireOptions | undefined): { weight: number; priority: number } {
-    const weight = checkInteger('weight', options?.weight ?? 1, 1, MAX_LIMIT);
+    const weight = checkInteger('weight', options?.weight === undefined ? 1 : options.weight, 1, MAX_LIMIT);
     if (weight > this.limit) {
       throw new InvalidArgumentError(`Expected \`weight\` to be at most the limit ${this.limit}, got ${weight}`);
     }
@@ -110,7 +113,11 @@ export class Semaphore {
    */
   async acquire(options?: SemaphoreAcquireOptions): Promise<Lease> {
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false });
+    const request = resolveAcquireOptions(
+      options,
+      { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     return (await this.#engine.acquire(permit, request)) as Lease;
   }
 
@@ -124,19 +131,28 @@ export class Semaphore {
       throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
     }
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { waitMs: 0, autoExtend: false, orNull: true });
+    const request = resolveAcquireOptions(
+      options,
+      { waitMs: 0, autoExtend: false, orNull: true },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     return await this.#engine.acquire(permit, request);
   }
 
   /**
    * Acquires permits, runs `fn` with the lease (auto-extended by default) and releases them. If the
    * lease is lost while `fn` runs, `permit.signal` aborts and `withPermit` rejects with
-   * `ERR_LEASE_LOST`.
+   * `ERR_LEASE_LOST`. If only the release fails, it resolves with `fn`'s result and reports the
+   * failure (`ERR_REDIS`) through `onError`, as {@link Lock.withLock} does.
    */
   async withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
     const permit = this.#permit(options);
-    const request = resolveAcquireOptions(options, { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false });
+    const request = resolveAcquireOptions(
+      options,
+      { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false },
+      SEMAPHORE_ACQUIRE_OPTION_NAMES,
+    );
     const lease = (await this.#engine.acquire(permit, request)) as Lease;
     return await runWithLease(lease, fn);
   }

@@ -1,5 +1,6 @@
 // One subscriber connection per Lockstep: subscribed to the grant channels of names that have local
 // waiters, dispatching each message to the waiter whose id it carries.
+import { randomInt } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LockstepError } from './errors.js';
 import type { RedisClient } from './scripts.js';
@@ -15,10 +16,14 @@ interface ChannelState {
   /** Per waiter: whether the subscription was still inactive when it registered. */
   readonly fresh: Map<string, boolean>;
   linger: NodeJS.Timeout | undefined;
+  /** Claims handed to waiters of other processes, by waiter id: when one lapses, re-check. */
+  readonly claims: Map<string, NodeJS.Timeout>;
 }
 
 /** How long a channel stays subscribed after its last local waiter left, to avoid churn. */
 const LINGER_MS = 5_000;
+/** How long after a claim window a waiter re-checks (plus up to as much jitter), so processes do not herd. */
+const CLAIM_MARGIN_MS = 50;
 
 function isCluster(client: RedisClient): client is Cluster {
   return (client as Cluster).isCluster === true;
@@ -58,9 +63,11 @@ export class WaitHub {
       ? this.client.duplicate([], { shardedSubscribers: true })
       : this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     sub.on('error', (err: Error) => this.onError(err));
-    const onMessage = (_channel: string, message: string) => this.#dispatch(message);
+    const onMessage = (channel: string, message: string) => this.#dispatch(channel, message);
     sub.on('smessage', onMessage);
     sub.on('message', onMessage);
+    // A new connection's socket is referenced: while nobody waits it must not keep the process alive.
+    sub.on('connect', () => this.#holdProcess(this.#handlers.size > 0));
     sub.on('ready', () => {
       // After a reconnect ioredis re-subscribes; messages sent meanwhile are lost, so re-check.
       if (this.#readyOnce) this.#pokeAll();
@@ -70,11 +77,79 @@ export class WaitHub {
     return sub;
   }
 
-  #dispatch(message: string): void {
-    const bar = message.indexOf('|');
-    const id = bar < 0 ? message : message.slice(0, bar);
+  /**
+   * References the subscriber's socket while a local waiter waits, and unreferences it otherwise, so
+   * a script that used a lock exits on its own (Node's `socket.unref()`). A Cluster subscriber has
+   * several sockets: it is closed instead once its channels' linger ends.
+   */
+  #holdProcess(hold: boolean): void {
+    const sub = this.#subscriber;
+    if (!sub || isCluster(sub)) return;
+    const stream = (sub as unknown as { stream?: { ref?: () => void; unref?: () => void } }).stream;
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
+  /** Closes the subscriber once no channel is subscribed; the next wait opens a new one. */
+  #closeIdle(): void {
+    const sub = this.#subscriber;
+    if (!sub || this.#channels.size > 0) return;
+    this.#subscriber = undefined;
+    this.#readyOnce = false;
+    sub.quit().catch(() => sub.disconnect());
+  }
+
+  #dispatch(channel: string, message: string): void {
+    const parts = message.split('|');
+    const id = parts[0] as string;
     const handler = this.#handlers.get(id);
-    if (handler) handler(message);
+    if (parts[1] === 'k') {
+      // A claim was turned into a lease: nobody needs to re-check for it.
+      this.#claimSettled(channel, id);
+      return;
+    }
+    if (handler) {
+      handler(message);
+      return;
+    }
+    const claimMs = Number(parts[3]);
+    if (parts.length === 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+  }
+
+  #state(channel: string): ChannelState | undefined {
+    const prefix = this.#prefixed('');
+    const key = prefix && channel.startsWith(prefix) ? channel.slice(prefix.length) : channel;
+    return this.#channels.get(key) ?? this.#channels.get(channel);
+  }
+
+  /**
+   * A grant went to a waiter of another process as a claim of `claimMs`. If that waiter died, nobody
+   * takes it up, and only a transition on the name passes it on: so when the claim window ends
+   * without its "taken" message, one local waiter of the name re-checks (its attempt purges the
+   * lapsed claim and serves the queue, announcing the next grant as usual).
+   */
+  #watchClaim(channel: string, id: string, claimMs: number): void {
+    const state = this.#state(channel);
+    if (!state || state.waiters.size === 0) return;
+    clearTimeout(state.claims.get(id));
+    const timer = setTimeout(
+      () => {
+        state.claims.delete(id);
+        const first = state.waiters.values().next();
+        if (!first.done) first.value(null);
+      },
+      claimMs + CLAIM_MARGIN_MS + randomInt(0, CLAIM_MARGIN_MS),
+    );
+    timer.unref();
+    state.claims.set(id, timer);
+  }
+
+  #claimSettled(channel: string, id: string): void {
+    const state = this.#state(channel);
+    const timer = state?.claims.get(id);
+    if (!state || !timer) return;
+    clearTimeout(timer);
+    state.claims.delete(id);
   }
 
   #pokeAll(): void {
@@ -132,6 +207,7 @@ export class WaitHub {
     if (!state.waiters.has(id)) state.fresh.set(id, !state.active);
     state.waiters.set(id, handler);
     this.#handlers.set(id, handler);
+    if (this.#handlers.size === 1) this.#holdProcess(true);
   }
 
   /**
@@ -149,6 +225,7 @@ export class WaitHub {
         ready: Promise.resolve(),
         active: false,
         linger: undefined,
+        claims: new Map(),
       };
       created.ready = this.#subscribe(channel).then(
         () => {
@@ -169,7 +246,7 @@ export class WaitHub {
 
   /** Removes a waiter; the channel is unsubscribed after a short linger when nobody waits. */
   unwatch(channel: string, id: string): void {
-    this.#handlers.delete(id);
+    if (this.#handlers.delete(id) && this.#handlers.size === 0) this.#holdProcess(false);
     const state = this.#channels.get(channel);
     if (!state) return;
     state.waiters.delete(id);
@@ -177,8 +254,11 @@ export class WaitHub {
     if (state.waiters.size > 0 || state.linger || this.#closed) return;
     state.linger = setTimeout(() => {
       if (state.waiters.size > 0) return;
+      for (const timer of state.claims.values()) clearTimeout(timer);
       this.#channels.delete(channel);
-      this.#unsubscribe(channel);
+      // The last channel: close the subscriber instead (no process stays alive for it).
+      if (this.#channels.size === 0) this.#closeIdle();
+      else this.#unsubscribe(channel);
     }, LINGER_MS);
     state.linger.unref();
   }
@@ -187,7 +267,10 @@ export class WaitHub {
   async close(): Promise<void> {
     this.#closed = true;
     this.#pokeAll();
-    for (const state of this.#channels.values()) if (state.linger) clearTimeout(state.linger);
+    for (const state of this.#channels.values()) {
+      if (state.linger) clearTimeout(state.linger);
+      for (const timer of state.claims.values()) clearTimeout(timer);
+    }
     this.#channels.clear();
     this.#handlers.clear();
     const sub = this.#subscriber;

@@ -1,10 +1,12 @@
 // Runs a callback while a lease is held and always releases it afterwards.
-import type { Lease } from './lease.js';
+import { type Lease, REPORT } from './lease.js';
 
 /**
  * Runs `fn(lease)` and releases the lease when it settles. If the lease was lost before `fn`
  * finished, the result is discarded and the loss (`ERR_LEASE_LOST`) is thrown, because the work ran
- * partly unprotected; `fn`'s own error wins when it threw.
+ * partly unprotected; `fn`'s own error wins when it threw. If only the release fails (Redis
+ * unreachable), the work was done under the lease: resolve with `fn`'s result, so the caller does
+ * not redo it, and report the failure (`ERR_REDIS`) through `onError`; the lease expires by its TTL.
  */
 export async function runWithLease<T>(lease: Lease, fn: (lease: Lease) => Promise<T> | T): Promise<T> {
   let result: T;
@@ -15,7 +17,13 @@ export async function runWithLease<T>(lease: Lease, fn: (lease: Lease) => Promis
     throw err;
   }
   const lost = lease.lostError;
-  await lease.release();
+  try {
+    await lease.release();
+  } catch (err) {
+    if (lost) throw lost;
+    lease[REPORT](err);
+    return result;
+  }
   if (lost) throw lost;
   return result;
 }

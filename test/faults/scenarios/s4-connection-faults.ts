@@ -102,7 +102,8 @@ export async function connectionFaults(run: ScenarioRun): Promise<void> {
   await Promise.all([lock, lock, sem, sem].map((load) => run.spawn({ ...config, load })));
   const kinds = Object.keys(FAULTS);
   const end = hostNow() + durationMs - 1_000;
-  for (let i = 0; hostNow() < end; i++) {
+  // Every kind at least once, even when a loaded machine makes each fault slow; then until the end.
+  for (let i = 0; hostNow() < end || i < kinds.length; i++) {
     await sleep(between(300, 800));
     const kind = kinds[i % kinds.length] as string;
     run.fault(kind);

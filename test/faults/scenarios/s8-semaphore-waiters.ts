@@ -1,5 +1,6 @@
-// Scenario 8: semaphore waiters killed while queued are purged and never granted; acquisitions
-// aborted while grants race them lose no permit.
+// Scenario 8: semaphore waiters killed while queued are purged and never granted, and a waiter killed
+// just before its turn (lock or semaphore, default settings) only ever gets a claim that passes on;
+// acquisitions aborted while grants race them lose no permit.
 import { Redis } from 'ioredis';
 import { Lockstep } from '../../../packages/core/src/index.js';
 import { uniquePrefix } from '../../harness/index.js';
@@ -62,8 +63,8 @@ async function deadWaiters(run: ScenarioRun, lockstep: Lockstep, port: number, p
 
 /**
  * A waiter killed just before the release, while its heartbeat deadline has not passed: nobody can
- * know it is dead yet. Measured, not asserted beyond "bounded by one TTL": what it costs the live
- * waiter behind it.
+ * know it is dead yet, so it is handed a claim that lapses. Measured, and asserted bounded by one
+ * TTL: what it costs the live waiter behind it.
  */
 async function freshlyDeadWaiter(run: ScenarioRun, port: number, prefix: string): Promise<void> {
   const target = { kind: 'standalone', ports: [port] } as const;
@@ -91,11 +92,56 @@ async function freshlyDeadWaiter(run: ScenarioRun, port: number, prefix: string)
     run.metric('freshlyDeadWaiterCostMs', cost);
     run.expect(cost <= ttlMs + 1_000, 'stall', `a freshly dead waiter cost ${cost.toFixed(0)} ms, more than a TTL`);
     run.note(
-      `a waiter killed ~100 ms before the release (heartbeat window ${WAITER_TTL_MS} ms) was granted; the live one behind it waited ${cost.toFixed(0)} ms (TTL ${ttlMs})`,
+      `a waiter killed ~100 ms before the release (heartbeat window ${WAITER_TTL_MS} ms) was handed a claim; the live one behind it waited ${cost.toFixed(0)} ms (TTL ${ttlMs})`,
     );
     await live.request({ op: 'release', id: got.id as string });
   }
   await Promise.all([holder.stop(), live.stop()]);
+}
+
+/**
+ * At default settings (waiter TTL 10 s, lease TTL 10 s): a waiter queued ahead of a live one is
+ * killed -9 and the permits are released at once, while its heartbeat deadline is seconds away.
+ * The grant it receives is only a claim, so the permits reach the live waiter within about one
+ * claim window (1 s). Measured from the kill to the live waiter's grant.
+ */
+async function deadWaiterAtDefaults(run: ScenarioRun, lockstep: Lockstep, port: number, prefix: string): Promise<void> {
+  const target = { kind: 'standalone', ports: [port] } as const;
+  const [holder, live] = await Promise.all([run.puppet(target, prefix), run.puppet(target, prefix)]);
+  const ttlMs = 10_000;
+  for (let r = 0; r < run.pick(3, 8); r++) {
+    const mode = r % 2 === 0 ? 'semaphore' : 'lock';
+    const name = `dead-default-${r}`;
+    const acquire = { op: 'acquire', mode, name, ttlMs, limit: 1, weight: 1 } as const;
+    const inspect = async () =>
+      mode === 'lock'
+        ? (await lockstep.lock(name).inspect()).waiters.length
+        : (await lockstep.semaphore(name, { limit: 1 }).inspect()).waiters.length;
+    const held = await holder.request({ ...acquire, waitMs: 1_000 });
+    run.expect(held.ok, 'setup', `holder could not acquire ${name}`);
+    const doomed = await run.puppet(target, prefix);
+    void doomed.request({ ...acquire, waitMs: 60_000 });
+    await until(async () => (await inspect()) === 1, 5_000);
+    const waiting = live.request({ ...acquire, waitMs: ttlMs });
+    await until(async () => (await inspect()) === 2, 5_000);
+    const killedAt = hostNow();
+    doomed.kill();
+    run.fault('kill-client');
+    await holder.request({ op: 'release', id: held.id as string });
+    const got = await waiting;
+    run.expect(got.ok, 'dead-waiter-granted', `${mode} ${name}: the live waiter never got it: ${got.code}`);
+    if (!got.ok) continue;
+    const cost = got.t - killedAt;
+    run.metric('deadWaiterKillToGrantMs', cost);
+    run.expect(cost < ttlMs / 2, 'dead-waiter-granted', `${mode}: kill to grant took ${cost.toFixed(0)} ms`);
+    await live.request({ op: 'release', id: got.id as string });
+  }
+  await Promise.all([holder.stop(), live.stop()]);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = hostNow() + timeoutMs;
+  while (hostNow() < end && !(await check())) await sleep(10);
 }
 
 /** Acquisitions aborted at random moments under contention; afterwards no permit is held. */
@@ -140,6 +186,7 @@ export async function semaphoreWaiters(run: ScenarioRun): Promise<void> {
   });
   await deadWaiters(run, lockstep, server.port, prefix);
   await freshlyDeadWaiter(run, server.port, prefix);
+  await deadWaiterAtDefaults(run, lockstep, server.port, prefix);
   await abortsRacingGrants(run, lockstep, server.port, prefix);
   await run.settleWorkers();
   run.check({ limitOf: () => LIMIT });

@@ -1,7 +1,9 @@
 --[[
   lock-acquire-5.lua: takes a free lock, or enqueues the caller / refreshes its heartbeat.
-  Idempotent per id and token: a retried request that finds its own grant returns it again.
-  A free lock with live waiters goes to the oldest waiter first (no barging).
+  Idempotent per id and token: a retried request that finds its own grant returns it again. A
+  grant handed to this waiter while it was queued is a short claim (CLAIM_MS in includes/lock.lua):
+  finding it turns it into the full lease (and announces "id|k"). A free lock with live waiters
+  goes to the oldest waiter first (no barging).
 
   KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
   ARGV[1] id: public request id
@@ -33,12 +35,16 @@ if free and redis.call('EXISTS', KEYS[2]) == 0 then
   return { 1, tonumber(fence), tonumber(ARGV[3]) }
 end
 local id, token = ARGV[1], ARGV[2]
-if not free and string.sub(holder, -#token - 1) == ':' .. token then
-  return { 1, tonumber(string.match(holder, '^(%d+):')), redis.call('PTTL', KEYS[1]) }
-end
-
 local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 --@include lock
+
+if not free and string.sub(holder, -#token - 1) == ':' .. token then
+  -- Our own claim (a grant pushed to us while queued, see CLAIM_MS), or a retried request that
+  -- finds its own lease: either way it becomes (again) the full lease from now.
+  redis.call('PEXPIRE', H, ARGV[3])
+  announce_claimed(id)
+  return { 1, tonumber(string.match(holder, '^(%d+):')), tonumber(ARGV[3]) }
+end
 
 if free then
   -- Free, but waiters are queued (the last holder expired without a release): they go first.
@@ -59,8 +65,9 @@ end
 
 local waiter_ttl = tonumber(ARGV[5])
 local alive_until = now + waiter_ttl
--- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved).
-if redis.call('ZADD', D, 'XX', 'CH', alive_until, id) == 0 then
+-- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved; a
+-- member whose deadline did not move, in the same ms, is still queued and must not count twice).
+if redis.call('ZADD', D, 'XX', 'CH', alive_until, id) == 0 and not redis.call('ZSCORE', D, id) then
   purge_waiters()
   local max_waiters = tonumber(ARGV[6])
   local waiting = redis.call('ZCARD', Q)

@@ -7,6 +7,9 @@
   ARGV[1] id
   ARGV[2] token
 
+  With waiters queued, a release also announces "id|k" (see lock-acquire: the claim of this id, if
+  it was one, is settled).
+
   Returns:
     1  the lock was held by this token and is released (and passed on if anyone waits)
     2  this id was queued and is removed
@@ -42,5 +45,9 @@ if result == 1 or is_free(holder) then
   if serve_head(nil) == 'none' and result == 1 then
     redis.call('SET', H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
   end
+end
+if result == 1 then
+  -- If this lease began as a claim, the waiting processes no longer need to watch it.
+  announce_claimed(id)
 end
 return result

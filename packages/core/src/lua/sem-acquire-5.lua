@@ -1,6 +1,8 @@
 --[[
   sem-acquire-5.lua: grants permits now, or enqueues the caller / refreshes its heartbeat.
-  Idempotent per id and token: a retried request that finds its own grant returns it again.
+  Idempotent per id and token: a retried request that finds its own grant returns it again. A
+  grant handed to this waiter while it was queued is a short claim (CLAIM_MS in
+  includes/semaphore.lua): finding it turns it into the full lease (and announces "id|k").
   Nobody barges: a new request is granted only if no live waiter is ahead of it in the order.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
@@ -64,6 +66,16 @@ if mine then
   if kind == 'h' then
     local deadline = tonumber(redis.call('ZSCORE', H, id))
     if deadline and deadline > now then
+      -- Our own claim (permits pushed to us while queued, see CLAIM_MS), or a retried request that
+      -- finds its own lease: either way it becomes (again) the full lease from now.
+      local ttl = tonumber(ARGV[5])
+      if now + ttl > deadline then
+        deadline = now + ttl
+        redis.call('ZADD', H, deadline, id)
+        grow(deadline, ttl)
+        save()
+      end
+      announce_claimed(id)
       return { 1, tonumber(string.match(mine, '^h|[^|]*|%d+|(%d+)|')), deadline, now }
     end
     -- Expired but not purged yet: drop it and carry on.
@@ -84,7 +96,9 @@ if f then
 end
 -- A waiter purged meanwhile (its heartbeat lapsed) starts over at the back of the queue.
 local waiter_ttl = tonumber(ARGV[8])
-if waiting and redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 then
+-- (ZADD XX CH answers 0 also for a member whose deadline did not move, in the same ms: it is still
+-- queued and must not count twice against maxWaiters.)
+if waiting and (redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 or redis.call('ZSCORE', D, id)) then
   grow(now + waiter_ttl, waiter_ttl)
   save()
   first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')

@@ -8,6 +8,9 @@
   ARGV[2] token
   ARGV[3] limit: configured limit (M.l wins)
 
+  With waiters queued, a release also announces "id|k" (see sem-acquire: the claim of this id, if
+  it was one, is settled).
+
   Returns:
     1  this token's permits were released (and passed on)
     2  this id was queued and is removed
@@ -58,4 +61,8 @@ if freed then
 end
 settle(nil, true)
 save()
+if result == 1 then
+  -- If these permits began as a claim, the waiting processes no longer need to watch it.
+  announce_claimed(id)
+end
 return result

@@ -34,6 +34,9 @@ function firstConnect(client: Redis, timeoutMs: number): Promise<void> | undefin
   if (known) return known;
   const status = client.status;
   if (status === 'ready' || status === 'reconnecting' || status === 'end' || status === 'close') return undefined;
+  // A `lazyConnect` client connects on its first command; waiting for it to be ready without
+  // sending one would wait the whole timeout. Start the connection (errors arrive as 'error').
+  if (status === 'wait') client.connect().catch(() => undefined);
   const ready = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -154,12 +157,16 @@ export class QuorumLockEngine implements LockEngine {
       if (result.kind === 'unavailable') throw new QuorumError(this.name, 'unavailable', result.nodes, attempts);
       const delay = retryDelayMs + (retryJitterMs > 0 ? randomInt(0, retryJitterMs + 1) : 0);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
-        const failed = result.nodes.some((n) => n.outcome === 'unreachable' || n.outcome === 'error');
-        if (result.kind === 'contention' && !failed) {
+        // The rule (docs/errors.md): a majority answered without granting is contention (null, or
+        // ERR_ACQUIRE_TIMEOUT with the per-node detail as its cause); ERR_QUORUM only when no
+        // majority could answer in time.
+        const kind = result.kind === 'slow' ? 'unavailable' : result.kind;
+        const detail = new QuorumError(this.name, kind, result.nodes, attempts);
+        if (result.kind === 'contention') {
           if (request.orNull) return null;
-          throw new AcquireTimeoutError(this.name, request.waitMs);
+          throw new AcquireTimeoutError(this.name, request.waitMs, { cause: detail });
         }
-        throw new QuorumError(this.name, result.kind === 'slow' ? 'unavailable' : result.kind, result.nodes, attempts);
+        throw detail;
       }
       await sleep(delay, signal);
       if (signal?.aborted) throw abortedError(this.name, signal);
@@ -213,7 +220,9 @@ export class QuorumLockEngine implements LockEngine {
     }
     // Wait for the stragglers (each bounded by the node timeout) so the error names every node.
     await Promise.allSettled(calls);
-    if (failed <= n - q) return { kind: 'contention', nodes };
+    // A majority answered (granted or held) but did not grant: someone else holds it, or several
+    // contenders split the nodes. That is contention, whatever the other nodes did.
+    if (n - failed >= q) return { kind: 'contention', nodes };
     return { kind: down > n - q ? 'unavailable' : 'slow', nodes };
   }
 

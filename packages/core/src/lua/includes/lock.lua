@@ -17,6 +17,10 @@
 ]]
 local GRACE_MS = 1000
 local PURGE_BUDGET = 64
+-- A grant handed to a queued waiter is a claim for this long (or its TTL, if shorter): the waiter
+-- turns it into its lease when it wakes (lock-acquire finds its own token). A waiter that died
+-- never does, so the lock passes on within one claim window, never one lease TTL.
+local CLAIM_MS = 1000
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -72,11 +76,13 @@ local function serve_head(self_id)
     if rec and alive then
       local token, ttl = string.match(rec, '^(.*)|(%d+)$')
       local fence = next_fence(holder)
-      redis.call('SET', H, fence .. ':' .. token, 'PX', ttl)
       if head == self_id then
+        redis.call('SET', H, fence .. ':' .. token, 'PX', ttl)
         return 'self', tonumber(fence), tonumber(ttl)
       end
-      announce(head .. '|' .. fence .. '|' .. string.format('%.0f', now + tonumber(ttl)))
+      local claim = math.min(tonumber(ttl), CLAIM_MS)
+      redis.call('SET', H, fence .. ':' .. token, 'PX', claim)
+      announce(head .. '|' .. fence .. '|' .. string.format('%.0f', now + claim) .. '|' .. claim)
       return 'other'
     end
   end

@@ -26,6 +26,10 @@
 local GRACE_MS = 1000
 local PURGE_BUDGET = 64
 local GRANT_BUDGET = 256
+-- A grant handed to a queued waiter is a claim for this long (or its TTL, if shorter): the waiter
+-- turns it into its lease when it wakes (sem-acquire finds its own holder record). A waiter that
+-- died never does, so its permits pass on within one claim window, never one lease TTL.
+local CLAIM_MS = 1000
 local writes = {}
 local to_arm = {}
 
@@ -160,11 +164,12 @@ local function grant_heads(self_id, heads_alive, scan)
       else
         redis.call('ZREM', Q, hid)
         redis.call('ZREM', D, hid)
-        local f, deadline = make_holder(hid, token, weight, tonumber(ttl))
         if hid == self_id then
-          self_fence, self_deadline = f, deadline
+          self_fence, self_deadline = make_holder(hid, token, weight, tonumber(ttl))
         else
-          announce(hid .. '|' .. fmt(f) .. '|' .. deadline)
+          local claim = math.min(tonumber(ttl), CLAIM_MS)
+          local f, deadline = make_holder(hid, token, weight, claim)
+          announce(hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim)
         end
       end
     end

@@ -13,6 +13,12 @@ local function announce(msg)
   end
 end
 
+-- Tells the waiting processes that the claim of `id` was turned into a lease (see CLAIM_MS), so
+-- none of them needs to re-check when the claim window ends.
+local function announce_claimed(id)
+  announce(id .. '|k')
+end
+
 -- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
 -- ran out, so dead waiters may remain and heads must be checked one by one.
 local function purge_waiters_from(records)

@@ -1,0 +1,34 @@
+// A grant handed to a queued waiter is a 1 s claim: the lease starts with the claim's window and
+// turns it into its full TTL with one extension while it is still held (without auto-extension
+// too); a short hold never needs that call.
+import { describe, expect, it } from 'vitest';
+import { standaloneLockstep } from '../../../test/support/fixtures.js';
+
+const TTL_MS = 20_000;
+
+describe('claims handed over from the queue', () => {
+  for (const mode of ['lock', 'semaphore'] as const) {
+    it(`${mode}: a handed-over lease becomes a full TTL lease while held, without autoExtend`, async () => {
+      const { lockstep } = standaloneLockstep();
+      const make = () =>
+        mode === 'lock'
+          ? lockstep.lock('claim', { ttlMs: TTL_MS })
+          : lockstep.semaphore('claim', { limit: 1, ttlMs: TTL_MS });
+      const holder = await make().acquire();
+      const waiting = make().acquire({ waitMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await holder.release();
+      const lease = await waiting;
+      // It started as the claim's window (1 s), far below the TTL...
+      expect(lease.remainingMs).toBeLessThanOrEqual(1_000);
+      // ...and is extended to the TTL while still held: held well past the claim window.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(lease.held).toBe(true);
+      expect(lease.remainingMs).toBeGreaterThan(TTL_MS / 2);
+      const state = await make().inspect();
+      if ('used' in state) expect(state.holders[0]?.expiresAt).toBeGreaterThan(Date.now() + TTL_MS / 2);
+      else expect(state.expiresInMs).toBeGreaterThan(TTL_MS / 2);
+      expect(await lease.release()).toBe(true);
+    });
+  }
+});
