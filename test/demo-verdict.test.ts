@@ -38,11 +38,33 @@ function healthy(): DemoEvent[] {
       result: 'already',
       paused: false,
     },
-    { k: 'export', replica: 'api-1', tenant: 'acme', plan: 'pro', limit: 2, arrived: 0, t0: 1, t1: 100, jobId: '1' },
-    { k: 'export', replica: 'api-2', tenant: 'acme', plan: 'free', limit: 2, arrived: 0, t0: 2, t1: 100, jobId: '2' },
+    {
+      k: 'export',
+      replica: 'api-1',
+      tenant: 'acme',
+      plan: 'pro',
+      limit: 2,
+      arrived: 0,
+      t0: 1,
+      t1: 100,
+      v1: 1_000,
+      jobId: '1',
+    },
+    {
+      k: 'export',
+      replica: 'api-2',
+      tenant: 'acme',
+      plan: 'free',
+      limit: 2,
+      arrived: 0,
+      t0: 2,
+      t1: 100,
+      v1: 1_000,
+      jobId: '2',
+    },
     ...[10, 11, 12].map((slot): DemoEvent => ({ k: 'cron-fire', replica: 'api-1', slot })),
     ...[10, 11, 12].map((slot): DemoEvent => ({ k: 'cron-run', replica: 'api-2', slot, fence: slot })),
-    { k: 'report', replica: 'api-1', limit: 3, t0: 0, t1: 250, aborted: false },
+    { k: 'report', replica: 'api-1', limit: 3, t0: 0, t1: 250, v1: 1_000, aborted: false, lost: false },
     { k: 'job', worker: 'worker-1', jobId: '1', tenant: 'acme', limit: 3, t0: 200, t1: 400, starts: 1 },
     { k: 'job', worker: 'worker-2', jobId: '2', tenant: 'acme', limit: 3, t0: 410, t1: 600, starts: 2 },
   ];
@@ -93,6 +115,7 @@ describe('demo verdict', () => {
       arrived: 0,
       t0: 3,
       t1: 50,
+      v1: 1_000,
       jobId: '3',
     };
     expect(failed([...healthy(), third])).toContain('exports: most in flight per tenant <= limit 2');
@@ -107,6 +130,7 @@ describe('demo verdict', () => {
         arrived: 0,
         t0: 5_000,
         t1: 5_100,
+        v1: 6_000,
         jobId: '4',
       },
       {
@@ -118,6 +142,7 @@ describe('demo verdict', () => {
         arrived: 0,
         t0: 4_000,
         t1: 4_100,
+        v1: 5_000,
         jobId: '5',
       },
     ];
@@ -138,8 +163,13 @@ describe('demo verdict', () => {
       limit: 3,
       t0: i,
       t1: 300,
+      v1: 1_000,
       aborted: false,
+      lost: false,
     }));
+    // A permit lost in a pause ends its window at the loss: not over the limit then.
+    const lostEarly = reports.map((e, i) => (e.k === 'report' && i === 0 ? { ...e, v1: 1, lost: true } : e));
+    expect(failed([...healthy(), ...lostEarly])).toEqual([]);
     expect(failed([...healthy(), ...reports])).toEqual(['reports: most in flight <= limit 3 (Express)']);
     expect(failed(healthy(), { ...end, reportPermitsInUse: 1 })).toEqual([
       'reports: slots of clients that hung up came back',

@@ -51,7 +51,7 @@ function historyOf(events: readonly Recorded[]): HistoryEvent[] {
               : undefined;
     if (name === undefined) return;
     const id = String(i);
-    const v = e.k === 'pay' ? (e.v1 as number) : e.t1;
+    const v = e.v1 ?? e.t1; // jobs record no validity: their window ends with the work
     history.push({ e: 'grant', id, name, fence: e.fence ?? null, weight: 1, t: e.t0, v, w: e.k });
     history.push({ e: 'release', id, t: e.t1 });
   });

@@ -37,6 +37,8 @@ export interface ExportEvent {
   readonly arrived: number;
   readonly t0: number;
   readonly t1: number;
+  /** End of the permit's validity window. */
+  readonly v1: number;
   readonly jobId: string;
 }
 
@@ -63,8 +65,12 @@ export interface ReportEvent {
   readonly limit: number;
   readonly t0: number;
   readonly t1: number;
-  /** The client went away before the report was ready. */
+  /** End of the permit's validity window (it ends early if the permit was lost). */
+  readonly v1: number;
+  /** The work was cut short: the client went away, or the permit was lost. */
   readonly aborted: boolean;
+  /** The permit was lost (its process paused past the claim window, say). */
+  readonly lost: boolean;
 }
 
 /** A BullMQ export job run by a worker under its tenant's permit (`limitProcessor`). */

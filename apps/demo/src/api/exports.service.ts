@@ -2,7 +2,7 @@
 // enqueue the export job.
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Limited } from '@lockstep/nest';
+import { currentLease, Limited } from '@lockstep/nest';
 import { Inject, Injectable } from '@nestjs/common';
 import { emit, hostNow } from '../evidence.js';
 import { EXPORTS } from '../settings.js';
@@ -27,6 +27,7 @@ export class ExportsService {
     await sleep(150 + randomInt(150)); // snapshot the rows to export
     const job = await this.replica.exports.add('export', { tenant, plan }, { removeOnComplete: 1_000 });
     const jobId = job.id ?? '';
+    const t1 = hostNow();
     emit({
       k: 'export',
       replica: this.replica.name,
@@ -35,7 +36,8 @@ export class ExportsService {
       limit: EXPORTS.limit,
       arrived,
       t0,
-      t1: hostNow(),
+      t1,
+      v1: hostNow() + ((currentLease()?.expiresAt ?? 0) - Date.now()),
       jobId,
     });
     return jobId;

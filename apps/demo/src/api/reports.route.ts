@@ -18,24 +18,49 @@ export function reportsLimit(lockstep: Lockstep): ConcurrencyLimitMiddleware<Inc
   });
 }
 
-/** Renders the report; stops as soon as the client goes away (the permit's signal aborts). */
+/** Where a lease's validity window ends, on the host clock (after extensions; at the loss if lost). */
+export function validUntil(lease: { readonly expiresAt: number }): number {
+  return hostNow() + (lease.expiresAt - Date.now());
+}
+
+/**
+ * Renders the report; stops as soon as the client goes away or the permit is lost (the permit's
+ * signal aborts for both). A lost permit (its process paused past the claim window, say) is
+ * answered 503, so the client is not left waiting.
+ */
 export function reportHandler(replica: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const permit = req.lockstep;
     if (!permit) throw new Error('reportHandler runs behind concurrencyLimit');
+    const { lease } = permit;
     const t0 = hostNow();
     // The end of the work is taken in the abort listener itself: the middleware aborts the signal
     // just before it sends the release, so another replica may start a fraction of a ms later.
     let abortedAt: number | undefined;
-    permit.lease.signal.addEventListener('abort', () => {
+    lease.signal.addEventListener('abort', () => {
       abortedAt = hostNow();
     });
-    const aborted = await sleep(REPORTS.renderMs, undefined, { signal: permit.lease.signal }).then(
+    const aborted = await sleep(REPORTS.renderMs, undefined, { signal: lease.signal }).then(
       () => false,
       () => true,
     );
-    emit({ k: 'report', replica, limit: permit.limit, t0, t1: abortedAt ?? hostNow(), aborted });
-    if (aborted || res.destroyed) return;
+    const lost = lease.lostError !== undefined;
+    emit({
+      k: 'report',
+      replica,
+      limit: permit.limit,
+      t0,
+      t1: abortedAt ?? hostNow(),
+      v1: validUntil(lease),
+      aborted,
+      lost,
+    });
+    if (res.destroyed || res.writableEnded) return;
+    if (aborted) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: lost ? 'ERR_LEASE_LOST' : 'ERR_ABORTED' }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ report: req.url, waitedMs: Math.round(permit.waitedMs) }));
   };

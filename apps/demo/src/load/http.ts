@@ -3,8 +3,11 @@ import http from 'node:http';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** A response's status, or `aborted` when this client hung up, or `error` when it could not connect. */
-export type Outcome = number | 'aborted' | 'error';
+/** A response's status; `aborted` when this client hung up; `error` (no connection) or `timeout`. */
+export type Outcome = number | 'aborted' | 'error' | 'timeout';
+
+/** No response for this long is a bug in the demo: give up, so stopping the load never hangs. */
+const RESPONSE_TIMEOUT_MS = 60_000;
 
 /** Sends a request; with `abortAfterMs`, destroys the socket after that long (a client that leaves). */
 export function send(
@@ -50,6 +53,10 @@ export function send(
       res.on('error', () => done('error'));
     });
     req.on('error', () => done('error'));
+    req.setTimeout(RESPONSE_TIMEOUT_MS, () => {
+      done('timeout');
+      req.destroy();
+    });
     if (abortAfterMs !== undefined) {
       timer = setTimeout(() => {
         timer = undefined;

@@ -89,9 +89,11 @@ function pausesOf(pays: readonly PayEvent[]): Map<string, Interval[]> {
 
 function exportsRows(list: readonly ExportEvent[], pays: readonly PayEvent[], end: EndState): VerdictRow[] {
   const byTenant = groupBy(list, (e) => e.tenant);
-  const most = [...byTenant].map(([t, l]) => `${t} ${maxConcurrent(l.map((e) => ({ start: e.t0, end: e.t1 })))}`);
+  const most = [...byTenant].map(
+    ([t, l]) => `${t} ${maxConcurrent(l.map((e) => ({ start: e.t0, end: Math.min(e.t1, e.v1) })))}`,
+  );
   const over = [...byTenant.values()].some(
-    (l) => maxConcurrent(l.map((e) => ({ start: e.t0, end: e.t1 }))) > EXPORTS.limit,
+    (l) => maxConcurrent(l.map((e) => ({ start: e.t0, end: Math.min(e.t1, e.v1) }))) > EXPORTS.limit,
   );
   // A request whose replica was paused between its arrival and its start is not compared: its
   // queue entry or its grant happened at an unknown moment inside the pause.
@@ -151,14 +153,15 @@ function cronRows(fires: readonly CronFireEvent[], runs: readonly CronRunEvent[]
 }
 
 function reportRows(list: readonly ReportEvent[], end: EndState): VerdictRow[] {
-  const most = maxConcurrent(list.map((e) => ({ start: e.t0, end: e.t1 })));
+  const most = maxConcurrent(list.map((e) => ({ start: e.t0, end: Math.min(e.t1, e.v1) })));
   const left = end.tally.get('report aborted') ?? 0;
-  const leftWhileRendering = list.filter((e) => e.aborted).length;
+  const leftWhileRendering = list.filter((e) => e.aborted && !e.lost).length;
+  const lost = list.filter((e) => e.lost).length;
   return [
     {
       area: 'reports',
       check: `most in flight <= limit ${REPORTS.limit} (Express)`,
-      measured: `${most} (${list.length} admitted, ${end.tally.get('report 200') ?? 0} served)`,
+      measured: `${most} (${list.length} admitted, ${end.tally.get('report 200') ?? 0} served, ${lost} permits lost in a pause)`,
       pass: most <= REPORTS.limit && list.length > 0,
     },
     {
