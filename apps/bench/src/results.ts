@@ -8,7 +8,7 @@ export interface RowResult {
   readonly workload: string;
   readonly rowId: string;
   readonly library: string;
-  readonly variant: 'default' | 'tuned';
+  readonly variant: 'default' | 'tuned' | 'stats';
   readonly setting: string;
   readonly kind: 'lockstep' | 'raw' | 'peer';
   readonly median: Metrics;

@@ -13,9 +13,11 @@ import type { BenchContext } from './context.js';
 import { mutexRows, quorumRows, semaphoreRows, uncontendedRows } from './libraries/registry.js';
 import type { RowResult } from './results.js';
 import { interleave } from './rounds.js';
+import { bullmqWorkload } from './workloads/bullmq.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
+import { expressWorkload } from './workloads/express.js';
 import { memory } from './workloads/memory.js';
 import { relayRound } from './workloads/relay.js';
 import { uncontendedRound } from './workloads/uncontended.js';
@@ -30,6 +32,8 @@ export const WORKLOADS = [
   'deep-queue',
   'memory',
   'quorum',
+  'express',
+  'bullmq',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -127,6 +131,13 @@ export async function runSuite(
     rows.push(
       ...(await interleave(ctx, 'quorum-contended', quorumRows(), (row, r) => contendedRound(ctx, shape, row, r))),
     );
+  });
+  await section('express', async () => {
+    // Writes its own report (results/express.md): HTTP rows do not fit the lock tables.
+    await expressWorkload(ctx);
+  });
+  await section('bullmq', async () => {
+    rows.push(...(await bullmqWorkload(ctx)));
   });
   return { ceiling: ceilingResults, rows };
 }

@@ -47,6 +47,10 @@ export interface Contender {
   readonly driver: LeaseDriver;
   /** Refreshes many queued waiters of this name at once; resolves with those no longer queued. */
   heartbeat(ids: readonly string[]): Promise<string[]>;
+  /** A semaphore's limit, for grant statistics (undefined for locks). */
+  readonly limit?: number;
+  /** A semaphore's named priority classes, for grant statistics. */
+  readonly classes?: ReadonlyMap<string, number>;
 }
 
 /** Shared services of the owning Lockstep. */
@@ -62,6 +66,8 @@ export interface AcquireRuntime {
   track(lease: Lease): void;
   /** Forgets a lease that was released or lost. */
   untrack(lease: Lease): void;
+  /** Told of every grant (for grant statistics); `waitedMs` from the acquisition's start. */
+  granted(c: Contender, waitedMs: number): void;
 }
 
 /** Options of one acquisition, already validated. */
@@ -122,6 +128,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       onSettle: (settled) => rt.untrack(settled),
     });
     rt.track(result);
+    rt.granted(c, monotonicNow() - deadline + request.waitMs);
     return result;
   };
 

@@ -1,5 +1,19 @@
 // Public API of @lockstep/core.
 export {
+  type ForceReleaseOptions,
+  LockstepAdmin,
+  type LockstepAdminOptions,
+} from './admin/admin.js';
+export type {
+  HolderInfo,
+  NameDetail,
+  NameSummary,
+  RatePoint,
+  RateSeries,
+  WaiterInfo,
+} from './admin/admin-types.js';
+export type { NameKind } from './admin/key-layout.js';
+export {
   AcquireTimeoutError,
   ERROR_CODES,
   InvalidArgumentError,

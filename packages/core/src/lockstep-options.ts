@@ -4,7 +4,15 @@ import { InvalidArgumentError } from './errors.js';
 import { checkPrefix } from './names.js';
 import { assertKnownOptions, orDefault } from './option-names.js';
 import type { RedisClient } from './scripts.js';
-import { checkFunction, checkInteger, checkNumber, checkOptions, describe, MAX_TIMER_MS } from './validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  describe,
+  MAX_TIMER_MS,
+} from './validate.js';
 
 /** Settings of quorum mode (several independent Redis servers). */
 export interface QuorumOptions {
@@ -65,6 +73,15 @@ export interface LockstepOptions {
   readonly onError?: (error: unknown) => void;
   /** Quorum mode settings, used when `redis` is an array. */
   readonly quorum?: QuorumOptions;
+  /**
+   * Records grant statistics for the dashboard and CLI: grants per second and a wait-time histogram
+   * per name, counted in memory and added to Redis once a second (keys `{prefix:l:name}:r:<minute>`,
+   * kept 6 minutes), with the semaphore limit this process uses. Enable it in every process whose
+   * grants should be counted. Ignored in quorum mode.
+   *
+   * @defaultValue `false`
+   */
+  readonly stats?: boolean;
 }
 
 /** Defaults of {@link LockstepOptions}. */
@@ -91,6 +108,7 @@ export const LOCKSTEP_OPTION_NAMES: readonly string[] = Object.freeze([
   'driftFactor',
   'onError',
   'quorum',
+  'stats',
 ]);
 
 /** Every option name of {@link QuorumOptions}. */
@@ -105,6 +123,7 @@ export interface ResolvedLockstepOptions {
   readonly driftFactor: number;
   readonly onError: (error: unknown) => void;
   readonly quorumOptions: Required<QuorumOptions>;
+  readonly stats: boolean;
 }
 
 /** True if `value` looks like an ioredis `Redis` or `Cluster` client. */
@@ -169,6 +188,7 @@ export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockst
     ),
     driftFactor: checkNumber('driftFactor', orDefault(o.driftFactor, DEFAULT_LOCKSTEP_OPTIONS.driftFactor), 0, 0.5),
     onError: o.onError === undefined ? () => undefined : checkFunction('onError', o.onError),
+    stats: o.stats === undefined ? false : checkBoolean('stats', o.stats),
     quorumOptions: {
       nodeTimeoutMs: checkInteger(
         'quorum.nodeTimeoutMs',

@@ -1,6 +1,7 @@
 // The entry point: validates the client(s) once and creates locks and semaphores on them.
 import type { Redis } from 'ioredis';
 import type { AcquireRuntime } from './acquire.js';
+import { LockstepAdmin } from './admin/admin.js';
 import { InvalidArgumentError, LockstepError } from './errors.js';
 import { HeartbeatBatcher } from './heartbeats.js';
 import { DETACH, type Lease } from './lease.js';
@@ -10,9 +11,10 @@ import { checkName } from './names.js';
 import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { RedisLockEngine } from './redis-lock.js';
-import { registerScripts } from './scripts.js';
+import { type RedisClient, registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
+import { GrantRecorder } from './stats/grant-recorder.js';
 import { WaitHub } from './wait-hub.js';
 
 /**
@@ -38,6 +40,7 @@ export class Lockstep {
   #hub: WaitHub | undefined;
   #heartbeats: HeartbeatBatcher | undefined;
   #closed = false;
+  readonly #recorder: GrantRecorder | undefined;
 
   /**
    * @param options - the client(s) and settings
@@ -48,6 +51,9 @@ export class Lockstep {
     for (const client of this.#options.clients) registerScripts(client);
     const o = this.#options;
     const leases = this.#leases;
+    const recorder =
+      o.stats && !o.quorum ? new GrantRecorder(o.clients[0] as Redis, (e) => this.#runtime.onError(e)) : undefined;
+    this.#recorder = recorder;
     this.#runtime = {
       requestTimeoutMs: o.requestTimeoutMs,
       drift: (ttlMs) => Math.floor(ttlMs * o.driftFactor) + 2,
@@ -72,12 +78,22 @@ export class Lockstep {
       untrack: (lease) => {
         leases.delete(lease);
       },
+      granted: recorder ? (c, waitedMs) => recorder.record(c.channel, waitedMs, c.limit, c.classes) : () => undefined,
     };
   }
 
   /** True when constructed with several independent servers (quorum locks). */
   get isQuorum(): boolean {
     return this.#options.quorum;
+  }
+
+  /**
+   * The client this instance was created with, in single-Redis or Cluster mode (`undefined` in quorum
+   * mode), for integrations that keep their own keys next to Lockstep's (such as
+   * `@lockstep/bullmq`'s parked jobs). Lockstep never quits it.
+   */
+  get client(): RedisClient | undefined {
+    return this.#options.quorum ? undefined : this.#options.clients[0];
   }
 
   #getHub(): WaitHub {
@@ -126,6 +142,21 @@ export class Lockstep {
   }
 
   /**
+   * Operator tools on this instance's client and prefix: list every live lock and semaphore, inspect
+   * one, force-release, read grant statistics. See {@link LockstepAdmin}.
+   *
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` in quorum mode
+   */
+  admin(): LockstepAdmin {
+    if (this.#options.quorum) {
+      throw new InvalidArgumentError(
+        'The admin tools need a single Redis or a Cluster, not an array of quorum clients',
+      );
+    }
+    return new LockstepAdmin({ redis: this.#options.clients[0] as Redis, prefix: this.#options.prefix });
+  }
+
+  /**
    * Stops every auto-extension timer and the subscriber connection. Leases are not released (they
    * expire with their TTL); waits in progress end with `ERR_CLOSED` or time out. The user's
    * clients are not quit.
@@ -136,6 +167,7 @@ export class Lockstep {
     for (const lease of this.#leases) lease[DETACH]();
     this.#leases.clear();
     this.#heartbeats?.close();
+    this.#recorder?.close();
     const hub = this.#hub;
     this.#hub = undefined;
     await hub?.close();

@@ -26,6 +26,8 @@ export interface SemaphoreSettings {
   readonly waiterTtlMs: number;
   readonly maxWaiters: number;
   readonly agingMs: number;
+  /** Named priority classes (for grant statistics: the dashboard shows the names). */
+  readonly classes?: ReadonlyMap<string, number>;
 }
 
 /** Runs the semaphore scripts for one name. */
@@ -67,6 +69,8 @@ export class SemaphoreEngine extends ScriptLeaseDriver {
       parse: (message): PushedReply => parsePushed(message),
       driver: this,
       heartbeat: (ids) => this.heartbeat(ids),
+      limit: s.limit,
+      ...(s.classes ? { classes: s.classes } : {}),
     };
   }
 

@@ -32,7 +32,7 @@ export interface LibraryRow {
   readonly id: string;
   readonly library: string;
   /** Default settings, or the retry interval tuned down. */
-  readonly variant: 'default' | 'tuned';
+  readonly variant: 'default' | 'tuned' | 'stats';
   /** The settings, in words, as the report prints them. */
   readonly setting: string;
   readonly kind: 'lockstep' | 'raw' | 'peer';

@@ -29,7 +29,7 @@ export function mutexRows(): LibraryRow[] {
 
 /** Rows of the uncontended workloads: retry settings never apply without contention, so defaults only. */
 export function uncontendedRows(): LibraryRow[] {
-  return ALL_ROWS.filter((r) => r.variant === 'default' || r.kind === 'raw');
+  return ALL_ROWS.filter((r) => r.variant === 'default' || r.variant === 'stats' || r.kind === 'raw');
 }
 
 export function semaphoreRows(): LibraryRow[] {

@@ -1,7 +1,9 @@
 // The markdown report: machine and command, targets, ceiling, one table per workload, and every
 // Lockstep figure as a ratio to the raw baseline and to the best peer.
+
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
 import type { SuiteResults } from '../suite.js';
+import { bullmqTable } from '../workloads/bullmq.js';
 import { bytes, int, ms, num, pct, ratio } from './format.js';
 import {
   CONTENDED_METRICS,
@@ -185,6 +187,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   memorySection();
   uncontended('quorum-uncontended');
   contended('quorum-contended');
+  if (of('bullmq').length) out.push(...bullmqTable(of('bullmq')));
 
   out.push(
     '## Wait-time distributions under contention',

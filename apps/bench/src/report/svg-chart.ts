@@ -53,7 +53,7 @@ function panel(p: ChartPanel, top: number): { svg: string; height: number } {
   p.rows.forEach((row, i) => {
     const y = top + header + i * ROW_H;
     const mid = y + ROW_H / 2;
-    const label = `${row.library}${row.variant === 'tuned' ? ' (tuned)' : ''}`;
+    const label = `${row.library}${row.variant === 'tuned' ? ' (tuned)' : row.variant === 'stats' ? ' (stats)' : ''}`;
     if (i % 2 === 0) parts.push(`<rect x="0" y="${y}" width="${WIDTH}" height="${ROW_H}" class="band"/>`);
     parts.push(
       `<text x="10" y="${mid + 4}" class="${row.kind === 'lockstep' ? 'label ls' : 'label'}">${esc(label)}</text>`,

@@ -40,7 +40,7 @@ export const RELAY_METRICS: MetricDef[] = [
 
 export function label(row: RowResult): string {
   const name = row.kind === 'lockstep' ? `**${row.library}**` : row.library;
-  return `${name}${row.variant === 'tuned' && row.kind !== 'raw' ? ' (tuned)' : ''}`;
+  return `${name}${row.variant === 'tuned' && row.kind !== 'raw' ? ' (tuned)' : row.variant === 'stats' ? ' (stats: true)' : ''}`;
 }
 
 function best(rows: readonly RowResult[], key: string, dir: Dir): RowResult | undefined {

@@ -1,0 +1,303 @@
+// The gate: takes a key's permit for a job, or parks the job (DelayedError) and wakes it on release.
+import type { Lease, Semaphore } from '@lockstep/core';
+import { isLockstepError } from '@lockstep/core';
+import { DelayedError } from 'bullmq';
+import { anySignal, bullPriority, fallbackFor, jobId } from './job-facts.js';
+import { checkKey, type GateKeys, gateKeys } from './keys.js';
+import {
+  checkLimit,
+  type GateJob,
+  type JobGateOptions,
+  MAX_PRIORITY,
+  priorityNumber,
+  type ResolvedJobGateOptions,
+  resolveJobGateOptions,
+} from './options.js';
+import { promoteJob } from './promote.js';
+import { runScript } from './scripts.js';
+
+/** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
+const MAX_CACHED = 10_000;
+
+/** A parked job handed a permit: its id and its BullMQ priority. */
+type Parked = [id: string, priority: string];
+
+/** What the gate knows about one job's key. */
+interface Context {
+  readonly keys: GateKeys;
+  readonly limit: number;
+  readonly semaphore: Semaphore;
+  readonly priority: number | string | undefined;
+  /** The priority as a number, for the parking order. */
+  readonly rank: number;
+  /** Rank in the key's line once recorded as parked, else -1. */
+  parkedAt: number;
+}
+
+/**
+ * Per-key concurrency for BullMQ jobs: the logic behind {@link limitProcessor}, usable on its own,
+ * for example from a NestJS `WorkerHost.process` method:
+ *
+ * ```ts
+ * const gate = new JobGate({ lockstep, key: (job) => `exports:${job.data.tenantId}`, limit: 2 });
+ * async process(job: Job, token?: string) {
+ *   return gate.run(job, token, undefined, (signal) => runExport(job.data, signal));
+ * }
+ * ```
+ *
+ * `run` takes one of the key's permits (a core semaphore lease, auto-extended) and runs the work
+ * with a signal that aborts when BullMQ cancels the job or the permit is lost. When no permit is
+ * free it parks the job: records it under the key, moves it to delayed with the worker's token and
+ * throws BullMQ's `DelayedError` (no attempt is used, the job does not fail). A worker that frees a
+ * permit reserves it for the best parked job (priority, then park order) and promotes that job, so
+ * it starts at once and nobody arriving later takes its permit. A lost wake-up costs at most
+ * `fallbackDelayMs`.
+ */
+export class JobGate<J extends GateJob = GateJob> {
+  readonly #o: ResolvedJobGateOptions<J>;
+  readonly #semaphores = new Map<string, Semaphore>();
+  readonly #background = new Set<Promise<void>>();
+  /** True when the client is one connection to one server (not a Cluster): commands stay in order. */
+  readonly #ordered: boolean;
+
+  /**
+   * @param options - see {@link JobGateOptions}
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad or unknown option
+   */
+  constructor(options: JobGateOptions<J>) {
+    this.#o = resolveJobGateOptions(options);
+    this.#ordered = !('nodes' in this.#o.client && typeof this.#o.client.nodes === 'function');
+  }
+
+  /**
+   * Runs `work` under a permit of the job's key, or parks the job.
+   *
+   * @param job - the BullMQ job being processed
+   * @param token - the worker's lock token for the job (the processor's second argument)
+   * @param signal - BullMQ's cancellation signal (the processor's third argument), if any
+   * @param work - the job's work; its signal aborts on cancellation or when the permit is lost
+   * @returns what `work` returns
+   * @throws BullMQ's `DelayedError` when the job was parked (let it reach the worker)
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the permit was lost while `work` ran
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be used (the job fails and
+   *   is retried by BullMQ's `attempts`)
+   */
+  async run<R>(
+    job: J,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<R> | R,
+  ): Promise<R> {
+    const gate = this.#context(job);
+    const lease = await this.#enter(job, gate);
+    if (lease === null) {
+      await this.#park(job, token, gate);
+      throw new DelayedError();
+    }
+    try {
+      const combined = signal ? anySignal([signal, lease.signal]) : lease.signal;
+      const result = await work(combined);
+      if (lease.lostError) throw lease.lostError;
+      return result;
+    } finally {
+      await this.#release(job, lease, gate);
+    }
+  }
+
+  /**
+   * Changes the limit of `key` on `job`'s queue for every worker (core's `setLimit`: it lasts while
+   * the key's semaphore keys live) and wakes parked jobs that now fit.
+   */
+  async setLimit(job: J, key: string, limit: number): Promise<void> {
+    checkLimit(limit);
+    const keys = gateKeys(this.#o.prefix, job.queueQualifiedName, checkKey(key));
+    const semaphore = this.#semaphore(keys.semaphore, limit);
+    await semaphore.setLimit(limit);
+    const gate: Context = { keys, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
+    for (let i = 0; i < limit; i++) {
+      if (!(await this.#probe(job, gate))) break;
+    }
+  }
+
+  /** Waits for background wake-ups to finish; the gate can still be used afterwards. */
+  async close(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  #semaphore(name: string, limit: number): Semaphore {
+    const cacheKey = `${limit}|${name}`;
+    let semaphore = this.#semaphores.get(cacheKey);
+    if (!semaphore) {
+      if (this.#semaphores.size >= MAX_CACHED) this.#semaphores.clear();
+      const o = this.#o;
+      semaphore = o.lockstep.semaphore(name, {
+        limit,
+        ttlMs: o.ttlMs,
+        ...(o.priorities ? { priorities: o.priorities } : {}),
+      });
+      this.#semaphores.set(cacheKey, semaphore);
+    }
+    return semaphore;
+  }
+
+  #priorityOf(job: J): number | string | undefined {
+    return this.#o.priority ? this.#o.priority(job) : undefined;
+  }
+
+  #context(job: J): Context {
+    const o = this.#o;
+    const key = checkKey(o.key(job));
+    const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
+    const limit = checkLimit(o.limit(key), 'limit(key)');
+    const priority = this.#priorityOf(job);
+    const rank = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
+    return { keys, limit, semaphore: this.#semaphore(keys.semaphore, limit), priority, rank, parkedAt: -1 };
+  }
+
+  /** Takes a permit, or records the job as parked (`gate.parkedAt`) and returns null. */
+  async #enter(job: J, gate: Context): Promise<Lease | null> {
+    const o = this.#o;
+    const { keys, semaphore, priority } = gate;
+    let lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
+    let woken = false;
+    if (!lease) {
+      gate.parkedAt = await this.#record(job, gate, false);
+      if (gate.parkedAt >= 0) return null;
+      // A permit was freed for this job, and is not free yet: wait for it at the head of core's queue.
+      woken = true;
+      lease = await semaphore
+        .acquire({ priority: MAX_PRIORITY, waitMs: o.reserveMs, autoExtend: true })
+        .catch((error: unknown) => {
+          if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
+          throw error;
+        });
+      if (!lease) {
+        gate.parkedAt = await this.#record(job, gate, true);
+        return null;
+      }
+    }
+    const granted = lease;
+    const [mine, others, parked] = (await runScript(
+      o.client,
+      'gateClaim',
+      [keys.reserved, keys.parked, keys.places],
+      [jobId(job)],
+    ).catch(async (error: unknown) => {
+      // Never keep an auto-extended permit for a job that fails here.
+      await granted.release().catch(() => undefined);
+      throw error;
+    })) as [number, number, number];
+    if (!woken && mine !== 1 && others > 0) {
+      // A permit may be held back for a woken job: leave it to that job (a newcomer never takes it).
+      await lease.release();
+      gate.parkedAt = await this.#record(job, gate, true);
+      return null;
+    }
+    // A newcomer may have stepped aside for this job although another permit was free: look.
+    if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(job, gate));
+    return lease;
+  }
+
+  /**
+   * Records the job in the key's line; returns its rank, or -1 when a permit is reserved for it
+   * (then it is not recorded, unless `force`).
+   */
+  async #record(job: J, gate: Context, force: boolean): Promise<number> {
+    const o = this.#o;
+    const { keys } = gate;
+    const ttl = Math.max(o.fallbackDelayMs, o.reserveMs) * 3 + 60_000;
+    return (await runScript(
+      o.client,
+      'gatePark',
+      [keys.parked, keys.places, keys.sequence, keys.reserved],
+      [jobId(job), gate.rank, ttl, bullPriority(job), force ? 1 : 0],
+    )) as number;
+  }
+
+  /** Moves a recorded job to delayed with the worker's token (BullMQ's DelayedError idiom). */
+  async #park(job: J, token: string | undefined, gate: Context): Promise<void> {
+    const o = this.#o;
+    const { parkedAt, limit } = gate;
+    await job.moveToDelayed(Date.now() + fallbackFor(o.fallbackDelayMs, parkedAt, limit), token);
+    // Only the head of the line looks again; jobs behind it are woken by the releases in front.
+    if (parkedAt >= limit) return;
+    this.#spawn(async () => {
+      // A releaser may have picked this job between its park record and its move to delayed, when a
+      // promotion could not take: then it holds a reservation and promotes itself.
+      const [mine] = (await runScript(o.client, 'gateEnter', [gate.keys.reserved], [jobId(job)])) as [number, number];
+      if (mine === 1) await this.#wake(job, gate, [jobId(job), String(bullPriority(job))]);
+      // Or the permit came free between our failed attempt and the park: look once more.
+      else await this.#probe(job, gate);
+    });
+  }
+
+  /** Frees the permit; the best parked job of the key gets it (reserved before the release). */
+  async #release(job: J, lease: Lease, gate: Context): Promise<void> {
+    const o = this.#o;
+    const { keys } = gate;
+    // Errors here go to onError: the job's outcome is the work's, and a missed wake-up costs at most
+    // the fallback delay.
+    const handoff = runScript(
+      o.client,
+      'gateHandoff',
+      [keys.parked, keys.reserved, keys.places],
+      ['release', o.reserveMs],
+    ).catch((error: unknown) => {
+      o.onError(error);
+      return null;
+    }) as Promise<Parked | null>;
+    const release = () => lease.release().catch((error: unknown) => o.onError(error));
+    // The reservation must be in place before the permit is free. On one connection to one server
+    // commands run in the order they were sent, so the release follows at once; a Cluster may route
+    // them to different nodes, so there it waits for the reservation's reply.
+    const released = this.#ordered ? release() : handoff.then(release);
+    const next = await handoff;
+    // Promote while the release completes; awaited, so the worker's own completion step can fetch
+    // the woken job next.
+    await Promise.all([
+      released,
+      next === null ? undefined : this.#wake(job, gate, next).catch((error: unknown) => o.onError(error)),
+    ]);
+  }
+
+  /** If a permit is free and jobs are parked, reserves it for the best one and wakes it. */
+  async #probe(job: J, gate: Context): Promise<boolean> {
+    const o = this.#o;
+    const { keys, semaphore } = gate;
+    const lease = await semaphore.tryAcquire({ priority: MAX_PRIORITY - 1 });
+    if (!lease) return false;
+    let next: Parked | null = null;
+    try {
+      next = (await runScript(
+        o.client,
+        'gateHandoff',
+        [keys.parked, keys.reserved, keys.places],
+        ['probe', o.reserveMs],
+      )) as Parked | null;
+    } finally {
+      await lease.release();
+    }
+    if (next === null) return false;
+    await this.#wake(job, gate, next);
+    return true;
+  }
+
+  async #wake(job: J, gate: Context, [id, priority]: Parked): Promise<void> {
+    const { keys } = gate;
+    const outcome = await promoteJob(job, id, Number(priority));
+    if (outcome === 'gone') {
+      // Nobody will claim this reservation: free it and look for the next parked job.
+      await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
+      await this.#probe(job, gate);
+    }
+  }
+
+  #spawn(task: () => Promise<unknown>): void {
+    const running = task().then(
+      () => undefined,
+      (error: unknown) => this.#o.onError(error),
+    );
+    this.#background.add(running);
+    void running.finally(() => this.#background.delete(running));
+  }
+}

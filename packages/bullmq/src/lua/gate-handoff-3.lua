@@ -1,0 +1,34 @@
+--[[
+  gate-handoff-3.lua: a permit is about to be freed (mode 'release') or was found free (mode
+  'probe'): takes the best parked job (highest priority, then first parked) and reserves the permit
+  for it until it starts. A probe reserves only when no reservation is outstanding, so it never
+  promises one free permit twice.
+
+  KEYS[1] P parked: ZSET job id -> order score (lower first)
+  KEYS[2] R reservations: ZSET job id -> deadline (server epoch ms)
+  KEYS[3] O places: HASH job id -> 'order score|BullMQ priority'
+  ARGV[1] mode: 'release' or 'probe'
+  ARGV[2] reservation length, ms
+
+  Returns: {job id, BullMQ priority} to promote, or false when there is none (or a probe found a
+  reservation)
+]]
+local P, R, O = KEYS[1], KEYS[2], KEYS[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', R, '-inf', now)
+if ARGV[1] == 'probe' and redis.call('ZCARD', R) > 0 then
+  return false
+end
+local best = redis.call('ZPOPMIN', P)
+if not best[1] then
+  return false
+end
+local reserve = tonumber(ARGV[2])
+redis.call('ZADD', R, now + reserve, best[1])
+if redis.call('PTTL', R) < reserve then
+  redis.call('PEXPIRE', R, reserve * 2)
+end
+local place = redis.call('HGET', O, best[1])
+local priority = place and string.match(place, '|(%d+)$') or '0'
+return { best[1], priority }

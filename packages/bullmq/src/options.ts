@@ -1,0 +1,188 @@
+// Options of limitProcessor / JobGate: defaults, and validation once, before any I/O.
+import { assertKnownOptions, InvalidArgumentError, Lockstep } from '@lockstep/core';
+import type { Job } from 'bullmq';
+import type { RedisClient } from './scripts.js';
+
+/** Highest priority number core semaphores accept (priorities are integers in [-2^20, 2^20]). */
+export const MAX_PRIORITY = 1_048_576;
+
+/** A BullMQ job of any data, result and name types. */
+// biome-ignore lint/suspicious/noExplicitAny: Job's own type parameters default to any; any Job fits.
+export type GateJob = Job<any, any, string>;
+
+/** Options of {@link limitProcessor} and {@link JobGate}. */
+export interface JobGateOptions<J extends GateJob = GateJob> {
+  /** The `Lockstep` instance (single Redis or Cluster) whose semaphores hold the permits. */
+  readonly lockstep: Lockstep;
+  /** The key a job is limited by, e.g. `` (job) => `exports:${job.data.tenantId}` ``: one semaphore per key and queue. */
+  readonly key: (job: J) => string;
+  /** Jobs of one key running at once across every worker: a number, or a function of the key. */
+  readonly limit: number | ((key: string) => number);
+  /**
+   * A job's priority within its key: a number (higher first) or a class name from `priorities`.
+   * Decides who gets a freed permit first; equal priorities go in the order they parked.
+   * @defaultValue 0, or the class named `default` if there is one
+   */
+  readonly priority?: (job: J) => number | string;
+  /** Named priority classes, highest first, as for core semaphores: `['critical', 'bulk']`. */
+  readonly priorities?: readonly string[];
+  /**
+   * Lease length of a permit in ms. It is auto-extended while the job runs; a worker killed with
+   * SIGKILL gives its permits back within this time.
+   * @defaultValue 30_000 (BullMQ's default `lockDuration`)
+   */
+  readonly ttlMs?: number;
+  /**
+   * A parked job runs again after this many ms even if no wake-up came, so a lost wake-up costs at
+   * most this delay.
+   * @defaultValue 5_000
+   */
+  readonly fallbackDelayMs?: number;
+  /**
+   * How long a permit freed for a woken job is held back for it (others of the key park meanwhile);
+   * also how long the woken job waits for that permit. After it, the permit is anyone's.
+   * @defaultValue 5_000
+   */
+  readonly reserveMs?: number;
+  /**
+   * Prefix of the parking keys' hash tag: `{prefix:bq:<queue>:<key>}:p`.
+   * @defaultValue 'lockstep'
+   */
+  readonly prefix?: string;
+  /** Errors of background work (wake-ups that failed); never thrown. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Defaults of {@link JobGateOptions}. */
+export const DEFAULT_JOB_GATE_OPTIONS = Object.freeze({
+  ttlMs: 30_000,
+  fallbackDelayMs: 5_000,
+  reserveMs: 5_000,
+  prefix: 'lockstep',
+});
+
+/** Options after validation. */
+export interface ResolvedJobGateOptions<J extends GateJob> {
+  readonly lockstep: Lockstep;
+  readonly client: RedisClient;
+  readonly key: (job: J) => string;
+  readonly limit: (key: string) => number;
+  readonly priority: ((job: J) => number | string) | undefined;
+  readonly priorities: readonly string[] | undefined;
+  readonly classes: ReadonlyMap<string, number>;
+  readonly ttlMs: number;
+  readonly fallbackDelayMs: number;
+  readonly reserveMs: number;
+  readonly prefix: string;
+  readonly onError: (error: unknown) => void;
+}
+
+const KNOWN = [
+  'lockstep',
+  'key',
+  'limit',
+  'priority',
+  'priorities',
+  'ttlMs',
+  'fallbackDelayMs',
+  'reserveMs',
+  'prefix',
+  'onError',
+] as const;
+
+function integer(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(
+      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function fn<T>(option: string, value: unknown): T {
+  if (typeof value !== 'function') {
+    throw new InvalidArgumentError(`Expected \`${option}\` to be a function, got ${typeof value}`);
+  }
+  return value as T;
+}
+
+/** Checks a limit (given or returned by `limit(key)`). */
+export function checkLimit(value: unknown, option = 'limit'): number {
+  return integer(option, value, 1, 1_000_000);
+}
+
+function classesOf(priorities: unknown): ReadonlyMap<string, number> {
+  const classes = new Map<string, number>();
+  if (priorities === undefined) return classes;
+  if (!Array.isArray(priorities) || priorities.length === 0) {
+    throw new InvalidArgumentError('Expected `priorities` to be a non-empty array of class names');
+  }
+  priorities.forEach((name: unknown, index) => {
+    if (typeof name !== 'string' || name.length === 0 || classes.has(name)) {
+      throw new InvalidArgumentError(
+        `Expected \`priorities\` to hold distinct non-empty names, got ${String(name)} at ${index}`,
+      );
+    }
+    classes.set(name, priorities.length - 1 - index);
+  });
+  return classes;
+}
+
+/** Validates the options and fills in defaults. */
+export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions<J>): ResolvedJobGateOptions<J> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`Expected options to be an object, got ${String(options)}`);
+  }
+  assertKnownOptions(options, KNOWN, 'limitProcessor / JobGate options');
+  const o = options;
+  if (!(o.lockstep instanceof Lockstep)) {
+    throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
+  }
+  const client = o.lockstep.client;
+  if (!client)
+    throw new InvalidArgumentError('Expected `lockstep` to use a single Redis or a Cluster, not quorum mode');
+  const limit =
+    typeof o.limit === 'function'
+      ? (o.limit as (key: string) => number)
+      : (
+          (n: number) => () =>
+            n
+        )(checkLimit(o.limit));
+  const prefix = o.prefix ?? DEFAULT_JOB_GATE_OPTIONS.prefix;
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new InvalidArgumentError(
+      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${String(prefix)}`,
+    );
+  }
+  return {
+    lockstep: o.lockstep,
+    client,
+    key: fn('key', o.key),
+    limit,
+    priority: o.priority === undefined ? undefined : fn('priority', o.priority),
+    priorities: o.priorities,
+    classes: classesOf(o.priorities),
+    ttlMs: integer('ttlMs', o.ttlMs ?? DEFAULT_JOB_GATE_OPTIONS.ttlMs, 100, 2_147_483_647),
+    fallbackDelayMs: integer(
+      'fallbackDelayMs',
+      o.fallbackDelayMs ?? DEFAULT_JOB_GATE_OPTIONS.fallbackDelayMs,
+      10,
+      86_400_000,
+    ),
+    reserveMs: integer('reserveMs', o.reserveMs ?? DEFAULT_JOB_GATE_OPTIONS.reserveMs, 10, 600_000),
+    prefix,
+    onError: o.onError === undefined ? () => undefined : fn('onError', o.onError),
+  };
+}
+
+/** A job's priority as a number (for the parking order). */
+export function priorityNumber(value: number | string, classes: ReadonlyMap<string, number>): number {
+  if (typeof value === 'string') {
+    const n = classes.get(value);
+    if (n === undefined) {
+      throw new InvalidArgumentError(`Unknown priority class ${JSON.stringify(value)} from \`priority(job)\``);
+    }
+    return n;
+  }
+  return integer('priority(job)', value, -MAX_PRIORITY + 1, MAX_PRIORITY - 2);
+}

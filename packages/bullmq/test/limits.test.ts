@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
+import {
+  type FreshQueue,
+  freshQueue,
+  intervalsOf,
+  maxConcurrency,
+  readHistory,
+  startWorkerProcess,
+  until,
+  type WorkerProcess,
+} from './support/harness.js';
+
+const LIMITS: Record<string, number> = { k0: 1, k1: 2, k2: 3, k3: 1, k4: 2, k5: 3 };
+
+describe('limitProcessor across OS processes', () => {
+  let q: FreshQueue | undefined;
+  const procs: WorkerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    procs.length = 0;
+    await q?.cleanup();
+  });
+
+  it('2 processes x 2 workers x concurrency 10: 600 jobs over 6 keys never exceed their limits', async () => {
+    const redis = standaloneClient();
+    q = freshQueue(standalonePort(), redis);
+    const files = ['a', 'b'].map((label) => join((q as FreshQueue).dir, `${label}.jsonl`));
+    for (const [i, label] of ['a', 'b'].entries()) {
+      procs.push(
+        startWorkerProcess({
+          port: standalonePort(),
+          queue: q.name,
+          bullPrefix: q.bullPrefix,
+          prefix: q.prefix,
+          label,
+          workers: 2,
+          concurrency: 10,
+          limits: LIMITS,
+          jobMs: 3,
+          ttlMs: 5_000,
+          history: files[i] as string,
+        }),
+      );
+    }
+    await Promise.all(procs.map((p) => p.ready));
+    const keys = Object.keys(LIMITS);
+    await q.queue.addBulk(
+      Array.from({ length: 600 }, (_, i) => ({ name: 'job', data: { key: keys[i % keys.length] as string } })),
+    );
+    const queue = q.queue;
+    await until(async () => (await queue.getJobCountByTypes('completed', 'failed')) === 600, 90_000, '600 jobs done');
+
+    const events = readHistory(files);
+    const intervals = intervalsOf(events);
+    const max = maxConcurrency(intervals);
+    for (const key of keys) {
+      expect(max.get(key), `key ${key}`).toBeLessThanOrEqual(LIMITS[key] as number);
+    }
+    // Each limit was actually used (the gate does not serialise everything).
+    expect(max.get('k2')).toBe(3);
+    const perJob = new Map<string, number>();
+    for (const i of intervals) perJob.set(i.job, (perJob.get(i.job) ?? 0) + 1);
+    expect(perJob.size).toBe(600);
+    expect([...perJob.values()].every((n) => n === 1)).toBe(true);
+    expect(await queue.getFailedCount()).toBe(0);
+    expect(await queue.getCompletedCount()).toBe(600);
+    const problems = events.filter((e) => e.e === 'error' || e.e === 'failed');
+    expect(problems).toEqual([]);
+    expect(JSON.stringify(events)).not.toMatch(/Missing lock/i);
+  });
+});

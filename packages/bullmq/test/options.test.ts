@@ -1,0 +1,51 @@
+import { Lockstep } from '@lockstep/core';
+import { describe, expect, it } from 'vitest';
+import { quorumClients, standaloneClient } from '../../../test/harness/context.js';
+import { JobGate, limitProcessor } from '../src/index.js';
+
+describe('options are checked before any I/O', () => {
+  const lockstep = new Lockstep({ redis: standaloneClient({ lazyConnect: true }) });
+  const base = { lockstep, key: () => 'k', limit: 1 };
+
+  it('rejects unknown options and suggests the close name', () => {
+    expect(() => new JobGate({ ...base, ttl: 5 } as never)).toThrow(
+      'Unknown option `ttl` in limitProcessor / JobGate options (got 5): did you mean `ttlMs`?',
+    );
+    expect(() => new JobGate({ ...base, fallbackDelay: 5 } as never)).toThrow(/did you mean `fallbackDelayMs`/);
+  });
+
+  it('names the option and the value', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ limit: 0 }, /`limit` to be an integer from 1 .* got 0/],
+      [{ limit: 1.5 }, /`limit`.*got 1.5/],
+      [{ key: 'k' }, /`key` to be a function/],
+      [{ ttlMs: -1 }, /`ttlMs`.*got -1/],
+      [{ fallbackDelayMs: 0 }, /`fallbackDelayMs`.*got 0/],
+      [{ reserveMs: Number.NaN }, /`reserveMs`.*got NaN/],
+      [{ priorities: [] }, /`priorities`/],
+      [{ prefix: 'a{b}' }, /`prefix`/],
+      [{ lockstep: {} }, /`lockstep` to be a Lockstep/],
+    ];
+    for (const [patch, message] of bad) {
+      let error: unknown;
+      try {
+        new JobGate({ ...base, ...patch } as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(patch)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  it('refuses quorum mode (semaphores need one Redis or a Cluster)', () => {
+    const quorum = new Lockstep({ redis: quorumClients({ lazyConnect: true }) });
+    expect(() => new JobGate({ ...base, lockstep: quorum })).toThrow(/quorum/);
+  });
+
+  it('returns a processor that declares three parameters, so BullMQ passes its signal', () => {
+    const processor = limitProcessor(async () => 1, base);
+    expect(processor.length).toBe(3);
+    expect(processor.gate).toBeInstanceOf(JobGate);
+  });
+});

@@ -1,0 +1,20 @@
+// Where the CLI reads and writes: the process by default, replaceable for embedding.
+
+/** The streams and environment one CLI run uses. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the user asks to stop a long-running command (`watch`): SIGINT/SIGTERM by default. */
+  readonly stopped: Promise<void>;
+}
+
+/** The process's own streams and signals. */
+export function processIo(): CliIo {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, stopped };
+}

@@ -1,0 +1,32 @@
+--[[
+  lock-force-release-5.lua: an operator's force release. Takes the lock from its holder whoever it
+  is (all holders, or only the one with this fence), then hands it to the oldest live waiter exactly
+  as lock-release does. The holder is not told: its next extension finds another token (or a free
+  lock) and reports ERR_LEASE_LOST. Atomic, so a grant racing it is either the one removed (its fence
+  matched) or left alone.
+
+  KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
+  ARGV[1] fence: remove the holder only if its fence is this (decimal, no leading zeros); '' for any
+
+  Returns:
+    1  a holder was removed (and the lock passed on if anyone waits)
+    0  the lock was free, or held under another fence
+]]
+local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local holder = redis.call('GET', H)
+if not holder or string.byte(holder, -1) == 58 then
+  return 0
+end
+local fence = string.match(holder, '^(%d+):')
+if ARGV[1] ~= '' and fence ~= ARGV[1] then
+  return 0
+end
+--@include lock
+
+-- Free it first, keeping the fence (and the released lease's TTL), as lock-release does.
+holder = fence .. ':'
+redis.call('SET', H, holder, 'KEEPTTL')
+if redis.call('EXISTS', Q) == 1 then
+  serve_head(nil)
+end
+return 1

@@ -1,0 +1,107 @@
+// Options of lockstepDashboard(): validated once, when the handler is created.
+import type { IncomingMessage } from 'node:http';
+import { InvalidArgumentError, type Lockstep, type LockstepAdmin, type NameKind } from '@lockstep/core';
+
+/** What the dashboard uses of a `LockstepAdmin` (structural, so any copy of core fits). */
+export type DashboardAdmin = Pick<LockstepAdmin, 'prefix' | 'list' | 'inspect' | 'forceRelease' | 'rates'>;
+
+/** A force release someone asked for on the page, as `onAction` receives it. */
+export interface DashboardAction {
+  readonly type: 'force-release';
+  readonly kind: NameKind;
+  readonly name: string;
+  /** The holder's fence, or null for every holder. */
+  readonly fence: number | null;
+  /** The HTTP request (your auth middleware's user is usually on it). */
+  readonly req: IncomingMessage;
+}
+
+/** Options of {@link lockstepDashboard}. */
+export interface DashboardOptions {
+  /** The Lockstep whose prefix and client the page shows (single Redis or Cluster). Or pass `admin`. */
+  readonly lockstep?: Pick<Lockstep, 'admin'> | { admin(): DashboardAdmin };
+  /** A `LockstepAdmin`, instead of `lockstep`. */
+  readonly admin?: DashboardAdmin;
+  /**
+   * Offers "force release" on the page. Off by default: the page is read-only.
+   *
+   * @defaultValue `false`
+   */
+  readonly allowActions?: boolean;
+  /**
+   * Audit hook, awaited before each force release runs. If it throws or rejects, the release is refused
+   * (HTTP 500), so nothing happens unaudited.
+   */
+  readonly onAction?: (action: DashboardAction) => void | Promise<void>;
+  /**
+   * How often the page is updated over Server-Sent Events, ms (100 to 60,000).
+   *
+   * @defaultValue `1_000`
+   */
+  readonly intervalMs?: number;
+}
+
+/** Validated options. */
+export interface ResolvedDashboardOptions {
+  readonly admin: DashboardAdmin;
+  readonly allowActions: boolean;
+  readonly onAction: ((action: DashboardAction) => void | Promise<void>) | undefined;
+  readonly intervalMs: number;
+}
+
+const KNOWN = ['lockstep', 'admin', 'allowActions', 'onAction', 'intervalMs'];
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j] as number;
+      row[j] = next;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function unknownOption(key: string): InvalidArgumentError {
+  const close = KNOWN.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 3);
+  return new InvalidArgumentError(
+    `Unknown option \`${key}\` of lockstepDashboard${close ? ` (did you mean \`${close}\`?)` : ''}`,
+  );
+}
+
+/**
+ * Validates the options before any I/O.
+ *
+ * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+ */
+export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('Expected lockstepDashboard options to be an object, e.g. { lockstep }');
+  }
+  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw unknownOption(key);
+  const { lockstep, admin, allowActions = false, onAction, intervalMs = 1_000 } = options;
+  if ((lockstep === undefined) === (admin === undefined)) {
+    throw new InvalidArgumentError('Expected exactly one of `lockstep` or `admin` in lockstepDashboard options');
+  }
+  if (lockstep !== undefined && typeof (lockstep as { admin?: unknown }).admin !== 'function') {
+    throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
+  }
+  if (admin !== undefined && typeof (admin as { list?: unknown }).list !== 'function') {
+    throw new InvalidArgumentError('Expected `admin` to be a LockstepAdmin instance');
+  }
+  if (typeof allowActions !== 'boolean') {
+    throw new InvalidArgumentError(`Expected \`allowActions\` to be a boolean, got ${String(allowActions)}`);
+  }
+  if (onAction !== undefined && typeof onAction !== 'function') {
+    throw new InvalidArgumentError('Expected `onAction` to be a function');
+  }
+  if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000) {
+    throw new InvalidArgumentError(
+      `Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`,
+    );
+  }
+  return { admin: admin ?? (lockstep as { admin(): DashboardAdmin }).admin(), allowActions, onAction, intervalMs };
+}
