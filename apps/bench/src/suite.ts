@@ -17,6 +17,7 @@ import { bullmqWorkload } from './workloads/bullmq.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
+import { diagnostics } from './workloads/diagnostics.js';
 import { expressWorkload } from './workloads/express.js';
 import { memory } from './workloads/memory.js';
 import { relayRound } from './workloads/relay.js';
@@ -32,6 +33,7 @@ export const WORKLOADS = [
   'deep-queue',
   'memory',
   'quorum',
+  'diagnostics',
   'express',
   'bullmq',
 ] as const;
@@ -131,6 +133,9 @@ export async function runSuite(
     rows.push(
       ...(await interleave(ctx, 'quorum-contended', quorumRows(), (row, r) => contendedRound(ctx, shape, row, r))),
     );
+  });
+  await section('diagnostics', async () => {
+    rows.push(...(await diagnostics(ctx)));
   });
   await section('express', async () => {
     // Writes its own report (results/express.md): HTTP rows do not fit the lock tables.

@@ -78,6 +78,8 @@ export interface AcquireRequest {
   readonly onLost: LostCallback | undefined;
   /** When true, a busy result resolves `null` instead of throwing (tryAcquire). */
   readonly orNull: boolean;
+  /** Told once when the acquisition is first queued behind others (diagnostics). */
+  readonly onQueued?: () => void;
 }
 
 const RETRY_BACKOFF_MS = [10, 25, 50, 100, 250, 500];
@@ -215,6 +217,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
         // From now on the batcher keeps our queue place alive; it pokes us if we lose it.
         rt.heartbeats().add(c, id, () => waiter.push(null));
         beating = true;
+        request.onQueued?.();
       }
       if (!confirmed) {
         try {

@@ -14,6 +14,16 @@ export type {
 } from './admin/admin-types.js';
 export type { NameKind } from './admin/key-layout.js';
 export {
+  type AcquireMessage,
+  type AcquireOutcome,
+  DIAGNOSTICS_CHANNELS,
+  type ExtendMessage,
+  type LeaseMessage,
+  type LimiterKind,
+  type LostMessage,
+  type ReleaseMessage,
+} from './diagnostics/channels.js';
+export {
   AcquireTimeoutError,
   ERROR_CODES,
   InvalidArgumentError,
@@ -30,9 +40,11 @@ export {
   RedisUnavailableError,
 } from './errors.js';
 export { Lease, type LostCallback } from './lease.js';
+export type { Limiter } from './limiter.js';
 export { Lock } from './lock.js';
 export type { LockState } from './lock-engine.js';
 export { Lockstep } from './lockstep.js';
+export type { LockstepLike } from './lockstep-like.js';
 export {
   DEFAULT_LOCKSTEP_OPTIONS,
   DEFAULT_QUORUM_OPTIONS,

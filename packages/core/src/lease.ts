@@ -1,5 +1,7 @@
 // A held lock or permit: its validity window, fence, auto-extension and loss reporting.
 import { monotonicNow, toEpochMs, unrefTimer } from './clock.js';
+import { type LeaseMessage, type LimiterKind, lostChannel } from './diagnostics/channels.js';
+import { traceExtend, traceRelease } from './diagnostics/trace-lease.js';
 import { type LeaseLossReason, LeaseLostError } from './errors.js';
 import { checkInteger, MAX_TIMER_MS } from './validate.js';
 
@@ -14,6 +16,8 @@ export type ExtendOutcome = 'extended' | 'not-held' | 'no-quorum';
  * object serves every lease of an engine; `id` and `token` say which lease.
  */
 export interface LeaseDriver {
+  /** What the leases are of, for diagnostics. @defaultValue 'lock' */
+  readonly kind?: LimiterKind;
   /**
    * Extends to `ttlMs` from now; rejects on infrastructure failure. `validUntil` is the end of the
    * current window (monotonic): answers after it must not count.
@@ -93,6 +97,7 @@ export class Lease implements AsyncDisposable {
   #timer: NodeJS.Timeout | undefined;
   #extending: Promise<void> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
+  readonly #grantedAt = monotonicNow();
 
   /** @internal Leases are created by `acquire`, never directly. */
   constructor(init: LeaseInit) {
@@ -164,7 +169,12 @@ export class Lease implements AsyncDisposable {
     }
     if (!this.held) throw this.#lostError as LeaseLostError;
     const started = monotonicNow();
-    const outcome = await this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil);
+    const outcome = await traceExtend(
+      () => this.#message(),
+      ttlMs,
+      false,
+      () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
+    );
     if (outcome !== 'extended') {
       if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
       throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
@@ -194,7 +204,10 @@ export class Lease implements AsyncDisposable {
     this.#state = 'releasing';
     this.#clearTimer();
     try {
-      const released = await this.#driver.release(this.#id, this.token);
+      const released = await traceRelease(
+        () => this.#message(),
+        () => this.#driver.release(this.#id, this.token),
+      );
       this.#state = 'released';
       this.#settle();
       return released && !wasLost;
@@ -279,7 +292,13 @@ export class Lease implements AsyncDisposable {
       }
       const started = monotonicNow();
       try {
-        const outcome = await this.#driver.extend(this.#id, this.token, this.#ttlMs, this.#validUntil);
+        const ttlMs = this.#ttlMs;
+        const outcome = await traceExtend(
+          () => this.#message(),
+          ttlMs,
+          true,
+          () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
+        );
         // Declared lost while in flight: what Redis extended must not outlive the reported loss.
         if (this.#wasLost() && outcome === 'extended') this.#abandonServerEntry();
         // A refresh that lost the race to a voluntary release is not a loss.
@@ -306,6 +325,17 @@ export class Lease implements AsyncDisposable {
     }
   }
 
+  // What diagnostics may show of this lease (never the token).
+  #message(): LeaseMessage {
+    return {
+      name: this.name,
+      kind: this.#driver.kind ?? 'lock',
+      fence: this.fence,
+      weight: this.weight,
+      heldMs: monotonicNow() - this.#grantedAt,
+    };
+  }
+
   // A method, not an inline comparison: the state can change while an await is pending.
   #wasLost(): boolean {
     return this.#state === 'lost';
@@ -326,6 +356,7 @@ export class Lease implements AsyncDisposable {
     const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
     this.#lostError = error;
     this.#settle();
+    if (lostChannel.hasSubscribers) lostChannel.publish({ ...this.#message(), reason });
     this.#controller?.abort(error);
     const onLost = this.#onLost;
     if (!onLost) return;

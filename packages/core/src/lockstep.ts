@@ -6,6 +6,7 @@ import { InvalidArgumentError, LockstepError } from './errors.js';
 import { HeartbeatBatcher } from './heartbeats.js';
 import { DETACH, type Lease } from './lease.js';
 import { Lock } from './lock.js';
+import type { LockstepLike } from './lockstep-like.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
 import { checkName } from './names.js';
 import { type LockOptions, resolveLockOptions } from './options.js';
@@ -13,6 +14,7 @@ import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { RedisLockEngine } from './redis-lock.js';
 import { type RedisClient, registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
+import { SemaphoreEngine } from './semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
 import { WaitHub } from './wait-hub.js';
@@ -33,7 +35,7 @@ import { WaitHub } from './wait-hub.js';
  * await lockstep.close();
  * ```
  */
-export class Lockstep {
+export class Lockstep implements LockstepLike {
   readonly #options: ResolvedLockstepOptions;
   readonly #runtime: AcquireRuntime;
   readonly #leases = new Set<Lease>();
@@ -138,7 +140,12 @@ export class Lockstep {
     if (this.#options.quorum) {
       throw new InvalidArgumentError('Semaphores need a single Redis or a Cluster, not an array of quorum clients');
     }
-    return new Semaphore(name, this.#options.prefix, resolved, this.#options.clients[0] as Redis, this.#runtime);
+    const client = this.#options.clients[0] as Redis;
+    return new Semaphore(
+      name,
+      resolved,
+      new SemaphoreEngine(name, this.#options.prefix, { ...resolved }, client, this.#runtime),
+    );
   }
 
   /**

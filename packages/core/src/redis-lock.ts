@@ -8,6 +8,7 @@ import {
   type Contender,
   type PushedReply,
 } from './acquire.js';
+import type { LimiterKind } from './diagnostics/channels.js';
 import { LockstepError } from './errors.js';
 import type { Lease, LeaseDriver } from './lease.js';
 import type { LockEngine, LockState } from './lock-engine.js';
@@ -33,6 +34,7 @@ export function parsePushed(message: string): PushedReply {
 
 /** A mutex on a single Redis or a Cluster (all keys of one name in one slot). */
 export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Contender {
+  readonly kind: LimiterKind = 'lock';
   readonly channel: string;
   readonly ttlMs: number;
   readonly weight = 1;

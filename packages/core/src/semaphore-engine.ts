@@ -1,23 +1,18 @@
 // Semaphores on one Redis or a Redis Cluster: the sem-*.lua scripts behind the shared acquisition loop.
-import {
-  type AcquireRequest,
-  type AcquireRuntime,
-  type AttemptReply,
-  acquire,
-  type Contender,
-  type PushedReply,
-} from './acquire.js';
-import type { Lease, LeaseDriver } from './lease.js';
+import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from './acquire.js';
+import type { LimiterKind } from './diagnostics/channels.js';
+import type { Lease } from './lease.js';
 import { keySet } from './names.js';
-import { parsePushed, unexpectedReply } from './redis-lock.js';
+import { unexpectedReply } from './redis-lock.js';
+import { bounded } from './request.js';
 import { ScriptLeaseDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
+import type { PermitRequest, SemaphoreBackend, SemaphoreHolder, SemaphoreState, SemaphoreWaiter } from './semaphore.js';
+import { SemaphoreContender } from './semaphore-contender.js';
 
-/** One acquisition's parameters. */
-export interface PermitRequest {
-  readonly weight: number;
-  readonly priority: number;
-}
+export type { PermitRequest } from './semaphore.js';
+
+const INSPECT_LIMIT = 1_000;
 
 /** The settings every script call of a semaphore needs. */
 export interface SemaphoreSettings {
@@ -26,12 +21,13 @@ export interface SemaphoreSettings {
   readonly waiterTtlMs: number;
   readonly maxWaiters: number;
   readonly agingMs: number;
-  /** Named priority classes (for grant statistics: the dashboard shows the names). */
-  readonly classes?: ReadonlyMap<string, number>;
+  /** Priority class names by value, for `inspect()`. */
+  readonly classes: ReadonlyMap<string, number>;
 }
 
 /** Runs the semaphore scripts for one name. */
-export class SemaphoreEngine extends ScriptLeaseDriver {
+export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBackend {
+  readonly kind: LimiterKind = 'semaphore';
   readonly keys: readonly string[];
   readonly channel: string;
   readonly #extendKeys: readonly string[];
@@ -50,31 +46,18 @@ export class SemaphoreEngine extends ScriptLeaseDriver {
     this.#extendKeys = keys.keys.slice(0, 2);
   }
 
+  /** The limit this instance uses. */
+  get limit(): number {
+    return this.settings.limit;
+  }
+
   /** Acquires `permit.weight` permits at `permit.priority`. */
   acquire(permit: PermitRequest, request: AcquireRequest): Promise<Lease | null> {
-    return acquire(this.#contender(permit), this.runtime, request);
+    return acquire(new SemaphoreContender(this, permit), this.runtime, request);
   }
 
-  #contender(permit: PermitRequest): Contender {
-    const s = this.settings;
-    return {
-      name: this.name,
-      channel: this.channel,
-      ttlMs: s.ttlMs,
-      weight: permit.weight,
-      maxWaiters: s.maxWaiters,
-      waiterTtlMs: s.waiterTtlMs,
-      attempt: (id, token, wait) => this.#attempt(id, token, wait, permit),
-      giveUp: (id, token) => this.giveUp(id, token),
-      parse: (message): PushedReply => parsePushed(message),
-      driver: this,
-      heartbeat: (ids) => this.heartbeat(ids),
-      limit: s.limit,
-      ...(s.classes ? { classes: s.classes } : {}),
-    };
-  }
-
-  async #attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply> {
+  /** Runs the acquire script once for `permit`. */
+  async attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply> {
     const s = this.settings;
     const reply = (await runScript(this.client, 'semAcquire', this.keys, [
       id,
@@ -118,6 +101,48 @@ export class SemaphoreEngine extends ScriptLeaseDriver {
   /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
   async giveUp(id: string, token: string): Promise<number> {
     return Number(await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]));
+  }
+
+  /** Stores `limit` for every process while the keys live, and uses it from now on. */
+  async setLimit(limit: number): Promise<void> {
+    await bounded(
+      runScript(this.client, 'semSetLimit', this.keys, [limit]),
+      `setting the limit of "${this.name}"`,
+      this.runtime.requestTimeoutMs,
+    );
+    this.settings.limit = limit;
+  }
+
+  /** Limit, permits in use, holders and waiters, in one consistent snapshot. */
+  async inspect(): Promise<SemaphoreState> {
+    const reply = (await bounded(
+      runScript(this.client, 'semInspect', this.keys.slice(0, 4), [this.settings.limit, INSPECT_LIMIT]),
+      `inspecting "${this.name}"`,
+      this.runtime.requestTimeoutMs,
+    )) as [number, number, number, (string | number)[], (string | number)[], number];
+    const [, limit, used, flatHolders, flatWaiters, waiting] = reply;
+    const names = new Map([...this.settings.classes].map(([name, value]) => [value, name]));
+    const holders: SemaphoreHolder[] = [];
+    for (let i = 0; i < flatHolders.length; i += 4) {
+      holders.push({
+        fence: Number(flatHolders[i]),
+        weight: Number(flatHolders[i + 1]),
+        expiresAt: Number(flatHolders[i + 2]),
+        since: Number(flatHolders[i + 3]),
+      });
+    }
+    const waiters: SemaphoreWaiter[] = [];
+    for (let i = 0; i < flatWaiters.length; i += 4) {
+      const priority = Number(flatWaiters[i]);
+      waiters.push({
+        priority,
+        priorityName: names.get(priority),
+        weight: Number(flatWaiters[i + 1]),
+        since: Number(flatWaiters[i + 2]),
+        aliveUntil: Number(flatWaiters[i + 3]),
+      });
+    }
+    return { limit: Number(limit), used: Number(used), holders, waiters, waiting: Number(waiting) };
   }
 
   /** Extends and releases this semaphore's permits. */

@@ -1,12 +1,9 @@
 // The public Semaphore: N weighted permits, waiters served by priority then arrival order.
-import type { AcquireRuntime } from './acquire.js';
+import type { AcquireRequest } from './acquire.js';
+import type { LimiterKind } from './diagnostics/channels.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Lease } from './lease.js';
-import { DEFAULT_ACQUIRE_OPTIONS, resolveAcquireOptions } from './options.js';
-import { bounded } from './request.js';
-import type { RedisClient } from './scripts.js';
-import { runScript } from './scripts.js';
-import { SemaphoreEngine } from './semaphore-engine.js';
+import { type Grant, LimiterBase } from './limiter.js';
 import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
@@ -16,9 +13,6 @@ import {
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
 import { checkInteger } from './validate.js';
-import { runWithLease } from './with-lease.js';
-
-const INSPECT_LIMIT = 1_000;
 
 /** One holder in {@link SemaphoreState}. */
 export interface SemaphoreHolder {
@@ -56,6 +50,22 @@ export interface SemaphoreState {
   readonly waiting: number;
 }
 
+/** One acquisition's parameters. */
+export interface PermitRequest {
+  readonly weight: number;
+  readonly priority: number;
+}
+
+/** @internal What a Semaphore delegates to: the Redis engine or the in-memory one. */
+export interface SemaphoreBackend {
+  /** The limit this instance uses. */
+  readonly limit: number;
+  acquire(permit: PermitRequest, request: AcquireRequest): Promise<Lease | null>;
+  /** Stores a new limit for every user of the name, serves the waiters that now fit. */
+  setLimit(limit: number): Promise<void>;
+  inspect(): Promise<SemaphoreState>;
+}
+
 /**
  * A distributed counting semaphore with `limit` weighted permits, created by
  * `lockstep.semaphore(name, options)`. Freed permits are handed to the best waiter (highest
@@ -64,29 +74,26 @@ export interface SemaphoreState {
  * 1 s claim until its lease's first extension, so a waiter that died holds them for one claim
  * window at most.
  */
-export class Semaphore {
-  readonly #engine: SemaphoreEngine;
+export class Semaphore extends LimiterBase<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions> {
+  /** Always `'semaphore'`. */
+  readonly kind: LimiterKind = 'semaphore';
+  protected readonly optionNames = SEMAPHORE_ACQUIRE_OPTION_NAMES;
+  readonly #engine: SemaphoreBackend;
   readonly #options: ResolvedSemaphoreOptions;
 
   /** @internal Created by `lockstep.semaphore()`. */
-  constructor(
-    /** The semaphore name. */
-    readonly name: string,
-    prefix: string,
-    options: ResolvedSemaphoreOptions,
-    client: RedisClient,
-    runtime: AcquireRuntime,
-  ) {
+  constructor(name: string, options: ResolvedSemaphoreOptions, engine: SemaphoreBackend) {
+    super(name);
     this.#options = options;
-    this.#engine = new SemaphoreEngine(name, prefix, { ...options }, client, runtime);
+    this.#engine = engine;
   }
 
   /** The limit this instance uses (updated by {@link Semaphore.setLimit}). */
   get limit(): number {
-    return this.#engine.settings.limit;
+    return this.#engine.limit;
   }
 
-  #permit(options: SemaphoreAcquireOptions | undefined): { weight: number; priority: number } {
+  protected prepare(options: SemaphoreAcquireOptions | undefined): Grant {
     const weight = checkInteger('weight', options?.weight === undefined ? 1 : options.weight, 1, MAX_LIMIT);
     if (weight > this.limit) {
       throw new InvalidArgumentError(`Expected \`weight\` to be at most the limit ${this.limit}, got ${weight}`);
@@ -95,66 +102,19 @@ export class Semaphore {
       options?.priority === undefined
         ? this.#options.defaultPriority
         : resolvePriority(options.priority, this.#options.classes);
-    return { weight, priority };
+    const permit = { weight, priority };
+    return (request) => this.#engine.acquire(permit, request);
   }
 
   /**
-   * Waits up to `waitMs` for `weight` permits and returns them as one lease.
-   *
-   * @param options - `priority`, `weight`, `waitMs`, `signal`, `autoExtend`, `onLost`
-   * @throws {@link AcquireTimeoutError} `ERR_ACQUIRE_TIMEOUT` if no permits came free in time
-   * @throws {@link QueueFullError} `ERR_QUEUE_FULL` past `maxWaiters`
-   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be used
-   * @example
-   * ```ts
-   * const permit = await sem.acquire({ priority: 'critical', waitMs: 30_000 });
-   * try { await exportReport(permit.signal); } finally { await permit.release(); }
-   * ```
+   * Acquires permits, runs `fn` with the lease (auto-extended by default) and releases them: the
+   * friendly name of {@link Semaphore.withLease}. If the lease is lost while `fn` runs,
+   * `permit.signal` aborts and `withPermit` rejects with `ERR_LEASE_LOST`. If only the release fails, it
+   * resolves with `fn`'s result and reports the failure (`ERR_REDIS`) through `onError`, as
+   * {@link Lock.withLock} does.
    */
-  async acquire(options?: SemaphoreAcquireOptions): Promise<Lease> {
-    const permit = this.#permit(options);
-    const request = resolveAcquireOptions(
-      options,
-      { ...DEFAULT_ACQUIRE_OPTIONS, orNull: false },
-      SEMAPHORE_ACQUIRE_OPTION_NAMES,
-    );
-    return (await this.#engine.acquire(permit, request)) as Lease;
-  }
-
-  /**
-   * Takes the permits if they are free right now and nobody better is queued; never waits.
-   *
-   * @returns the lease, or `null` if not enough permits are free
-   */
-  async tryAcquire(options?: SemaphoreTryAcquireOptions): Promise<Lease | null> {
-    if (options && 'waitMs' in options) {
-      throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
-    }
-    const permit = this.#permit(options);
-    const request = resolveAcquireOptions(
-      options,
-      { waitMs: 0, autoExtend: false, orNull: true },
-      SEMAPHORE_ACQUIRE_OPTION_NAMES,
-    );
-    return await this.#engine.acquire(permit, request);
-  }
-
-  /**
-   * Acquires permits, runs `fn` with the lease (auto-extended by default) and releases them. If the
-   * lease is lost while `fn` runs, `permit.signal` aborts and `withPermit` rejects with
-   * `ERR_LEASE_LOST`. If only the release fails, it resolves with `fn`'s result and reports the
-   * failure (`ERR_REDIS`) through `onError`, as {@link Lock.withLock} does.
-   */
-  async withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
-    const permit = this.#permit(options);
-    const request = resolveAcquireOptions(
-      options,
-      { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false },
-      SEMAPHORE_ACQUIRE_OPTION_NAMES,
-    );
-    const lease = (await this.#engine.acquire(permit, request)) as Lease;
-    return await runWithLease(lease, fn);
+  withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
+    return this.withLease(fn, options);
   }
 
   /**
@@ -166,45 +126,11 @@ export class Semaphore {
    */
   async setLimit(limit: number): Promise<void> {
     checkInteger('limit', limit, 1, MAX_LIMIT);
-    const e = this.#engine;
-    await bounded(
-      runScript(e.client, 'semSetLimit', e.keys, [limit]),
-      `setting the limit of "${this.name}"`,
-      e.runtime.requestTimeoutMs,
-    );
-    e.settings.limit = limit;
+    await this.#engine.setLimit(limit);
   }
 
   /** Limit, permits in use, holders and waiters, in one consistent snapshot. */
   async inspect(): Promise<SemaphoreState> {
-    const e = this.#engine;
-    const reply = (await bounded(
-      runScript(e.client, 'semInspect', e.keys.slice(0, 4), [e.settings.limit, INSPECT_LIMIT]),
-      `inspecting "${this.name}"`,
-      e.runtime.requestTimeoutMs,
-    )) as [number, number, number, (string | number)[], (string | number)[], number];
-    const [, limit, used, flatHolders, flatWaiters, waiting] = reply;
-    const names = new Map([...this.#options.classes].map(([name, value]) => [value, name]));
-    const holders: SemaphoreHolder[] = [];
-    for (let i = 0; i < flatHolders.length; i += 4) {
-      holders.push({
-        fence: Number(flatHolders[i]),
-        weight: Number(flatHolders[i + 1]),
-        expiresAt: Number(flatHolders[i + 2]),
-        since: Number(flatHolders[i + 3]),
-      });
-    }
-    const waiters: SemaphoreWaiter[] = [];
-    for (let i = 0; i < flatWaiters.length; i += 4) {
-      const priority = Number(flatWaiters[i]);
-      waiters.push({
-        priority,
-        priorityName: names.get(priority),
-        weight: Number(flatWaiters[i + 1]),
-        since: Number(flatWaiters[i + 2]),
-        aliveUntil: Number(flatWaiters[i + 3]),
-      });
-    }
-    return { limit: Number(limit), used: Number(used), holders, waiters, waiting: Number(waiting) };
+    return await this.#engine.inspect();
   }
 }

@@ -4,6 +4,7 @@
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
 import type { SuiteResults } from '../suite.js';
 import { bullmqTable } from '../workloads/bullmq.js';
+import { diagnosticsSection } from './diagnostics-section.js';
 import { bytes, int, ms, num, pct, ratio } from './format.js';
 import {
   CONTENDED_METRICS,
@@ -188,6 +189,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   uncontended('quorum-uncontended');
   contended('quorum-contended');
   if (of('bullmq').length) out.push(...bullmqTable(of('bullmq')));
+  diagnosticsSection(of('diagnostics'), out);
 
   out.push(
     '## Wait-time distributions under contention',

@@ -60,10 +60,12 @@ export async function uncontendedRound(
     const serverBefore = await commandstats(shape.servers);
     const clientBefore = snapshotCommands();
     const t0 = nowUs();
+    const cpu0 = process.cpuUsage();
     measuring = true;
     await new Promise((resolve) => setTimeout(resolve, ctx.profile.uncontendedMs));
     measuring = false;
     const t1 = nowUs();
+    const cpu = process.cpuUsage(cpu0);
     const clientCommands = diffCommands(clientBefore, snapshotCommands());
     const serverCalls = serverDelta(serverBefore, await commandstats(shape.servers));
     stop = true;
@@ -77,6 +79,8 @@ export async function uncontendedRound(
         cmdsPerOp: pairs ? totalCommands(clientCommands) / pairs : Number.NaN,
         serverCallsPerOp: pairs ? totalCommands(serverCalls) / pairs : Number.NaN,
         scriptUsPerOp: pairs ? scriptUsec(serverCalls) / pairs : Number.NaN,
+        // This process's CPU per pair (user + system): robust to a busy machine, unlike pairs/s.
+        clientCpuUsPerOp: pairs ? (cpu.user + cpu.system) / pairs : Number.NaN,
         crossCheck: crossCheck(clientCommands, serverCalls),
         errors,
         timeouts: 0,

@@ -1,0 +1,34 @@
+// Publishes releases and extensions of a lease on `lockstep:release` and `lockstep:extend`.
+import type { ExtendOutcome } from '../lease.js';
+import {
+  type ExtendMessage,
+  extendTracing,
+  type LeaseMessage,
+  type ReleaseMessage,
+  releaseTracing,
+  tracePromise,
+} from './channels.js';
+
+/** Runs a release, traced when anyone listens. */
+export function traceRelease(message: () => LeaseMessage, release: () => Promise<boolean>): Promise<boolean> {
+  return tracePromise<ReleaseMessage, boolean>(releaseTracing, message, release, (ctx, released) => {
+    ctx.released = released;
+  });
+}
+
+/** Runs an extension, traced when anyone listens. */
+export function traceExtend(
+  message: () => LeaseMessage,
+  ttlMs: number,
+  auto: boolean,
+  extend: () => Promise<ExtendOutcome>,
+): Promise<ExtendOutcome> {
+  return tracePromise<ExtendMessage, ExtendOutcome>(
+    extendTracing,
+    () => ({ ...message(), ttlMs, auto }),
+    extend,
+    (ctx, outcome) => {
+      ctx.outcome = outcome;
+    },
+  );
+}
