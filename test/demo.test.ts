@@ -121,7 +121,13 @@ beforeAll(() => {
 
 afterAll(async () => {
   await browser?.close();
-  if (demo.exitCode === null) demo.kill('SIGKILL');
+  if (demo.exitCode === null) {
+    // A test failed before the Ctrl-C: still let the demo stop what it started, by pid.
+    demo.kill('SIGINT');
+    const timer = setTimeout(() => demo.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
