@@ -1,0 +1,67 @@
+// What a running LockstepModule holds: its backend, its HTTP answers, and what it must close.
+import { LockstepError } from '@lockstep/core';
+import type { LockstepHttpOptions } from './lockstep.options.js';
+import { type BackendEntry, type LockstepBackend, registerBackend, unregisterBackend } from './registry.js';
+
+/** @internal */
+export class LockstepHandle {
+  readonly entry: BackendEntry;
+  readonly #shutdown = new AbortController();
+  readonly #running = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(
+    readonly lockstep: LockstepBackend,
+    readonly http: Required<LockstepHttpOptions>,
+    onError: (error: unknown) => void,
+    /** How long shutdown waits for running calls. */
+    readonly shutdownTimeoutMs: number,
+    /** Closes what the module created (a client made from a URL); runs after `lockstep.close()`. */
+    private readonly closeOwned: () => Promise<void>,
+  ) {
+    const running = this.#running;
+    this.entry = {
+      lockstep,
+      onError,
+      shutdown: this.#shutdown.signal,
+      track: (call) => {
+        running.add(call);
+        call.then(
+          () => running.delete(call),
+          () => running.delete(call),
+        );
+        return call;
+      },
+    };
+    // Available from the moment the provider exists, so other providers' onModuleInit may use it.
+    registerBackend(this.entry);
+  }
+
+  /**
+   * Refuses new calls and ends waits (`ERR_ABORTED`), then gives the calls already running up to
+   * `timeoutMs` to finish and release their leases.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    unregisterBackend(this.entry);
+    this.#shutdown.abort(new LockstepError('ERR_CLOSED', 'The application is shutting down'));
+    if (this.#running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#running]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Stops the backend, then quits what the module owns; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    unregisterBackend(this.entry);
+    try {
+      await this.lockstep.close();
+    } finally {
+      await this.closeOwned();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// Options of LockstepModule.forRoot(): the client (or a URL the module owns), core's settings and
+// the HTTP answers to busy and outage errors.
+import { InvalidArgumentError, type LockstepOptions } from '@lockstep/core';
+import type { Cluster, Redis } from 'ioredis';
+import { checkInt, checkKeys, describe } from './validate.js';
+
+/** How HTTP route handlers answer Lockstep errors (other contexts get the error itself). */
+export interface LockstepHttpOptions {
+  /**
+   * Status when a `@Locked` route is busy (`onBusy: 'throw'`, or a `'wait'` that ran out).
+   * @defaultValue 409
+   */
+  readonly lockedStatus?: number;
+  /**
+   * Status when a `@Limited` route is busy or its queue is full; sent with `Retry-After`.
+   * @defaultValue 503
+   */
+  readonly limitedStatus?: number;
+  /**
+   * Status when Redis is unreachable, fails or loses a lease (`ERR_REDIS`, `ERR_QUORUM`,
+   * `ERR_LEASE_LOST`, `ERR_CLOSED`).
+   * @defaultValue 503
+   */
+  readonly outageStatus?: number;
+  /**
+   * `Retry-After` value, in seconds, sent with `limitedStatus`.
+   * @defaultValue 1
+   */
+  readonly retryAfterSeconds?: number;
+}
+
+/** Options of `LockstepModule.forRoot()` / `forRootAsync()`. */
+export interface LockstepModuleOptions extends Omit<LockstepOptions, 'redis'> {
+  /**
+   * An ioredis `Redis` or `Cluster` (or an array of independent clients for quorum locks), which the
+   * module never quits; or a `redis://` URL, from which the module creates a client that it quits on
+   * application shutdown, after closing Lockstep.
+   */
+  readonly redis: Redis | Cluster | readonly Redis[] | string;
+  /** HTTP statuses for busy and outage errors. */
+  readonly http?: LockstepHttpOptions;
+  /**
+   * On application shutdown, waits end (`ERR_ABORTED`), new calls are refused (a `'skip'` call is
+   * skipped), and calls already running get this long, in ms, to finish and release their leases
+   * before Lockstep closes.
+   * @defaultValue 10_000
+   */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** Default of {@link LockstepModuleOptions.shutdownTimeoutMs}. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Defaults of {@link LockstepHttpOptions}. */
+export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Object.freeze({
+  lockedStatus: 409,
+  limitedStatus: 503,
+  outageStatus: 503,
+  retryAfterSeconds: 1,
+});
+
+const MODULE_KEYS = [
+  'redis',
+  'prefix',
+  'requestTimeoutMs',
+  'driftFactor',
+  'onError',
+  'quorum',
+  'http',
+  'shutdownTimeoutMs',
+];
+const HTTP_KEYS = Object.keys(DEFAULT_HTTP_OPTIONS);
+
+/** Validates the HTTP options and fills in defaults. */
+export function resolveHttpOptions(where: string, http: unknown): Required<LockstepHttpOptions> {
+  const o = checkKeys(`${where} http`, http, HTTP_KEYS);
+  return {
+    lockedStatus: checkInt(where, 'http.lockedStatus', o.lockedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.lockedStatus,
+    limitedStatus:
+      checkInt(where, 'http.limitedStatus', o.limitedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.limitedStatus,
+    outageStatus: checkInt(where, 'http.outageStatus', o.outageStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.outageStatus,
+    retryAfterSeconds:
+      checkInt(where, 'http.retryAfterSeconds', o.retryAfterSeconds, 0, 86_400) ??
+      DEFAULT_HTTP_OPTIONS.retryAfterSeconds,
+  };
+}
+
+/** Checks the module options (core checks its own part when the Lockstep is created). */
+export function checkModuleOptions(options: unknown): LockstepModuleOptions {
+  const where = 'LockstepModule';
+  const o = checkKeys(where, options, MODULE_KEYS);
+  const redis = o.redis;
+  if (typeof redis === 'string' && !/^rediss?:\/\//.test(redis)) {
+    throw new InvalidArgumentError(
+      `${where}: expected \`redis\` to be a client or a redis:// URL, got ${describe(redis)}`,
+    );
+  }
+  if (redis === undefined || redis === null) {
+    throw new InvalidArgumentError(`${where}: \`redis\` is required (an ioredis client or a redis:// URL)`);
+  }
+  checkInt(where, 'shutdownTimeoutMs', o.shutdownTimeoutMs, 0);
+  return o as unknown as LockstepModuleOptions;
+}

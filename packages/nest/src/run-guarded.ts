@@ -1,0 +1,178 @@
+// One decorated call: take the lock or permits as `onBusy` says, run the method with the lease in
+// AsyncLocalStorage, then release it, or keep it until `minHoldMs` has passed since the grant.
+import { performance } from 'node:perf_hooks';
+import {
+  AcquireTimeoutError,
+  DEFAULT_LOCK_OPTIONS,
+  InvalidArgumentError,
+  type Lease,
+  type Limiter,
+  type SemaphoreAcquireOptions,
+  type SemaphoreTryAcquireOptions,
+} from '@lockstep/core';
+import { type GuardKind, markOrigin } from './busy.js';
+import { leaseStorage } from './current-lease.js';
+import type { ResolvedGuardOptions } from './decorator-options.js';
+import { type BackendEntry, backendFor } from './registry.js';
+import { describe } from './validate.js';
+
+/** Everything a decorated method needs to know, fixed when the decorator is applied. */
+export interface GuardSpec {
+  readonly kind: GuardKind;
+  /** `@Locked on BillingService.pay`, for error messages. */
+  readonly where: string;
+  readonly key: string | ((...args: unknown[]) => unknown);
+  readonly options: ResolvedGuardOptions;
+}
+
+const MAX_NAME_BYTES = 512;
+
+function nameOf(spec: GuardSpec, self: unknown, args: unknown[]): string {
+  const name = typeof spec.key === 'function' ? spec.key.apply(self, args) : spec.key;
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    throw new InvalidArgumentError(
+      `${spec.where}: the key must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes, got ${describe(name)}`,
+    );
+  }
+  return name;
+}
+
+function optionFor(option: unknown, self: unknown, args: unknown[]): unknown {
+  return typeof option === 'function' ? (option as (...a: unknown[]) => unknown).apply(self, args) : option;
+}
+
+async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: unknown, args: unknown[]) {
+  const o = spec.options;
+  const autoExtend = o.autoExtend && o.minHoldMs === 0;
+  const common = {
+    ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
+    ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
+  };
+  let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
+  const signal = entry.shutdown;
+  let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
+  if (spec.kind === 'lock') {
+    limiter = entry.lockstep.lock(name, common);
+  } else {
+    limiter = entry.lockstep.semaphore(name, {
+      ...common,
+      limit: o.limit,
+      ...(o.priorities === undefined ? {} : { priorities: o.priorities }),
+      ...(o.defaultPriority === undefined ? {} : { defaultPriority: o.defaultPriority }),
+      ...(o.agingMs === undefined ? {} : { agingMs: o.agingMs }),
+    });
+    const priority = optionFor(o.priority, self, args) as number | string | undefined;
+    const weight = optionFor(o.weight, self, args) as number | undefined;
+    perCall = {
+      autoExtend,
+      signal,
+      ...(priority === undefined ? {} : { priority }),
+      ...(weight === undefined ? {} : { weight }),
+    };
+  }
+  if (o.onBusy === 'wait') {
+    return await limiter.acquire(o.waitMs === undefined ? perCall : { ...perCall, waitMs: o.waitMs });
+  }
+  const lease = await limiter.tryAcquire(perCall);
+  if (lease === null && o.onBusy === 'throw') throw new AcquireTimeoutError(name, 0);
+  return lease;
+}
+
+/** Extends `lease` every third of `ttlMs` until stopped (used with `minHoldMs`, see {@link finish}). */
+function keepExtending(lease: Lease, ttlMs: number, onError: (e: unknown) => void): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  void lease.signal; // arms the lease's own end-of-window check, so a stalled Redis still aborts it
+  const schedule = (ms: number) => {
+    if (stopped || !lease.held) return;
+    timer = setTimeout(() => {
+      inFlight = lease.extend(ttlMs).then(
+        () => schedule(Math.floor(ttlMs / 3)),
+        (err: unknown) => {
+          if ((err as { code?: unknown }).code === 'ERR_LEASE_LOST') return; // the lease's signal already aborted
+          onError(err);
+          schedule(Math.min(250, Math.floor(ttlMs / 10)));
+        },
+      );
+    }, ms);
+    timer.unref();
+  };
+  schedule(Math.floor(ttlMs / 3));
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await inFlight;
+  };
+}
+
+/** Releases the lease, or leaves it to expire `minHoldMs` after the grant (ShedLock's "at least for"). */
+async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onError: (e: unknown) => void) {
+  const left = Math.ceil(minHoldMs - (performance.now() - grantedAt));
+  if (minHoldMs > 0 && left >= 10 && lease.held) {
+    try {
+      await lease.extend(left);
+      return;
+    } catch (err) {
+      onError(err);
+    }
+  }
+  await lease.release();
+}
+
+/** Runs `method` on `self` under the decorator described by `spec`. */
+export function runGuarded(
+  spec: GuardSpec,
+  self: unknown,
+  args: unknown[],
+  method: (...args: unknown[]) => unknown,
+): Promise<unknown> {
+  let entry: BackendEntry;
+  try {
+    entry = backendFor(self, spec.where);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return entry.track(guarded(spec, entry, self, args, method));
+}
+
+async function guarded(
+  spec: GuardSpec,
+  entry: BackendEntry,
+  self: unknown,
+  args: unknown[],
+  method: (...args: unknown[]) => unknown,
+): Promise<unknown> {
+  const name = nameOf(spec, self, args);
+  // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
+  if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
+  let lease: Lease | null;
+  try {
+    lease = await take(spec, entry, name, self, args);
+  } catch (err) {
+    throw markOrigin(err, spec.kind);
+  }
+  if (lease === null) return undefined; // onBusy: 'skip'
+  const grantedAt = performance.now();
+  const o = spec.options;
+  const stop =
+    o.minHoldMs > 0 && o.autoExtend
+      ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
+      : async () => {};
+  let result: unknown;
+  try {
+    result = await leaseStorage.run(lease, () => method.apply(self, args));
+  } catch (err) {
+    await stop();
+    await finish(lease, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
+    throw err;
+  }
+  await stop();
+  const lost = lease.lostError;
+  if (lost) {
+    await lease.release().catch(() => undefined);
+    throw markOrigin(lost, spec.kind);
+  }
+  await finish(lease, grantedAt, o.minHoldMs, entry.onError);
+  return result;
+}

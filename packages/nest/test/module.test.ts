@@ -1,0 +1,218 @@
+// LockstepModule: forRoot/forRootAsync, global by default, one backend per application, and
+// shutdown: a module-owned client is closed, a passed client is not.
+import 'reflect-metadata';
+import { isLockstepError, Lockstep } from '@lockstep/core';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standaloneClient } from '../../../test/harness/context.js';
+import { uniquePrefix } from '../../../test/harness/prefix.js';
+import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
+import { Locked, LockstepModule } from '../src/index.js';
+
+@Injectable()
+class UsesLockstep {
+  constructor(@Inject(Lockstep) readonly lockstep: Lockstep) {}
+}
+
+@Module({ providers: [UsesLockstep], exports: [UsesLockstep] })
+class FeatureModule {}
+
+@Injectable()
+class Exclusive {
+  release: () => void = () => undefined;
+
+  @Locked('same', { onBusy: 'throw' })
+  async hold(entered: () => void): Promise<string> {
+    entered();
+    await new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    return 'done';
+  }
+
+  @Locked('same', { waitMs: 30_000 })
+  async wait(): Promise<string> {
+    return 'waited';
+  }
+}
+
+@Injectable()
+class Slow {
+  entered: () => void = () => undefined;
+
+  @Locked('drain', { waitMs: 30_000 })
+  async run(ms: number): Promise<string> {
+    this.entered();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return 'done';
+  }
+}
+
+const REDIS_URL = Symbol('REDIS_URL');
+
+@Module({ providers: [{ provide: REDIS_URL, useValue: '' }], exports: [REDIS_URL] })
+class ConfigModule {}
+
+async function clientCount(port: number): Promise<number> {
+  const observer = new Redis(port, '127.0.0.1');
+  try {
+    const list = (await observer.client('LIST')) as string;
+    return list.trim().split('\n').length - 1; // without the observer itself
+  } finally {
+    observer.disconnect();
+  }
+}
+
+describe('LockstepModule', () => {
+  let server: RedisServer;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('is global by default and provides core’s Lockstep for injection', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [LockstepModule.forRoot({ redis: standaloneClient(), prefix: uniquePrefix('glob') }), FeatureModule],
+    }).compile();
+    expect(ref.get(UsesLockstep).lockstep).toBeInstanceOf(Lockstep);
+    await ref.close();
+  });
+
+  it('isGlobal: false keeps it to the modules that import it', async () => {
+    const compile = Test.createTestingModule({
+      imports: [
+        LockstepModule.forRoot({ redis: standaloneClient(), prefix: uniquePrefix('loc'), isGlobal: false }),
+        FeatureModule,
+      ],
+    }).compile();
+    await expect(compile).rejects.toThrow(/Lockstep/);
+  });
+
+  it('never quits a client it was given', async () => {
+    const redis = new Redis(server.port, '127.0.0.1');
+    const ref = await Test.createTestingModule({
+      imports: [LockstepModule.forRoot({ redis, prefix: uniquePrefix('given') })],
+      providers: [Exclusive],
+    }).compile();
+    await ref.init();
+    await contend(ref.get(Exclusive));
+    await ref.close();
+    expect(redis.status).toBe('ready');
+    expect(await redis.ping()).toBe('PONG');
+    redis.disconnect();
+  });
+
+  it('forRootAsync with a URL: the module owns the client and closes it (and the subscriber) on shutdown', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [
+        LockstepModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [REDIS_URL],
+          useFactory: () => ({ redis: `redis://127.0.0.1:${server.port}`, prefix: uniquePrefix('owned') }),
+        }),
+      ],
+      providers: [Exclusive],
+    }).compile();
+    await ref.init();
+    await contend(ref.get(Exclusive)); // a waiter makes Lockstep open its subscriber connection
+    expect(await clientCount(server.port)).toBeGreaterThanOrEqual(2);
+    await ref.close();
+    for (let i = 0; i < 100 && (await clientCount(server.port)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await clientCount(server.port)).toBe(0);
+  });
+
+  it('app.close() lets running calls finish and release; queued calls end with ERR_ABORTED', async () => {
+    const prefix = uniquePrefix('drain');
+    const ref = await Test.createTestingModule({
+      imports: [LockstepModule.forRoot({ redis: `redis://127.0.0.1:${server.port}`, prefix })],
+      providers: [Slow],
+    }).compile();
+    await ref.init();
+    const slow = ref.get(Slow);
+    const inside = new Promise<void>((resolve) => {
+      slow.entered = resolve;
+    });
+    const running = slow.run(400);
+    await inside;
+    const queued = slow.run(0).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = ref.close();
+    expect(await running).toBe('done');
+    expect(isLockstepError(await queued, 'ERR_ABORTED')).toBe(true);
+    await closing;
+    const observer = new Redis(server.port, '127.0.0.1');
+    const inspector = new Lockstep({ redis: observer, prefix });
+    expect((await inspector.lock('drain').inspect()).held).toBe(false); // released, not left to expire
+    await inspector.close();
+    observer.disconnect();
+  });
+
+  it('two applications in one process each use their own backend', async () => {
+    const apps = await Promise.all(
+      ['one', 'two'].map(async (name) => {
+        const ref = await Test.createTestingModule({
+          imports: [LockstepModule.forRoot({ redis: standaloneClient(), prefix: uniquePrefix(name) })],
+          providers: [Exclusive],
+        }).compile();
+        await ref.init();
+        return ref;
+      }),
+    );
+    const [first, second] = apps.map((ref) => ref.get(Exclusive)) as [Exclusive, Exclusive];
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const held = first.hold(entered);
+    await inside;
+    // Same lock name, other application: its own prefix, so not busy.
+    let enteredSecond: () => void = () => undefined;
+    const insideSecond = new Promise<void>((resolve) => {
+      enteredSecond = resolve;
+    });
+    const heldSecond = second.hold(enteredSecond);
+    await insideSecond;
+    first.release();
+    second.release();
+    expect(await Promise.all([held, heldSecond])).toEqual(['done', 'done']);
+    for (const ref of apps) await ref.close();
+  });
+
+  it('rejects bad options at startup with ERR_INVALID_ARGUMENT', async () => {
+    for (const [options, message] of [
+      [{ redis: 'localhost:6379' }, 'expected `redis` to be a client or a redis:// URL'],
+      [{ redis: standaloneClient(), prefx: 'x' }, 'did you mean `prefix`'],
+      [{ redis: standaloneClient(), http: { lockedStatus: 1 } }, '`http.lockedStatus`'],
+    ] as const) {
+      const compile = Test.createTestingModule({ imports: [LockstepModule.forRoot(options as never)] }).compile();
+      const error = await compile.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isLockstepError(error, 'ERR_INVALID_ARGUMENT'), message).toBe(true);
+      expect((error as Error).message).toContain(message);
+    }
+  });
+});
+
+async function contend(exclusive: Exclusive): Promise<void> {
+  let entered: () => void = () => undefined;
+  const inside = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const held = exclusive.hold(entered);
+  await inside;
+  const waiter = exclusive.wait();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  exclusive.release();
+  expect(await Promise.all([held, waiter])).toEqual(['done', 'waited']);
+}
