@@ -2,6 +2,7 @@
 // stays quiet on the correct case (the broken-variant runs of the fault suite test it end to end).
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../support/checker.js';
+import { explainGrants } from '../support/explain.js';
 import type { HistoryEvent } from '../support/history.js';
 
 const options = { lossReporting: true, grantRules: true };
@@ -50,5 +51,32 @@ describe('checker lease rules', () => {
       { e: 'lost', id: 'a', t: 305, reason: 'signal' },
     ];
     expect(checkHistory(events, () => 1, options).lossDetectionMs).toEqual([5]);
+  });
+});
+
+describe('overlap explanation', () => {
+  it('names both grants of an overlap and tells their story with the faults around them', () => {
+    const events: HistoryEvent[] = [
+      { e: 'fault', kind: 'kill-redis', t: 5 },
+      grant('a', 10, 110, 'p0.1'),
+      { e: 'invoke', op: 'extend', id: 'a', name: 'n', t: 60, w: 'p0.1' },
+      { e: 'extend', id: 'a', t: 62, i: 60, v: 160 },
+      grant('b', 100, 200, 'p1.2'),
+      { e: 'release', id: 'a', t: 150 },
+      { e: 'ok', op: 'release', id: 'a', t: 151, released: true },
+      { e: 'release', id: 'b', t: 190 },
+      { e: 'fault', kind: 'far-later', t: 10_000 },
+    ];
+    const [overlap] = checkHistory(events, () => 1, options).violations;
+    expect(overlap?.kind).toBe('overlap');
+    expect(overlap?.ids).toEqual(['b', 'a']);
+    const text = explainGrants(events, overlap?.ids ?? []).join('\n');
+    expect(text).toContain('b (worker p1.2, name "n"');
+    expect(text).toContain('a (worker p0.1, name "n"');
+    // Times are relative to the earliest grant (a, at 10).
+    expect(text).toContain('extended: invoked +50.000, returned +52.000, valid until +150.000');
+    expect(text).toContain('release invoked +140.000');
+    expect(text).toContain('-5.000 fault kill-redis');
+    expect(text).not.toContain('far-later');
   });
 });

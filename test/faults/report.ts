@@ -147,7 +147,14 @@ export function renderMarkdown(r: SuiteReport): string {
   ];
   const notes = r.scenarios.flatMap((s) => s.notes.map((n) => `- ${s.id}: ${n}`));
   if (notes.length > 0) lines.push('', '## Notes', '', ...notes);
-  const found = r.scenarios.flatMap((s) => s.violations.slice(0, 5).map((v) => `- ${s.id} ${v.kind}: ${v.detail}`));
+  const found = r.scenarios.flatMap((s) =>
+    s.violations
+      .slice(0, 5)
+      .flatMap((v) => [
+        `- ${s.id} ${v.kind}: ${v.detail}`,
+        ...(v.explain && v.explain.length > 0 ? ['', '  ```', ...v.explain.map((l) => `  ${l}`), '  ```', ''] : []),
+      ]),
+  );
   if (found.length > 0) lines.push('', '## Violations (first 5 per scenario)', '', ...found);
   return `${lines.join('\n')}\n`;
 }

@@ -33,6 +33,8 @@ export interface Violation {
     | 'validity-beyond-ttl';
   readonly name: string;
   readonly detail: string;
+  /** The ids of the grants involved (for an overlap: the joining one, then the open ones). */
+  readonly ids?: readonly string[];
 }
 
 /** Result of {@link checkHistory}. */
@@ -140,11 +142,13 @@ export function checkHistory(
         load += w.weight;
         open.add(w);
         if (load > limit && violations.length < MAX_VIOLATIONS) {
-          const others = [...open].filter((o) => o !== w).map((o) => `${o.worker}#${o.fence}`);
+          const open_ = [...open].filter((o) => o !== w);
+          const others = open_.map((o) => `${o.id}#${o.fence}`);
           violations.push({
             kind: limit === 1 ? 'overlap' : 'over-limit',
             name,
-            detail: `at ${time.toFixed(3)} ${w.worker}#${w.fence} (w${w.weight}) joined ${others.join(', ')}: load ${load} > ${limit}`,
+            detail: `"${name}" at ${time.toFixed(3)} ${w.id}#${w.fence} (w${w.weight}) joined ${others.join(', ')}: load ${load} > ${limit}`,
+            ids: [w.id, ...open_.map((o) => o.id)],
           });
         }
       } else {

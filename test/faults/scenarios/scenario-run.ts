@@ -3,6 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckOptions, checkHistory } from '../../support/checker.js';
+import { explainGrants } from '../../support/explain.js';
 import { type HistoryEvent, HistoryWriter, hostNow, readHistory } from '../../support/history.js';
 import type { Profile } from '../profile.js';
 import type { FaultWorkerConfig } from '../worker/protocol.js';
@@ -13,6 +14,8 @@ export interface Finding {
   readonly kind: string;
   readonly name: string;
   readonly detail: string;
+  /** For a violation within the guarantees: the grants involved, explained from the history. */
+  readonly explain?: readonly string[];
 }
 
 /** What a scenario reports. */
@@ -169,7 +172,14 @@ export class ScenarioRun {
     const options: CheckOptions = c.options ?? { lossReporting: true, grantRules: true };
     const checked = checkHistory(events, c.limitOf, options);
     this.result.grants += checked.windows;
-    (c.expected ? this.result.flagged : this.result.violations).push(...checked.violations);
+    if (c.expected) this.result.flagged.push(...checked.violations);
+    else {
+      // A violation within the guarantees carries the story of its grants (the history is removed
+      // after the run unless --keep-history).
+      for (const v of checked.violations) {
+        this.result.violations.push(v.ids ? { ...v, explain: explainGrants(events, v.ids) } : v);
+      }
+    }
     for (const ms of checked.lossDetectionMs) this.metric('lossDetectionMs', ms);
     return { events, lossDetectionMs: checked.lossDetectionMs };
   }

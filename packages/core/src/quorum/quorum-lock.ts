@@ -127,12 +127,17 @@ export class QuorumLockEngine implements LockEngine {
     rt.assertOpen();
     const signal = request.signal;
     if (signal?.aborted) throw abortedError(this.name, signal);
-    const token = newToken();
     const deadline = monotonicNow() + request.waitMs;
     const { retryDelayMs, retryJitterMs } = this.quorumOptions;
     const connecting = this.clients.map((c) => firstConnect(c, rt.requestTimeoutMs)).filter((p) => p !== undefined);
     if (connecting.length > 0) await Promise.all(connecting);
     for (let attempts = 1; ; attempts++) {
+      // A fresh token per attempt: the release that undoes a failed attempt is retried when it
+      // times out, and a retry can reach a node after the next attempt's grant there (a starved
+      // event loop times out a release Redis already answered). With a shared token it would delete
+      // the key of the lease this call returns. Within one attempt the token stays the same, so a
+      // command ioredis re-sends after a reconnect still finds its own grant (design rule 3).
+      const token = newToken();
       const result = await this.#attempt(token);
       if (result.kind === 'granted') {
         const lease = new Lease({
