@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface RedisSource {
   readonly url: string;
   readonly description: string;
+  /** The pid of the redis-server we started, if we started one. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -18,7 +20,8 @@ const HELP = `No Redis available. Either:
                           brew install redis                     (macOS)
   - or run one in Docker: docker compose up -d   (from the repository root)`;
 
-function freePort(): Promise<number> {
+/** A free port on 127.0.0.1 (free when asked). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -49,7 +52,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 /** REDIS_URL, or a private redis-server; exits with instructions when neither can be had. */
 export async function findRedis(): Promise<RedisSource> {
   const url = process.env.REDIS_URL;
-  if (url) return { url, description: `REDIS_URL (${url})`, stop: async () => undefined };
+  if (url) return { url, description: `REDIS_URL (${url})`, pid: undefined, stop: async () => undefined };
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error || found.status !== 0) {
     console.error(HELP);
@@ -60,15 +63,21 @@ export async function findRedis(): Promise<RedisSource> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal reaches the demo, which stops the API and the
+    // workers first (they need Redis to close cleanly), then this server, by pid.
+    { stdio: 'ignore', detached: true },
   );
   await waitForPort(port, child);
   return {
     url: `redis://127.0.0.1:${port}`,
     description: `a private redis-server on 127.0.0.1:${port} (set REDIS_URL to use your own)`,
+    pid: child.pid,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

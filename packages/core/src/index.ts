@@ -13,6 +13,7 @@ export type {
   WaiterInfo,
 } from './admin/admin-types.js';
 export type { NameKind } from './admin/key-layout.js';
+export type { AdoptOptions } from './adopt/adopt-lease.js';
 export {
   type AcquireMessage,
   type AcquireOutcome,
@@ -39,7 +40,7 @@ export {
   type QuorumNodeResult,
   RedisUnavailableError,
 } from './errors.js';
-export { Lease, type LostCallback } from './lease.js';
+export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease.js';
 export type { Limiter } from './limiter.js';
 export { Lock } from './lock.js';
 export type { LockState } from './lock-engine.js';
@@ -51,6 +52,8 @@ export {
   type LockstepOptions,
   type QuorumOptions,
 } from './lockstep-options.js';
+export { MultiLease } from './multi/multi-lease.js';
+export { MAX_LOCK_ALL_NAMES, MultiLock } from './multi/multi-lock.js';
 export { assertKnownOptions } from './option-names.js';
 export {
   type AcquireOptions,

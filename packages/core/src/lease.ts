@@ -31,6 +31,30 @@ export interface LeaseDriver {
   onError(error: unknown): void;
 }
 
+/** What a lease holds: a lock or semaphore permits. */
+export type LeaseKind = LimiterKind;
+
+/**
+ * A lease exported by {@link Lease.toJSON}, to be adopted by another process with
+ * `lock.adopt(handle)` or `semaphore.adopt(handle)`. It is a bearer secret: whoever has it can
+ * extend and release the lease, so treat it like a password (never log it).
+ */
+export interface LeaseHandle {
+  /** The lock or semaphore name. */
+  readonly name: string;
+  readonly kind: LeaseKind;
+  /** The public request id the lease was granted to. */
+  readonly id: string;
+  /** The secret owner token. */
+  readonly token: string;
+  /** The fence, or `null` when there is none (quorum locks and semaphores). */
+  readonly fence: number | null;
+  /** Permits held (1 for locks). */
+  readonly weight: number;
+  /** End of the validity window when exported, epoch ms (informative: adopting asks Redis). */
+  readonly expiresAt: number;
+}
+
 /** Everything needed to create a {@link Lease}. */
 export interface LeaseInit {
   readonly name: string;
@@ -56,6 +80,9 @@ export interface LeaseInit {
 
 /** @internal Stops a lease's timers without releasing it (used by `Lockstep.close()`). */
 export const DETACH = Symbol('lockstep.detach');
+
+/** @internal Turns auto-extension on or off (used by multi-name leases). */
+export const SET_AUTO_EXTEND = Symbol('lockstep.setAutoExtend');
 
 /** @internal Reports a background error through the owning Lockstep's `onError`. */
 export const REPORT = Symbol('lockstep.report');
@@ -215,6 +242,30 @@ export class Lease implements AsyncDisposable {
       this.#state = wasLost ? 'lost' : 'held';
       throw err;
     }
+  }
+
+  /**
+   * Exports the lease so another process can adopt it (`lock.adopt(handle)`). The handle holds
+   * the secret token: it is a bearer secret, treat it like a password. `JSON.stringify(lease)`
+   * calls this too, so never log a lease.
+   */
+  toJSON(): LeaseHandle {
+    return {
+      name: this.name,
+      kind: this.#driver.kind ?? 'lock',
+      id: this.#id,
+      token: this.token,
+      fence: this.fence ?? null,
+      weight: this.weight,
+      expiresAt: this.expiresAt,
+    };
+  }
+
+  /** @internal */
+  [SET_AUTO_EXTEND](on: boolean): void {
+    if (this.#autoExtend === on) return;
+    this.#autoExtend = on;
+    if (this.#state === 'held' && !this.#extending) this.#schedule();
   }
 
   /** @internal */

@@ -1,5 +1,6 @@
 // What a Lock delegates to: the single-Redis/Cluster engine or the quorum engine.
 import type { AcquireRequest } from './acquire.js';
+import type { AdoptOptions } from './adopt/adopt-lease.js';
 import type { Lease } from './lease.js';
 
 /** A snapshot of one lock, as `lock.inspect()` returns it. Tokens are never exposed. */
@@ -20,4 +21,6 @@ export interface LockState {
 export interface LockEngine {
   acquire(request: AcquireRequest): Promise<Lease | null>;
   inspect(): Promise<LockState>;
+  /** Adopts an exported lease after checking with Redis that its token still holds. */
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease>;
 }

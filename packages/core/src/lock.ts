@@ -1,6 +1,8 @@
 // The public Lock: acquire, tryAcquire, withLock and inspect for one name.
+
+import type { AdoptOptions } from './adopt/adopt-lease.js';
 import type { LimiterKind } from './diagnostics/channels.js';
-import type { Lease } from './lease.js';
+import type { Lease, LeaseHandle } from './lease.js';
 import { type Grant, LimiterBase } from './limiter.js';
 import type { LockEngine, LockState } from './lock-engine.js';
 import { ACQUIRE_OPTION_NAMES, type AcquireOptions, type TryAcquireOptions } from './options.js';
@@ -39,6 +41,28 @@ export class Lock extends LimiterBase<AcquireOptions, TryAcquireOptions> {
    */
   withLock<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
     return this.withLease(fn, options);
+  }
+
+  /**
+   * Adopts a lease another process exported with `lease.toJSON()` (an HTTP handler takes the lock,
+   * a worker finishes the job and releases it). It first asks Redis, by extending the lease to this
+   * lock's `ttlMs` under the handle's token, whether the token still holds; only then does it
+   * return a Lease, which extends, releases and signals as usual. The handle is a bearer secret:
+   * whoever has it holds the lock, so treat it like a password.
+   *
+   * @param handle - what `lease.toJSON()` returned (parsed back from JSON is fine)
+   * @param options - `autoExtend` (default false), `onLost`
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the handle is stale (expired, released, taken)
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a malformed handle or another name
+   * @example
+   * ```ts
+   * const handle = lease.toJSON(); // send it to the worker over a trusted channel
+   * const adopted = await lockstep.lock('job:7').adopt(handle);
+   * await adopted.release();
+   * ```
+   */
+  async adopt(handle: LeaseHandle, options?: AdoptOptions): Promise<Lease> {
+    return await this.#engine.adopt(handle, options);
   }
 
   /** Who holds the lock, for how long, and how many wait. */

@@ -1,5 +1,6 @@
 // The surface of a Lockstep that integrations take, so a test can hand them the in-memory one.
 import type { Lock } from './lock.js';
+import type { MultiLock } from './multi/multi-lock.js';
 import type { LockOptions } from './options.js';
 import type { Semaphore } from './semaphore.js';
 import type { SemaphoreOptions } from './semaphore-options.js';
@@ -16,6 +17,11 @@ export interface LockstepLike {
    * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
    */
   lock(name: string, options?: LockOptions): Lock;
+  /**
+   * Several locks taken together: canonical order (no deadlock), all or nothing.
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   */
+  lockAll(names: readonly string[], options?: LockOptions): MultiLock;
   /**
    * A counting semaphore for `name` with `limit` weighted permits.
    * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`

@@ -8,9 +8,11 @@ import { DETACH, type Lease } from './lease.js';
 import { Lock } from './lock.js';
 import type { LockstepLike } from './lockstep-like.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
+import { checkNames, MultiLock } from './multi/multi-lock.js';
 import { checkName } from './names.js';
 import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
+import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
 import { RedisLockEngine } from './redis-lock.js';
 import { type RedisClient, registerScripts } from './scripts.js';
 import { Semaphore } from './semaphore.js';
@@ -126,8 +128,34 @@ export class Lockstep implements LockstepLike {
   }
 
   /**
+   * Several locks taken together (node-redlock's `acquire(['a', 'b'])`): a money transfer locks both
+   * accounts. Names are taken in one canonical (sorted) order whatever order they are listed in, so
+   * callers never deadlock; all or nothing. Works on a single Redis, a Cluster (names in any slots)
+   * and quorum servers (there `lease.fences` holds `undefined`s).
+   *
+   * @param names - 1 to 1,000 distinct names, each as for {@link Lockstep.lock}
+   * @param options - `ttlMs`, `waiterTtlMs`, `maxWaiters`, applied to every name
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   * @example
+   * ```ts
+   * const lease = await lockstep.lockAll(['account:17', 'account:42'], { ttlMs: 10_000 }).acquire({ waitMs: 5_000 });
+   * lease.fences; // one fence per name, in the order given
+   * await lease.release();
+   * ```
+   */
+  lockAll(names: readonly string[], options?: LockOptions): MultiLock {
+    this.#runtime.assertOpen();
+    const checked = checkNames(names);
+    return new MultiLock(
+      checked,
+      checked.map((name) => this.lock(name, options)),
+    );
+  }
+
+  /**
    * A counting semaphore for `name` with `limit` weighted permits, served by priority then arrival
-   * order. Needs a single Redis or a Cluster (not quorum mode).
+   * order. In quorum mode, a quorum semaphore: each of `limit` slots is granted by a majority, no
+   * fence, no queue (priority is best-effort), no `setLimit`/`inspect`/`agingMs`.
    *
    * @param name - as for {@link Lockstep.lock}; locks and semaphores never share keys
    * @param options - `limit` (required), `ttlMs`, `maxWaiters`, `priorities`, `agingMs`, …
@@ -137,15 +165,11 @@ export class Lockstep implements LockstepLike {
     this.#runtime.assertOpen();
     checkName(name);
     const resolved = resolveSemaphoreOptions(options);
-    if (this.#options.quorum) {
-      throw new InvalidArgumentError('Semaphores need a single Redis or a Cluster, not an array of quorum clients');
-    }
-    const client = this.#options.clients[0] as Redis;
-    return new Semaphore(
-      name,
-      resolved,
-      new SemaphoreEngine(name, this.#options.prefix, { ...resolved }, client, this.#runtime),
-    );
+    const o = this.#options;
+    const engine = o.quorum
+      ? createQuorumSemaphore(name, o.prefix, resolved, o.clients as readonly Redis[], o.quorumOptions, this.#runtime)
+      : new SemaphoreEngine(name, o.prefix, { ...resolved }, o.clients[0] as Redis, this.#runtime);
+    return new Semaphore(name, resolved, engine);
   }
 
   /**

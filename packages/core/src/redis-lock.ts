@@ -8,6 +8,7 @@ import {
   type Contender,
   type PushedReply,
 } from './acquire.js';
+import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
 import type { LimiterKind } from './diagnostics/channels.js';
 import { LockstepError } from './errors.js';
 import type { Lease, LeaseDriver } from './lease.js';
@@ -66,6 +67,11 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
 
   acquire(request: AcquireRequest): Promise<Lease | null> {
     return acquire(this, this.runtime, request);
+  }
+
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease> {
+    const target = { name: this.name, kind: 'lock', ttlMs: this.ttlMs, fenced: true, driver: this } as const;
+    return adoptLease({ ...target, runtime: this.runtime }, handle, options);
   }
 
   async attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {

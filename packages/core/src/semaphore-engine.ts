@@ -1,5 +1,6 @@
 // Semaphores on one Redis or a Redis Cluster: the sem-*.lua scripts behind the shared acquisition loop.
 import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from './acquire.js';
+import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
 import type { LimiterKind } from './diagnostics/channels.js';
 import type { Lease } from './lease.js';
 import { keySet } from './names.js';
@@ -104,6 +105,12 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
   }
 
   /** Stores `limit` for every process while the keys live, and uses it from now on. */
+  /** Adopts exported permits after `sem-extend` confirmed their id and token still hold. */
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease> {
+    const target = { name: this.name, kind: 'semaphore', ttlMs: this.settings.ttlMs, fenced: true } as const;
+    return adoptLease({ ...target, driver: this, runtime: this.runtime }, handle, options);
+  }
+
   async setLimit(limit: number): Promise<void> {
     await bounded(
       runScript(this.client, 'semSetLimit', this.keys, [limit]),

@@ -1,8 +1,9 @@
 // The public Semaphore: N weighted permits, waiters served by priority then arrival order.
 import type { AcquireRequest } from './acquire.js';
+import type { AdoptOptions } from './adopt/adopt-lease.js';
 import type { LimiterKind } from './diagnostics/channels.js';
 import { InvalidArgumentError } from './errors.js';
-import type { Lease } from './lease.js';
+import type { Lease, LeaseHandle } from './lease.js';
 import { type Grant, LimiterBase } from './limiter.js';
 import {
   MAX_LIMIT,
@@ -64,6 +65,8 @@ export interface SemaphoreBackend {
   /** Stores a new limit for every user of the name, serves the waiters that now fit. */
   setLimit(limit: number): Promise<void>;
   inspect(): Promise<SemaphoreState>;
+  /** Adopts exported permits after checking that their token still holds them. */
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease>;
 }
 
 /**
@@ -115,6 +118,19 @@ export class Semaphore extends LimiterBase<SemaphoreAcquireOptions, SemaphoreTry
    */
   withPermit<T>(fn: (permit: Lease) => Promise<T> | T, options?: SemaphoreAcquireOptions): Promise<T> {
     return this.withLease(fn, options);
+  }
+
+  /**
+   * Adopts permits another process exported with `lease.toJSON()`, after checking with Redis (an
+   * extension to this semaphore's `ttlMs` under the handle's token) that they are still held. The
+   * handle is a bearer secret: treat it like a password.
+   *
+   * @param handle - what `lease.toJSON()` returned
+   * @param options - `autoExtend` (default false), `onLost`
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if the handle is stale
+   */
+  async adopt(handle: LeaseHandle, options?: AdoptOptions): Promise<Lease> {
+    return await this.#engine.adopt(handle, options);
   }
 
   /**

@@ -47,9 +47,13 @@ describe('quorum locks on five shared servers', () => {
     await next.release();
   });
 
-  it('rejects semaphores in quorum mode', () => {
+  it('semaphores in quorum mode refuse what needs one server (see quorum-semaphore.test.ts)', async () => {
     const { lockstep } = quorumLockstep();
-    expect(() => lockstep.semaphore('s', { limit: 2 })).toThrow(/single Redis or a Cluster/);
+    const semaphore = lockstep.semaphore('s', { limit: 2 });
+    await expect(semaphore.setLimit(3)).rejects.toThrow(/single Redis or a Cluster/);
+    await expect(semaphore.inspect()).rejects.toThrow(/single Redis or a Cluster/);
+    expect(() => lockstep.semaphore('s', { limit: 2, agingMs: 10 })).toThrow(/agingMs/);
+    expect(() => lockstep.semaphore('s', { limit: 1_001 })).toThrow(/at most 1000/);
   });
 });
 

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import { monotonicNow } from '../clock.js';
 import {
   AcquireTimeoutError,
@@ -24,12 +25,22 @@ import { InFlightLimiter } from './in-flight-limiter.js';
 const limiters = new WeakMap<AcquireRuntime, InFlightLimiter>();
 const firstConnects = new WeakMap<Redis, Promise<void>>();
 
+/** The one limiter of a Lockstep's node requests (shared by its quorum locks and semaphores). */
+export function inFlightLimiter(runtime: AcquireRuntime, max: number): InFlightLimiter {
+  let limiter = limiters.get(runtime);
+  if (!limiter) {
+    limiter = new InFlightLimiter(max);
+    limiters.set(runtime, limiter);
+  }
+  return limiter;
+}
+
 /**
  * Resolves once a client that is still making its first connection is ready (bounded by
  * `timeoutMs`), so a node timeout of a few ms is not spent on a TCP handshake at start-up. A client
  * that was ready before, or is reconnecting to a dead server, is not waited for.
  */
-function firstConnect(client: Redis, timeoutMs: number): Promise<void> | undefined {
+export function firstConnect(client: Redis, timeoutMs: number): Promise<void> | undefined {
   const known = firstConnects.get(client);
   if (known) return known;
   const status = client.status;
@@ -61,12 +72,14 @@ type AttemptResult =
       readonly nodes: readonly QuorumNodeResult[];
     };
 
-function classify(error: unknown): QuorumNodeOutcome {
+/** What a failed node request says about the node. */
+export function classify(error: unknown): QuorumNodeOutcome {
   const cause = error instanceof LockstepError ? error.cause : error;
   return (cause as { name?: string } | undefined)?.name === 'ReplyError' ? 'error' : 'unreachable';
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, Math.max(0, ms));
     function done() {
@@ -102,12 +115,7 @@ export class QuorumLockEngine implements LockEngine {
     this.#quorum = Math.floor(clients.length / 2) + 1;
     // A node may use at most a tenth of the TTL, so slow nodes cannot eat the validity window.
     this.#nodeTimeoutMs = Math.max(1, Math.min(quorumOptions.nodeTimeoutMs, Math.floor(options.ttlMs / 10)));
-    let limiter = limiters.get(runtime);
-    if (!limiter) {
-      limiter = new InFlightLimiter(quorumOptions.maxInFlight);
-      limiters.set(runtime, limiter);
-    }
-    this.#limiter = limiter;
+    this.#limiter = inFlightLimiter(runtime, quorumOptions.maxInFlight);
   }
 
   #call(
@@ -275,6 +283,12 @@ export class QuorumLockEngine implements LockEngine {
     },
     release: async (_id, token) => (await this.#releaseAll(token)) >= this.#quorum,
   };
+
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease> {
+    const ttlMs = this.options.ttlMs;
+    const target = { name: this.name, kind: 'lock', ttlMs, fenced: false, driver: this.#driver } as const;
+    return adoptLease({ ...target, runtime: this.runtime }, handle, options);
+  }
 
   async inspect(): Promise<LockState> {
     const settled = await Promise.allSettled(

@@ -1,5 +1,6 @@
 // Lock and semaphore engines over a MemoryQueue: what `Lock` and `Semaphore` delegate to in memory.
 import type { AcquireRequest } from '../acquire.js';
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import { monotonicNow, toEpochMs } from '../clock.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { ExtendOutcome, Lease, LeaseDriver } from '../lease.js';
@@ -49,6 +50,18 @@ abstract class MemoryEngine implements LeaseDriver, MemoryContender {
 
   async release(id: string, token: string): Promise<boolean> {
     return this.queue.release(id, token);
+  }
+
+  /** Adopts an exported lease after the queue confirmed its id and token still hold (as in Redis). */
+  adopt(handle: unknown, options?: AdoptOptions): Promise<Lease> {
+    const target = {
+      name: this.name,
+      kind: this.kind,
+      ttlMs: this.settings.ttlMs,
+      fenced: true,
+      driver: this,
+    } as const;
+    return adoptLease({ ...target, runtime: this.runtime }, handle, options);
   }
 
   protected grant(weight: number, priority: number, agingMs: number, limit: number, request: AcquireRequest) {

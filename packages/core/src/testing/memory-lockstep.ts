@@ -4,6 +4,7 @@ import { DETACH, type Lease } from '../lease.js';
 import { Lock } from '../lock.js';
 import type { LockstepLike } from '../lockstep-like.js';
 import { DEFAULT_LOCKSTEP_OPTIONS } from '../lockstep-options.js';
+import { checkNames, MultiLock } from '../multi/multi-lock.js';
 import { checkName } from '../names.js';
 import { assertKnownOptions } from '../option-names.js';
 import { type LockOptions, resolveLockOptions } from '../options.js';
@@ -93,6 +94,19 @@ export class MemoryLockstep implements LockstepLike {
     checkName(name);
     const resolved = resolveLockOptions(options);
     return new Lock(name, new MemoryLockEngine(name, this.#queue(`l:${name}`), resolved, this.#runtime));
+  }
+
+  /**
+   * Several locks taken together, as `Lockstep.lockAll()` (canonical order, all or nothing).
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`
+   */
+  lockAll(names: readonly string[], options?: LockOptions): MultiLock {
+    this.#runtime.assertOpen();
+    const checked = checkNames(names);
+    return new MultiLock(
+      checked,
+      checked.map((name) => this.lock(name, options)),
+    );
   }
 
   /**
