@@ -13,6 +13,7 @@ export interface Deadline {
 
 const pending = new Set<Deadline>();
 let timer: NodeJS.Timeout | undefined;
+let firing = false;
 
 function sweep(): void {
   if (pending.size === 0) {
@@ -21,6 +22,22 @@ function sweep(): void {
     timer = undefined;
     return;
   }
+  if (firing) return;
+  const now = monotonicNow();
+  for (const deadline of pending) {
+    if (deadline.at <= now) {
+      // Timers run before the event loop reads sockets: after a stall (a busy or overloaded
+      // process), a reply that already arrived would lose to its deadline and a healthy Redis would
+      // be reported as down. Fire after this turn's I/O instead; a reply read meanwhile cancels.
+      firing = true;
+      setImmediate(fireDue);
+      return;
+    }
+  }
+}
+
+function fireDue(): void {
+  firing = false;
   const now = monotonicNow();
   for (const deadline of pending) {
     if (deadline.at <= now) {
@@ -30,7 +47,10 @@ function sweep(): void {
   }
 }
 
-/** Calls `fire` about `ms` from now (never early, at most one tick late) unless cancelled. */
+/**
+ * Calls `fire` about `ms` from now (never early, at most one tick and one turn of the event loop
+ * late) unless cancelled.
+ */
 export function setDeadline(ms: number, fire: () => void): Deadline {
   const deadline = { at: monotonicNow() + ms, fire };
   pending.add(deadline);

@@ -87,7 +87,9 @@ describe('cluster failover', () => {
     const redis = cluster.client();
     redis.on('error', () => undefined);
     const prefix = uniquePrefix('fo');
-    const lockstep = new Lockstep({ redis, prefix, requestTimeoutMs: 5_000 });
+    // A manual failover pauses writes on the old primary for up to 5 s by itself (Redis's
+    // CLUSTER_MF_TIMEOUT), more on a loaded machine: a 5 s request timeout raced it.
+    const lockstep = new Lockstep({ redis, prefix, requestTimeoutMs: 20_000 });
     const lock = lockstep.lock('hot', { ttlMs: 5_000 });
     let stop = false;
     let grants = 0;

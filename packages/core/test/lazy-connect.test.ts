@@ -30,6 +30,9 @@ describe('lazyConnect clients', () => {
         redis: redis as Redis,
         prefix: uniquePrefix('lz'),
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        // The connection is awaited before the attempt; the attempt itself (a first EVALSHA, maybe
+        // a NOSCRIPT and EVAL) gets 1 s per node, not the default 50 ms a loaded machine can miss.
+        ...(mode === 'quorum' ? { quorum: { nodeTimeoutMs: 1_000 } } : {}),
       });
       const tried = await timed(() => lockstep.lock('first').tryAcquire());
       expect(tried.value).not.toBeNull();

@@ -116,9 +116,11 @@ describe('dashboard in chromium', () => {
     // Force release from the page (confirmed in the dialog), audited, and the holder loses its lease.
     await page.locator('#holders button', { hasText: 'Release' }).click();
     await eventually(() => actions.includes(`lock:orders:invoice-42:${next.fence}`), 20_000);
+    // onAction runs before the release (nothing happens unaudited): the last waiter's grant is what
+    // shows the release happened, since `next` holds for 30 s otherwise.
+    const last = (await Promise.all(queued)).find((l) => l !== next) as Lease;
     const lost = await next.extend().catch((e: unknown) => e);
     expect(isLockstepError(lost, 'ERR_LEASE_LOST')).toBe(true);
-    const last = (await Promise.all(queued)).find((l) => l !== next) as Lease;
     await expect.poll(() => holders.allTextContents(), { timeout: 20_000 }).toEqual([String(last.fence)]);
 
     // The hostile name's detail: text, not markup.

@@ -181,7 +181,9 @@ describe.each(FLAVORS)('%s', (_label, express) => {
   it('takes weight permits per request, and extends the permit while a slow response is open', async () => {
     const hold = gate();
     const { port, semaphore } = await app(
-      { limit: 3, ttlMs: 300, weight: (req) => Number(req.query.w) },
+      // ttlMs 1 s (extended every ~1/3 of it): a shorter TTL is lost to one event-loop stall on a
+      // loaded machine, and the test would then see the permits expire rather than extension fail.
+      { limit: 3, ttlMs: 1_000, weight: (req) => Number(req.query.w) },
       async (req, res) => {
         if (req.query.hold === '1') await hold.promise;
         res.send(`held ${req.lockstep?.lease.held} weight ${req.lockstep?.lease.weight}`);
@@ -194,7 +196,7 @@ describe.each(FLAVORS)('%s', (_label, express) => {
     const second = request(port, '/r?w=2');
     await settled(semaphore, 2, 1); // 2 of 3 taken: a weight of 2 waits
     // Several TTLs later the slow response still holds its permits (auto-extended), nothing leaked in.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, 3_000));
     await settled(semaphore, 2, 1);
     hold.open();
     expect((await heavy).body).toBe('held true weight 2');

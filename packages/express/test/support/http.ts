@@ -34,8 +34,18 @@ export interface Reply {
 /** Connections are never reused, so destroying one request never touches another. */
 export const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
 
-/** Sends a request and resolves with the whole response. */
+/**
+ * Sends a request and resolves with the whole response. The promise is marked handled: a test that
+ * fails while one is still in flight would otherwise report the socket its afterAll closes as a second,
+ * misleading unhandled "socket hang up"; a test that awaits it still sees the rejection.
+ */
 export function request(port: number, path: string, method = 'GET'): Promise<Reply> {
+  const reply = send(port, path, method);
+  reply.catch(() => undefined);
+  return reply;
+}
+
+function send(port: number, path: string, method: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, method, agent }, (res) => {
       const chunks: Uint8Array[] = [];
