@@ -1,6 +1,11 @@
 // The `lockstep` executable.
 import { main } from './program.js';
 
+// The reader of a pipe went away (`lockstep ls | head`): stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

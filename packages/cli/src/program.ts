@@ -67,12 +67,14 @@ function build(
     });
   program
     .command('watch <name>')
-    .description('live view of one name in the terminal, redrawn in place (Ctrl-C to quit)')
+    .description(
+      'live view of one name: redrawn in place on a terminal, a snapshot (or NDJSON with --json) per interval otherwise; Ctrl-C to quit',
+    )
     .addOption(kind)
     .option('--interval <ms>', 'refresh period in ms', intervalMs, 1_000)
     .action(function (this: Command, name: string) {
       const o = this.opts();
-      return run((c) => watch(c, io, name, { kind: parseKind(o.kind), intervalMs: o.interval }), this);
+      return run((c, g) => watch(c, io, name, { kind: parseKind(o.kind), intervalMs: o.interval, json: g.json }), this);
     });
   program
     .command('release <name>')

@@ -44,7 +44,7 @@ describe('lockstep watch', () => {
       '40',
       `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${command}`,
     );
-    await eventually(async () => (await screen()).includes('no holders, no waiters'), 20_000);
+    await eventually(async () => (await screen()).includes('no lock or semaphore named "render" yet'), 20_000);
 
     const lock = lockstep.lock('render', { ttlMs: 20_000 });
     const first = await lock.acquire();

@@ -112,6 +112,8 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   let lastTry = false;
   // True while a request of ours may hold a grant or a queue place that is not ours to keep yet.
   let mayHold = false;
+  // How long the last subscription attempt could take: the wait left, at most `requestTimeoutMs`.
+  let subscribeMs = 0;
 
   const lease = (fence: number, validUntil: number, claim = false): Lease => {
     mayHold = false;
@@ -137,7 +139,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   // Hands back a grant whose window passed before we could use it (a stalled event loop or a
   // reply that came too late): the same connection runs it before our next attempt.
   const handBack = () => {
-    bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) => rt.onError(err));
+    bounded(c.giveUp(id, token), `handing back a late grant of "${c.name}"`, rt.requestTimeoutMs).catch(
+      (err: unknown) => rt.onError(err),
+    );
     lastQueued = undefined;
   };
 
@@ -223,10 +227,11 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
         try {
           watching = true;
           // Bounded like any Redis call: a subscription that cannot be made must not outlast the wait.
+          subscribeMs = Math.min(rt.requestTimeoutMs, Math.max(deadline - monotonicNow(), MIN_ATTEMPT_MS));
           const { fresh } = await bounded(
             (hub as WaitHub).watch(c.channel, id, onMessage),
             `subscribing for "${c.name}"`,
-            Math.min(rt.requestTimeoutMs, Math.max(deadline - monotonicNow(), MIN_ATTEMPT_MS)),
+            subscribeMs,
             abortable,
           );
           confirmed = true;
@@ -238,7 +243,10 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
           hub?.unwatch(c.channel, id);
           watching = false;
           rt.assertOpen();
-          rt.onError(err);
+          // Cut short by the caller's own wait, not by `requestTimeoutMs`: no sign of an outage. The
+          // last attempt below still reports a Redis that is really down, as ERR_REDIS.
+          const cutByWait = subscribeMs < rt.requestTimeoutMs && monotonicNow() >= deadline;
+          if (!cutByWait) rt.onError(err);
         }
       }
       if (waiter.pending) continue;
@@ -264,8 +272,9 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
     waiter.dispose();
     // Timeout, abort or error: give back whatever a request of ours may hold (a grant is passed on).
     if (mayHold) {
-      bounded(c.giveUp(id, token), `releasing "${c.name}"`, rt.requestTimeoutMs).catch((err: unknown) =>
-        rt.onError(err),
+      // Nothing was granted to the caller: word a failure as the cleanup it is, not as a release.
+      bounded(c.giveUp(id, token), `cleaning up a failed attempt on "${c.name}"`, rt.requestTimeoutMs).catch(
+        (err: unknown) => rt.onError(err),
       );
     }
   }

@@ -68,7 +68,11 @@ export class AcquireTimeoutError extends LockstepError {
     readonly waitMs: number,
     options: LockstepErrorOptions = {},
   ) {
-    super('ERR_ACQUIRE_TIMEOUT', `Could not acquire "${resource}" within ${waitMs} ms: held by others`, options);
+    super(
+      'ERR_ACQUIRE_TIMEOUT',
+      `Could not acquire "${resource}" within ${Math.round(waitMs)} ms: held by others`,
+      options,
+    );
     this.name = 'AcquireTimeoutError';
   }
 }

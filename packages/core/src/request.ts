@@ -35,7 +35,7 @@ export function bounded<T>(
     const deadline = setDeadline(timeoutMs, () => {
       if (done) return;
       finish();
-      reject(new RedisUnavailableError(`${what} got no reply within ${timeoutMs} ms`, true));
+      reject(new RedisUnavailableError(`${what} got no reply within ${Math.round(timeoutMs)} ms`, true));
     });
     const onAbort = () => {
       if (done || !signal) return;

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, isLockstepError, LockstepError, QuorumError } from '../src/index.js';
+import { AcquireTimeoutError, ERROR_CODES, isLockstepError, LockstepError, QuorumError } from '../src/index.js';
+import { bounded } from '../src/request.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const docs = readFileSync(join(root, 'docs/errors.md'), 'utf8');
@@ -57,5 +58,17 @@ describe('error codes', () => {
     const quorum = new QuorumError('x', 'unavailable', [{ node: 0, outcome: 'unreachable' }], 1);
     expect(quorum.message).toContain('1 unreachable');
     expect(quorum.code).toBe('ERR_QUORUM');
+  });
+});
+
+describe('durations in messages', () => {
+  it('are whole milliseconds', async () => {
+    const never = new Promise<never>(() => undefined);
+    await expect(bounded(never, 'subscribing for "x"', 12.884339)).rejects.toThrow(
+      /^subscribing for "x" got no reply within 13 ms$/,
+    );
+    expect(new AcquireTimeoutError('x', 287.2874700000002).message).toBe(
+      'Could not acquire "x" within 287 ms: held by others',
+    );
   });
 });

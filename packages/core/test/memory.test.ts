@@ -9,6 +9,12 @@ afterEach(() => {
 });
 
 describe('in-memory backend', () => {
+  it('says clearly that it has no admin()', () => {
+    const memory = createMemoryLockstep();
+    expect(() => memory.admin()).toThrow(InvalidArgumentError);
+    expect(() => memory.admin()).toThrow(/admin\(\) is not available on the in-memory Lockstep/);
+  });
+
   it('validates its own options', () => {
     expect(() => createMemoryLockstep({ driftFactor: 2 })).toThrow(/driftFactor/);
     expect(() => createMemoryLockstep({ onError: 3 as never })).toThrow(/onError/);

@@ -1,6 +1,12 @@
 // Options of lockstepDashboard(): validated once, when the handler is created.
 import type { IncomingMessage } from 'node:http';
-import { InvalidArgumentError, type Lockstep, type LockstepAdmin, type NameKind } from '@lockstep/core';
+import {
+  assertKnownOptions,
+  InvalidArgumentError,
+  type Lockstep,
+  type LockstepAdmin,
+  type NameKind,
+} from '@lockstep/core';
 
 /** What the dashboard uses of a `LockstepAdmin` (structural, so any copy of core fits). */
 export type DashboardAdmin = Pick<LockstepAdmin, 'prefix' | 'list' | 'inspect' | 'forceRelease' | 'rates'>;
@@ -51,27 +57,6 @@ export interface ResolvedDashboardOptions {
 
 const KNOWN = ['lockstep', 'admin', 'allowActions', 'onAction', 'intervalMs'];
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row[j] as number;
-      row[j] = next;
-    }
-  }
-  return row[b.length] as number;
-}
-
-function unknownOption(key: string): InvalidArgumentError {
-  const close = KNOWN.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 3);
-  return new InvalidArgumentError(
-    `Unknown option \`${key}\` of lockstepDashboard${close ? ` (did you mean \`${close}\`?)` : ''}`,
-  );
-}
-
 /**
  * Validates the options before any I/O.
  *
@@ -81,7 +66,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('Expected lockstepDashboard options to be an object, e.g. { lockstep }');
   }
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw unknownOption(key);
+  assertKnownOptions(options, KNOWN, 'lockstepDashboard() options');
   const { lockstep, admin, allowActions = false, onAction, intervalMs = 1_000 } = options;
   if ((lockstep === undefined) === (admin === undefined)) {
     throw new InvalidArgumentError('Expected exactly one of `lockstep` or `admin` in lockstepDashboard options');

@@ -205,8 +205,24 @@ function perRequest<Req, T>(
   );
 }
 
+/** Highest absolute priority, as in core: integers in [-2^20, 2^20]. */
+const MAX_PRIORITY = 2 ** 20;
+
+/** A fixed `priority`: a class from `priorities`, or an integer in range; messages name `priority`. */
+function checkFixedPriority(priority: number | string | undefined, priorities: readonly string[] | undefined): void {
+  if (typeof priority === 'string' && !priorities?.includes(priority)) {
+    const known = priorities?.length ? `one of ${priorities.join(', ')}` : 'a number (no `priorities` are given)';
+    throw new InvalidArgumentError(`Unknown priority class ${describe(priority)} for \`priority\`: expected ${known}`);
+  }
+  if (typeof priority === 'number' && Math.abs(priority) > MAX_PRIORITY) {
+    throw new InvalidArgumentError(
+      `Expected \`priority\` to be an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}, got ${describe(priority)}`,
+    );
+  }
+}
+
 /**
- * Lets core validate `ttlMs`, `maxWaiters`, `priorities`, a fixed name, limit, weight and priority,
+ * Lets core validate `ttlMs`, `maxWaiters`, `priorities`, a fixed name, limit and weight,
  * with its own rules and messages, before any request.
  */
 function probeSemaphore<Req>(o: ResolvedOptions<Req>): void {
@@ -217,8 +233,8 @@ function probeSemaphore<Req>(o: ResolvedOptions<Req>): void {
     ttlMs: o.ttlMs,
     maxWaiters: o.maxWaiters,
     ...(o.priorities === undefined ? {} : { priorities: o.priorities }),
-    ...(fixed(o.priority ?? 0) === undefined ? {} : { defaultPriority: fixed(o.priority ?? 0) as number | string }),
   });
+  checkFixedPriority(fixed(o.priority ?? 0), o.priorities);
   const weight = fixed(o.weight);
   if (weight !== undefined && weight > semaphore.limit) {
     throw new InvalidArgumentError(`Expected \`weight\` to be at most the limit ${limit}, got ${weight}`);

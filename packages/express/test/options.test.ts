@@ -75,7 +75,12 @@ describe('concurrencyLimit() options', () => {
     expectInvalid(create({ handler: 'x' }), /`handler` to be a function/);
     expectInvalid(create({ onError: {} }), /`onError` to be a function/);
     expectInvalid(create({ priorities: [] }), /`priorities`/);
-    expectInvalid(create({ priorities: ['a'], priority: 'b' }), /Unknown priority class "b"/);
+    expectInvalid(
+      create({ priorities: ['a'], priority: 'b' }),
+      /Unknown priority class "b" for `priority`: expected one of a$/,
+    );
+    expectInvalid(create({ priority: 'nope' }), /Unknown priority class "nope" for `priority`: expected a number/);
+    expectInvalid(create({ priority: 2 ** 21 }), /`priority` to be an integer from -1048576 to 1048576/);
     expectInvalid(create({ priority: 1.5 }), /`priority`/);
   });
 

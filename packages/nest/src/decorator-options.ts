@@ -1,6 +1,6 @@
 // Options of @Locked and @Limited: shapes, defaults, and validation when the decorator is applied.
 import { InvalidArgumentError } from '@lockstep/core';
-import { checkBool, checkInt, checkKeys, describe } from './validate.js';
+import { checkBool, checkInt, checkKeys, describe, suggest } from './validate.js';
 
 /**
  * What a decorated call does when the lock or permits are taken:
@@ -127,6 +127,23 @@ function checkNumberOrFn(where: string, name: string, value: unknown, allowStrin
   throw new InvalidArgumentError(`${where}: expected \`${name}\` to be ${kinds}, got ${describe(value)}`);
 }
 
+/**
+ * A fixed class name given as `priority` or `defaultPriority` must be one of `priorities`: checked
+ * when the class is defined, not on every call (where it would reject each call with a 500).
+ */
+function checkPriorityClass(where: string, name: string, value: unknown, priorities: readonly string[] | undefined) {
+  if (typeof value !== 'string' || priorities?.includes(value)) return;
+  if (priorities === undefined || priorities.length === 0) {
+    throw new InvalidArgumentError(
+      `${where}: \`${name}\` is the class name ${describe(value)} but no \`priorities\` are given; give a number, or list the classes in \`priorities\``,
+    );
+  }
+  const close = suggest(value, priorities);
+  throw new InvalidArgumentError(
+    `${where}: unknown priority class ${describe(value)} for \`${name}\`${close ? ` (did you mean ${describe(close)}?)` : ''}; \`priorities\` are ${priorities.map((p) => describe(p)).join(', ')}`,
+  );
+}
+
 /** Validates the options of `@Locked` (`kind: 'lock'`) or `@Limited` (`kind: 'limit'`). */
 export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', options: unknown): ResolvedGuardOptions {
   const o = checkKeys(where, options, kind === 'lock' ? LOCKED_KEYS : LIMITED_KEYS);
@@ -149,6 +166,8 @@ export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', optio
       `${where}: expected \`defaultPriority\` to be a number or a class name, got ${describe(defaultPriority)}`,
     );
   }
+  checkPriorityClass(where, 'priority', o.priority, priorities as readonly string[] | undefined);
+  checkPriorityClass(where, 'defaultPriority', defaultPriority, priorities as readonly string[] | undefined);
   return {
     ttlMs: checkInt(where, 'ttlMs', o.ttlMs, 10),
     waitMs,

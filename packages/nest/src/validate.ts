@@ -1,5 +1,5 @@
 // Option checks for decorators and the module: typed errors that name the place, option and value.
-import { InvalidArgumentError } from '@lockstep/core';
+import { assertKnownOptions, InvalidArgumentError } from '@lockstep/core';
 
 /** Longest lease or wait Node timers can represent, in ms. */
 export const MAX_MS = 2_147_483_647;
@@ -50,15 +50,8 @@ export function checkKeys(where: string, options: unknown, known: readonly strin
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${where}: expected options to be an object, got ${describe(options)}`);
   }
-  const record = options as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (known.includes(key)) continue;
-    const close = suggest(key, known);
-    throw new InvalidArgumentError(
-      `${where}: unknown option \`${key}\`${close ? ` (did you mean \`${close}\`?)` : ''}; known options: ${known.join(', ')}`,
-    );
-  }
-  return record;
+  assertKnownOptions(options, known, `${where} options`);
+  return options as Record<string, unknown>;
 }
 
 /** `value` if it is undefined or an integer in [min, max]. */

@@ -255,7 +255,9 @@ describe('bad decorator options fail when the class is defined', () => {
   };
 
   it('unknown options suggest the close name', () => {
-    expect(define({ ttl: 5 })).toThrow(/@Locked on Payments\.pay: unknown option `ttl` \(did you mean `ttlMs`\?\)/);
+    expect(define({ ttl: 5 })).toThrow(
+      /Unknown option `ttl` in @Locked on Payments\.pay options \(got 5\): did you mean `ttlMs`\?/,
+    );
     expect(define({ onbusy: 'skip' })).toThrow(/did you mean `onBusy`/);
   });
 
@@ -270,5 +272,26 @@ describe('bad decorator options fail when the class is defined', () => {
       }
       return Exports;
     }).toThrow('@Limited on Exports.run: `limit` is required');
+  });
+
+  it('a fixed priority class not in `priorities` fails at definition, naming the method and the close class', () => {
+    const limited = (options: object) => () => {
+      class Exports {
+        @Limited('x', options as never)
+        async run(): Promise<void> {}
+      }
+      return Exports;
+    };
+    expect(limited({ limit: 2, priority: 'nope' })).toThrow(
+      '@Limited on Exports.run: `priority` is the class name "nope" but no `priorities` are given',
+    );
+    expect(limited({ limit: 2, priorities: ['hi', 'lo'], priority: 'hgh' })).toThrow(
+      '@Limited on Exports.run: unknown priority class "hgh" for `priority` (did you mean "hi"?)',
+    );
+    expect(limited({ limit: 2, priorities: ['hi', 'lo'], defaultPriority: 'mid' })).toThrow(
+      /unknown priority class "mid" for `defaultPriority`/,
+    );
+    expect(limited({ limit: 2, priorities: ['hi', 'lo'], priority: 'lo', defaultPriority: 'hi' })).not.toThrow();
+    expect(limited({ limit: 2, priority: 3 })).not.toThrow();
   });
 });

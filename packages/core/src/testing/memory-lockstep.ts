@@ -71,6 +71,19 @@ export class MemoryLockstep implements LockstepLike {
     return false;
   }
 
+  /**
+   * Not available: the in-memory backend has no admin (listing, inspecting every name and
+   * force-releasing work on Redis keys). Use `lock.inspect()` / `semaphore.inspect()` in tests, or a
+   * `Lockstep` on a test Redis where admin matters.
+   *
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT`, always
+   */
+  admin(): never {
+    throw new InvalidArgumentError(
+      'admin() is not available on the in-memory Lockstep of @lockstep/core/testing: it has no Redis keys to list or force-release; use lock.inspect() / semaphore.inspect(), or a Lockstep on a test Redis',
+    );
+  }
+
   /** Always `undefined`: there is no Redis client (as `Lockstep.client` in quorum mode). */
   get client(): undefined {
     return undefined;
