@@ -212,11 +212,13 @@ const MAX_PRIORITY = 2 ** 20;
 function checkFixedPriority(priority: number | string | undefined, priorities: readonly string[] | undefined): void {
   if (typeof priority === 'string' && !priorities?.includes(priority)) {
     const known = priorities?.length ? `one of ${priorities.join(', ')}` : 'a number (no `priorities` are given)';
-    throw new InvalidArgumentError(`Unknown priority class ${describe(priority)} for \`priority\`: expected ${known}`);
+    throw new InvalidArgumentError(
+      `Unknown priority class ${describeValue(priority)} for \`priority\`: expected ${known}`,
+    );
   }
   if (typeof priority === 'number' && Math.abs(priority) > MAX_PRIORITY) {
     throw new InvalidArgumentError(
-      `Expected \`priority\` to be an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}, got ${describe(priority)}`,
+      `Expected \`priority\` to be an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}, got ${describeValue(priority)}`,
     );
   }
 }
