@@ -1,32 +1,17 @@
 import { join } from 'node:path';
 import { Lockstep } from '@lockstep/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
 import type { GatedWorkerConfig } from './support/gated-worker.js';
-import {
-  type FreshQueue,
-  freshQueue,
-  intervalsOf,
-  maxConcurrency,
-  readHistory,
-  startWorkerProcess,
-  until,
-  type WorkerProcess,
-} from './support/harness.js';
+import { intervalsOf, maxConcurrency, readHistory, until } from './support/harness.js';
+import { processSuite } from './support/process-suite.js';
 
 describe('a worker killed with SIGKILL mid-job', () => {
-  let q: FreshQueue | undefined;
-  const procs: WorkerProcess[] = [];
-  afterEach(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    procs.length = 0;
-    await q?.cleanup();
-  });
+  const suite = processSuite();
 
   it('gives its permits back within the TTL; the stalled jobs re-run under the limit', async () => {
     const redis = standaloneClient();
-    q = freshQueue(standalonePort(), redis);
-    const fresh = q;
+    const fresh = suite.queue(redis);
     // a's locks are short, so its jobs are found stalled soon after the kill; b's are long, so a
     // loaded machine cannot make b's own jobs look stalled.
     const base = (label: string, jobMs: number, lockDurationMs: number): GatedWorkerConfig => ({
@@ -44,18 +29,16 @@ describe('a worker killed with SIGKILL mid-job', () => {
       stalledIntervalMs: 500,
       history: join(fresh.dir, `${label}.jsonl`),
     });
-    const a = startWorkerProcess(base('a', 60_000, 1_000));
-    procs.push(a);
+    const a = suite.start(base('a', 60_000, 1_000));
     await a.ready;
-    const jobs = await q.queue.addBulk(Array.from({ length: 4 }, () => ({ name: 'j', data: { key: 'k' } })));
+    const jobs = await fresh.queue.addBulk(Array.from({ length: 4 }, () => ({ name: 'j', data: { key: 'k' } })));
     const starts = () => readHistory([join(fresh.dir, 'a.jsonl')]).filter((e) => e.e === 'start').length;
     await until(() => starts() === 2, 20_000, 'two jobs running in a');
     const killedAt = await a.kill9();
 
-    const b = startWorkerProcess(base('b', 50, 10_000));
-    procs.push(b);
+    const b = suite.start(base('b', 50, 10_000));
     await b.ready;
-    const queue = q.queue;
+    const queue = fresh.queue;
     await until(async () => (await queue.getCompletedCount()) === 4, 40_000, 'all 4 completed in b');
 
     const events = readHistory([join(fresh.dir, 'a.jsonl'), join(fresh.dir, 'b.jsonl')]);

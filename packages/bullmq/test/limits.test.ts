@@ -1,49 +1,33 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
-import {
-  type FreshQueue,
-  freshQueue,
-  intervalsOf,
-  maxConcurrency,
-  readHistory,
-  startWorkerProcess,
-  until,
-  type WorkerProcess,
-} from './support/harness.js';
+import { intervalsOf, maxConcurrency, readHistory, until } from './support/harness.js';
+import { processSuite } from './support/process-suite.js';
 
 const LIMITS: Record<string, number> = { k0: 1, k1: 2, k2: 3, k3: 1, k4: 2, k5: 3 };
 
 describe('limitProcessor across OS processes', () => {
-  let q: FreshQueue | undefined;
-  const procs: WorkerProcess[] = [];
-  afterEach(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    procs.length = 0;
-    await q?.cleanup();
-  });
+  const suite = processSuite();
 
   it('2 processes x 2 workers x concurrency 10: 600 jobs over 6 keys never exceed their limits', async () => {
     const redis = standaloneClient();
-    q = freshQueue(standalonePort(), redis);
-    const files = ['a', 'b'].map((label) => join((q as FreshQueue).dir, `${label}.jsonl`));
-    for (const [i, label] of ['a', 'b'].entries()) {
-      procs.push(
-        startWorkerProcess({
-          port: standalonePort(),
-          queue: q.name,
-          bullPrefix: q.bullPrefix,
-          prefix: q.prefix,
-          label,
-          workers: 2,
-          concurrency: 10,
-          limits: LIMITS,
-          jobMs: 3,
-          ttlMs: 5_000,
-          history: files[i] as string,
-        }),
-      );
-    }
+    const q = suite.queue(redis);
+    const files = ['a', 'b'].map((label) => join(q.dir, `${label}.jsonl`));
+    const procs = ['a', 'b'].map((label, i) =>
+      suite.start({
+        port: standalonePort(),
+        queue: q.name,
+        bullPrefix: q.bullPrefix,
+        prefix: q.prefix,
+        label,
+        workers: 2,
+        concurrency: 10,
+        limits: LIMITS,
+        jobMs: 3,
+        ttlMs: 5_000,
+        history: files[i] as string,
+      }),
+    );
     await Promise.all(procs.map((p) => p.ready));
     const keys = Object.keys(LIMITS);
     await q.queue.addBulk(

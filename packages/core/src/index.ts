@@ -75,3 +75,5 @@ export {
   type SemaphoreOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
+// Option checks shared with the integrations, so they reject bad input with the same wording.
+export { checkInteger, describe as describeValue, MAX_TIMER_MS } from './validate.js';

@@ -1,10 +1,16 @@
 // Argument checks that run before any Redis call; each failure names the option and the bad value.
 import { InvalidArgumentError } from './errors.js';
 
-/** Largest delay Node timers accept (about 24.8 days). */
+/**
+ * Largest delay Node timers accept (about 24.8 days): the upper bound of every `…Ms` option.
+ * Exported for integrations (`@lockstep/express`) that check their own options the same way.
+ */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-/** A short, token-free rendering of a value for error messages. */
+/**
+ * A short, token-free rendering of a value for error messages (strings cut at 40 characters,
+ * arrays and objects by kind only). Exported as `describeValue` for integrations' own option checks.
+ */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
@@ -15,7 +21,11 @@ export function describe(value: unknown): string {
   return (value as object).constructor?.name ?? 'an object';
 }
 
-/** Throws unless `value` is an integer in [min, max]. */
+/**
+ * Returns `value` when it is an integer in [min, max] (both inclusive); exported for integrations'
+ * own option checks.
+ * @throws {@link InvalidArgumentError} (`ERR_INVALID_ARGUMENT`) naming `option` and the value otherwise.
+ */
 export function checkInteger(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(

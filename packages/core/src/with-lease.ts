@@ -1,6 +1,9 @@
 // Runs a callback while a lease is held and always releases it afterwards.
 import { type Lease, REPORT } from './lease.js';
 
+/** What {@link runWithLease} needs of a lease: a {@link Lease} or a joint `MultiLease`. */
+export type HeldLease = Pick<Lease, 'release' | 'lostError' | typeof REPORT>;
+
 /**
  * Runs `fn(lease)` and releases the lease when it settles. If the lease was lost before `fn`
  * finished, the result is discarded and the loss (`ERR_LEASE_LOST`) is thrown, because the work ran
@@ -8,7 +11,7 @@ import { type Lease, REPORT } from './lease.js';
  * unreachable), the work was done under the lease: resolve with `fn`'s result, so the caller does
  * not redo it, and report the failure (`ERR_REDIS`) through `onError`; the lease expires by its TTL.
  */
-export async function runWithLease<T>(lease: Lease, fn: (lease: Lease) => Promise<T> | T): Promise<T> {
+export async function runWithLease<L extends HeldLease, T>(lease: L, fn: (lease: L) => Promise<T> | T): Promise<T> {
   let result: T;
   try {
     result = await fn(lease);

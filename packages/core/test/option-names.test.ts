@@ -1,22 +1,11 @@
 // Every option name is checked: an unknown or misspelled one, or null where a value is expected, is
 // ERR_INVALID_ARGUMENT before any Redis call, naming the option and suggesting the close name.
-import { Cluster, Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Cluster, type Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { assertKnownOptions, InvalidArgumentError, Lockstep } from '../src/index.js';
+import { lazyClients } from './support/lazy-clients.js';
 
-const clients: Redis[] = [];
-function lazyClient(): Redis {
-  const client = new Redis({ port: 1, lazyConnect: true });
-  client.on('error', () => undefined);
-  clients.push(client);
-  return client;
-}
-afterEach(() => {
-  // Nothing was sent: the lazy clients never even connected.
-  for (const c of clients) expect(c.status).toBe('wait');
-  for (const c of clients) c.disconnect();
-  clients.length = 0;
-});
+const lazyClient = lazyClients();
 
 describe('option names', () => {
   it("a peer's option name gets ERR_INVALID_ARGUMENT with the right name suggested", () => {

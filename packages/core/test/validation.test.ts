@@ -1,20 +1,10 @@
 // Bad input gets ERR_INVALID_ARGUMENT before any Redis call: the lazy client never even connects.
-import { Cluster, Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Cluster, type Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, Lockstep } from '../src/index.js';
+import { lazyClients } from './support/lazy-clients.js';
 
-const clients: Redis[] = [];
-function lazyClient(options = {}): Redis {
-  const client = new Redis({ port: 1, lazyConnect: true, ...options });
-  client.on('error', () => undefined);
-  clients.push(client);
-  return client;
-}
-afterEach(() => {
-  for (const c of clients) expect(c.status).toBe('wait');
-  for (const c of clients) c.disconnect();
-  clients.length = 0;
-});
+const lazyClient = lazyClients();
 
 const invalid = { code: 'ERR_INVALID_ARGUMENT' };
 

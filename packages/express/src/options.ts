@@ -1,8 +1,16 @@
 // Options of concurrencyLimit(): defaults, and one validation pass when the middleware is created.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertKnownOptions, InvalidArgumentError, type Lockstep, type LockstepError } from '@lockstep/core';
+import {
+  assertKnownOptions,
+  checkInteger,
+  describeValue,
+  InvalidArgumentError,
+  type Lockstep,
+  type LockstepError,
+  MAX_TIMER_MS,
+} from '@lockstep/core';
 import type { NextFunction, RejectionInfo } from './types.js';
-import { checkInteger, checkOptionalBoolean, checkOptionalFunction, describe, MAX_TIMER_MS } from './validate.js';
+import { checkOptionalBoolean, checkOptionalFunction } from './validate.js';
 
 /** A value fixed at creation, or computed per request (sync or async). */
 export type PerRequest<Req, T> = T | ((req: Req) => T | Promise<T>);
@@ -141,13 +149,13 @@ export function resolveOptions<Req extends IncomingMessage, Res extends ServerRe
   options: ConcurrencyLimitOptions<Req, Res>,
 ): ResolvedOptions<Req> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new InvalidArgumentError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, KNOWN_OPTIONS, 'concurrencyLimit() options');
   const o = options;
   const lockstep = o.lockstep as Partial<Lockstep> | undefined;
   if (lockstep === null || typeof lockstep !== 'object' || typeof lockstep.semaphore !== 'function') {
-    throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep, got ${describe(lockstep)}`);
+    throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep, got ${describeValue(lockstep)}`);
   }
   if (lockstep.isQuorum) {
     throw new InvalidArgumentError(
@@ -193,7 +201,7 @@ function perRequest<Req, T>(
 ): PerRequest<Req, T> {
   if (typeof value === 'function' || (value !== undefined && valid(value))) return value;
   throw new InvalidArgumentError(
-    `Expected \`${option}\` to be ${expected} or a function of the request, got ${describe(value)}`,
+    `Expected \`${option}\` to be ${expected} or a function of the request, got ${describeValue(value)}`,
   );
 }
 
@@ -204,11 +212,13 @@ const MAX_PRIORITY = 2 ** 20;
 function checkFixedPriority(priority: number | string | undefined, priorities: readonly string[] | undefined): void {
   if (typeof priority === 'string' && !priorities?.includes(priority)) {
     const known = priorities?.length ? `one of ${priorities.join(', ')}` : 'a number (no `priorities` are given)';
-    throw new InvalidArgumentError(`Unknown priority class ${describe(priority)} for \`priority\`: expected ${known}`);
+    throw new InvalidArgumentError(
+      `Unknown priority class ${describeValue(priority)} for \`priority\`: expected ${known}`,
+    );
   }
   if (typeof priority === 'number' && Math.abs(priority) > MAX_PRIORITY) {
     throw new InvalidArgumentError(
-      `Expected \`priority\` to be an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}, got ${describe(priority)}`,
+      `Expected \`priority\` to be an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}, got ${describeValue(priority)}`,
     );
   }
 }

@@ -11,6 +11,7 @@ import {
   type TryAcquireOptions,
 } from '../options.js';
 import { describe } from '../validate.js';
+import { runWithLease } from '../with-lease.js';
 import { MultiLease } from './multi-lease.js';
 
 /** Most names one `lockAll` may take. */
@@ -101,23 +102,7 @@ export class MultiLock {
     if (typeof fn !== 'function') throw new InvalidArgumentError('Expected `fn` to be a function');
     const request = resolveAcquireOptions(options, { ...DEFAULT_ACQUIRE_OPTIONS, autoExtend: true, orNull: false });
     const lease = (await this.#take(request, false)) as MultiLease;
-    let result: T;
-    try {
-      result = await fn(lease);
-    } catch (err) {
-      await lease.release().catch(() => undefined);
-      throw err;
-    }
-    const lost = lease.lostError;
-    try {
-      await lease.release();
-    } catch (err) {
-      if (lost) throw lost;
-      lease[REPORT](err);
-      return result;
-    }
-    if (lost) throw lost;
-    return result;
+    return await runWithLease(lease, fn);
   }
 
   async #take(request: ReturnType<typeof resolveAcquireOptions>, tryOnly: boolean): Promise<MultiLease | null> {

@@ -5,13 +5,7 @@ import type { Redis } from 'ioredis';
 import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import { monotonicNow } from '../clock.js';
-import {
-  AcquireTimeoutError,
-  LockstepError,
-  QuorumError,
-  type QuorumNodeOutcome,
-  type QuorumNodeResult,
-} from '../errors.js';
+import { AcquireTimeoutError, QuorumError } from '../errors.js';
 import { newToken } from '../ids.js';
 import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
 import type { LockEngine, LockState } from '../lock-engine.js';
@@ -21,6 +15,7 @@ import type { LockOptions } from '../options.js';
 import { abortedError, bounded } from '../request.js';
 import { runScript } from '../scripts.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
+import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
 const limiters = new WeakMap<AcquireRuntime, InFlightLimiter>();
 const firstConnects = new WeakMap<Redis, Promise<void>>();
@@ -61,34 +56,6 @@ export function firstConnect(client: Redis, timeoutMs: number): Promise<void> | 
   });
   firstConnects.set(client, ready);
   return ready;
-}
-
-/** What one attempt over all nodes came to. */
-type AttemptResult =
-  | { readonly kind: 'granted'; readonly validUntil: number }
-  | {
-      /** `slow`: no majority because connected nodes answered too late (worth retrying). */
-      readonly kind: 'contention' | 'unavailable' | 'slow' | 'validity';
-      readonly nodes: readonly QuorumNodeResult[];
-    };
-
-/** What a failed node request says about the node. */
-export function classify(error: unknown): QuorumNodeOutcome {
-  const cause = error instanceof LockstepError ? error.cause : error;
-  return (cause as { name?: string } | undefined)?.name === 'ReplyError' ? 'error' : 'unreachable';
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -187,99 +154,36 @@ export class QuorumLockEngine implements LockEngine {
   }
 
   // Asks every node at once and decides as soon as the outcome is certain.
-  async #attempt(token: string): Promise<AttemptResult> {
-    const n = this.clients.length;
-    const q = this.#quorum;
+  #attempt(token: string): Promise<RoundResult> {
     const ttl = this.options.ttlMs;
-    const started = monotonicNow();
-    const nodes: QuorumNodeResult[] = [];
-    let granted = 0;
-    let failed = 0;
-    let down = 0;
-    let answered = 0;
-    let decisive: () => void = () => undefined;
-    const decided = new Promise<void>((resolve) => {
-      decisive = resolve;
+    return acquireRound({
+      clients: this.clients,
+      quorum: this.#quorum,
+      ttlMs: ttl,
+      drift: (ms) => this.runtime.drift(ms),
+      call: (i) => this.#call(i, 'quorumAcquire', [token, ttl], this.#nodeTimeoutMs),
+      granted: (_, reply) => (reply as number[])[0] === 1,
     });
-    const check = () => {
-      answered++;
-      // Certain once a majority granted, or once a majority can no longer be reached.
-      if (granted >= q || granted + (n - answered) < q) decisive();
-    };
-    const calls = this.clients.map((_, i) =>
-      this.#call(i, 'quorumAcquire', [token, ttl], this.#nodeTimeoutMs).then(
-        (reply) => {
-          const ok = (reply as number[])[0] === 1;
-          if (ok) granted++;
-          nodes[i] = { node: i, outcome: ok ? 'granted' : 'held' };
-          check();
-        },
-        (error: unknown) => {
-          failed++;
-          // A client with no live connection means the server is down, not just slow.
-          if ((this.clients[i] as Redis).status !== 'ready') down++;
-          nodes[i] = { node: i, outcome: classify(error), error: error as Error };
-          check();
-        },
-      ),
-    );
-    await decided;
-    if (granted >= q) {
-      // Validity counts from the start of this attempt, on the monotonic clock.
-      const validUntil = started + ttl - this.runtime.drift(ttl);
-      if (validUntil > monotonicNow()) return { kind: 'granted', validUntil };
-      await Promise.allSettled(calls);
-      return { kind: 'validity', nodes };
-    }
-    // Wait for the stragglers (each bounded by the node timeout) so the error names every node.
-    await Promise.allSettled(calls);
-    // A majority answered (granted or held) but did not grant: someone else holds it, or several
-    // contenders split the nodes. That is contention, whatever the other nodes did.
-    if (n - failed >= q) return { kind: 'contention', nodes };
-    return { kind: down > n - q ? 'unavailable' : 'slow', nodes };
   }
 
-  async #releaseAll(token: string): Promise<number> {
-    const retries = this.quorumOptions.releaseRetries;
+  #releaseAll(token: string): Promise<number> {
     const timeout = Math.max(this.#nodeTimeoutMs * 2, 50);
-    const results = await Promise.allSettled(
-      this.clients.map(async (_, i) => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            return Number(await this.#call(i, 'quorumRelease', [token], timeout));
-          } catch (err) {
-            if (attempt >= retries) throw err;
-            await sleep(10 * 3 ** attempt, undefined);
-          }
-        }
-      }),
+    return releaseRound(this.clients.length, this.quorumOptions.releaseRetries, (i) =>
+      this.#call(i, 'quorumRelease', [token], timeout),
     );
-    return results.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
   }
 
   readonly #driver: LeaseDriver = {
     drift: (ttl) => this.runtime.drift(ttl),
     onError: (err) => this.runtime.onError(err),
     extend: async (_id, token, ttlMs, validUntil): Promise<ExtendOutcome> => {
-      const n = this.clients.length;
-      const q = this.#quorum;
       // Only answers that arrive inside the current validity window count.
       const window = validUntil === undefined ? this.#nodeTimeoutMs : validUntil - monotonicNow();
       const timeout = Math.min(this.#nodeTimeoutMs, window);
       if (timeout <= 0) return 'no-quorum';
-      const settled = await Promise.allSettled(
-        this.clients.map((_, i) => this.#call(i, 'quorumExtend', [token, ttlMs], timeout)),
+      return await extendRound(this.name, this.clients.length, this.#quorum, (i) =>
+        this.#call(i, 'quorumExtend', [token, ttlMs], timeout),
       );
-      const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
-      const failed = settled.filter((r) => r.status === 'rejected').length;
-      if (extended >= q) return 'extended';
-      if (extended + failed < q) return 'not-held';
-      const nodes = settled.map((r, i): QuorumNodeResult => {
-        if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
-        return { node: i, outcome: classify(r.reason), error: r.reason as Error };
-      });
-      // Too few answers to know: the caller retries while the window lasts.
-      throw new QuorumError(this.name, n - failed < q ? 'unavailable' : 'contention', nodes, 1);
     },
     release: async (_id, token) => (await this.#releaseAll(token)) >= this.#quorum,
   };

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
 import { type AdoptOptions, adoptLease, checkHandle } from '../adopt/adopt-lease.js';
 import { monotonicNow } from '../clock.js';
-import { AcquireTimeoutError, InvalidArgumentError, QuorumError, type QuorumNodeResult } from '../errors.js';
+import { AcquireTimeoutError, InvalidArgumentError, QuorumError } from '../errors.js';
 import { newToken } from '../ids.js';
 import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
 import type { QuorumOptions } from '../lockstep-options.js';
@@ -15,7 +15,8 @@ import { runScript } from '../scripts.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore.js';
 import type { ResolvedSemaphoreOptions } from '../semaphore-options.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
-import { classify, firstConnect, inFlightLimiter, sleep } from './quorum-lock.js';
+import { firstConnect, inFlightLimiter } from './quorum-lock.js';
+import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
 /** Immediate re-picks per acquisition when the nodes say other slots are free. */
 const QUICK_REPICKS = 3;
@@ -25,15 +26,11 @@ export const MAX_QUORUM_LIMIT = 1_000;
 
 type Script = 'quorumSemAcquire' | 'quorumSemExtend' | 'quorumSemRelease';
 
-/** What one attempt over all nodes came to. */
-type Attempt =
-  | { readonly kind: 'granted'; readonly validUntil: number }
-  | {
-      readonly kind: 'contention' | 'unavailable' | 'slow' | 'validity';
-      readonly nodes: readonly QuorumNodeResult[];
-      /** How many answering nodes said each slot is taken by someone else. */
-      readonly taken: ReadonlyMap<number, number>;
-    };
+/**
+ * What one attempt over all nodes came to; `taken`: how many answering nodes said each slot is
+ * taken by someone else.
+ */
+type Attempt = RoundResult & { readonly taken: ReadonlyMap<number, number> };
 
 /**
  * A semaphore over independent servers. The limit is `limit` numbered slots and a permit of weight
@@ -178,69 +175,28 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
 
   // Asks every node at once and decides as soon as the outcome is certain (as quorum locks do).
   async #attempt(token: string, slots: readonly number[]): Promise<Attempt> {
-    const n = this.clients.length;
-    const q = this.#quorum;
     const ttl = this.settings.ttlMs;
-    const started = monotonicNow();
-    const nodes: QuorumNodeResult[] = [];
     const taken = new Map<number, number>();
-    let granted = 0;
-    let failed = 0;
-    let down = 0;
-    let answered = 0;
-    let decisive: () => void = () => undefined;
-    const decided = new Promise<void>((resolve) => {
-      decisive = resolve;
+    const result = await acquireRound({
+      clients: this.clients,
+      quorum: this.#quorum,
+      ttlMs: ttl,
+      drift: (ms) => this.runtime.drift(ms),
+      call: (i) => this.#call(i, 'quorumSemAcquire', [token, ttl, ...slots], this.#nodeTimeoutMs),
+      granted: (_, reply) => {
+        const [ok, ...others] = reply as number[];
+        for (const slot of others) taken.set(Number(slot), (taken.get(Number(slot)) ?? 0) + 1);
+        return ok === 1;
+      },
     });
-    const check = () => {
-      answered++;
-      if (granted >= q || granted + (n - answered) < q) decisive();
-    };
-    const calls = this.clients.map((_, i) =>
-      this.#call(i, 'quorumSemAcquire', [token, ttl, ...slots], this.#nodeTimeoutMs).then(
-        (reply) => {
-          const [ok, ...others] = reply as number[];
-          if (ok === 1) granted++;
-          for (const slot of others) taken.set(Number(slot), (taken.get(Number(slot)) ?? 0) + 1);
-          nodes[i] = { node: i, outcome: ok === 1 ? 'granted' : 'held' };
-          check();
-        },
-        (error: unknown) => {
-          failed++;
-          if ((this.clients[i] as Redis).status !== 'ready') down++;
-          nodes[i] = { node: i, outcome: classify(error), error: error as Error };
-          check();
-        },
-      ),
-    );
-    await decided;
-    if (granted >= q) {
-      const validUntil = started + ttl - this.runtime.drift(ttl);
-      if (validUntil > monotonicNow()) return { kind: 'granted', validUntil };
-      await Promise.allSettled(calls);
-      return { kind: 'validity', nodes, taken };
-    }
-    await Promise.allSettled(calls);
-    if (n - failed >= q) return { kind: 'contention', nodes, taken };
-    return { kind: down > n - q ? 'unavailable' : 'slow', nodes, taken };
+    return { ...result, taken };
   }
 
-  async #releaseAll(token: string, slots: readonly number[]): Promise<number> {
-    const retries = this.quorumOptions.releaseRetries;
+  #releaseAll(token: string, slots: readonly number[]): Promise<number> {
     const timeout = Math.max(this.#nodeTimeoutMs * 2, 50);
-    const results = await Promise.allSettled(
-      this.clients.map(async (_, i) => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            return Number(await this.#call(i, 'quorumSemRelease', [token, ...slots], timeout));
-          } catch (err) {
-            if (attempt >= retries) throw err;
-            await sleep(10 * 3 ** attempt, undefined);
-          }
-        }
-      }),
+    return releaseRound(this.clients.length, this.quorumOptions.releaseRetries, (i) =>
+      this.#call(i, 'quorumSemRelease', [token, ...slots], timeout),
     );
-    return results.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
   }
 
   /** Extends and releases this semaphore's permits; a lease's id lists its slots. */
@@ -249,23 +205,12 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
     drift: (ttl) => this.runtime.drift(ttl),
     onError: (err) => this.runtime.onError(err),
     extend: async (id, token, ttlMs, validUntil): Promise<ExtendOutcome> => {
-      const q = this.#quorum;
       const timeout = Math.min(this.#nodeTimeoutMs, validUntil - monotonicNow());
       if (timeout <= 0) return 'no-quorum';
       const slots = id.split(',');
-      const settled = await Promise.allSettled(
-        this.clients.map((_, i) => this.#call(i, 'quorumSemExtend', [token, ttlMs, ...slots], timeout)),
+      return await extendRound(this.name, this.clients.length, this.#quorum, (i) =>
+        this.#call(i, 'quorumSemExtend', [token, ttlMs, ...slots], timeout),
       );
-      const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
-      const failed = settled.filter((r) => r.status === 'rejected').length;
-      if (extended >= q) return 'extended';
-      if (extended + failed < q) return 'not-held';
-      const nodes = settled.map((r, i): QuorumNodeResult => {
-        if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
-        return { node: i, outcome: classify(r.reason), error: r.reason as Error };
-      });
-      // Too few answers to know: the caller retries while the window lasts.
-      throw new QuorumError(this.name, this.clients.length - failed < q ? 'unavailable' : 'contention', nodes, 1);
     },
     release: async (id, token) => (await this.#releaseAll(token, id.split(',').map(Number))) >= this.#quorum,
   };
