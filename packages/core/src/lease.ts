@@ -122,6 +122,8 @@ export class Lease implements AsyncDisposable {
   #claim: boolean;
   #driver: LeaseDriver;
   #timer: NodeJS.Timeout | undefined;
+  /** Fires at the end of the window while an extension is in flight (the loss is never late). */
+  #watchdog: NodeJS.Timeout | undefined;
   #extending: Promise<void> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
   readonly #grantedAt = monotonicNow();
@@ -196,21 +198,27 @@ export class Lease implements AsyncDisposable {
     }
     if (!this.held) throw this.#lostError as LeaseLostError;
     const started = monotonicNow();
-    const outcome = await traceExtend(
-      () => this.#message(),
-      ttlMs,
-      false,
-      () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
-    );
-    if (outcome !== 'extended') {
-      if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
-      throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+    this.#armWatchdog();
+    let outcome: ExtendOutcome;
+    try {
+      outcome = await traceExtend(
+        () => this.#message(),
+        ttlMs,
+        false,
+        () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
+      );
+    } finally {
+      this.#clearWatchdog();
     }
     if (this.#wasLost()) {
       // The window ended while the extension was in flight: the loss was already reported, so the
       // extension cannot count. Give back what Redis extended, so it does not block the next owner.
-      this.#abandonServerEntry();
+      if (outcome === 'extended') this.#abandonServerEntry();
       throw this.#lostError as LeaseLostError;
+    }
+    if (outcome !== 'extended') {
+      if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+      throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
     }
     this.#ttlMs = ttlMs;
     this.#claim = false;
@@ -276,6 +284,7 @@ export class Lease implements AsyncDisposable {
   /** @internal */
   [DETACH](): void {
     this.#clearTimer();
+    this.#clearWatchdog();
     this.#autoExtend = false;
     this.#onLost = undefined;
   }
@@ -295,6 +304,29 @@ export class Lease implements AsyncDisposable {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+  }
+
+  // While an extension is in flight the regular timer is idle: this one reports the loss at the end
+  // of the window whatever the request does (re-armed if a timer fires early on the monotonic clock).
+  #armWatchdog(): void {
+    this.#clearWatchdog();
+    if (this.#state !== 'held') return;
+    const left = this.#validUntil - monotonicNow();
+    if (left <= 0) {
+      this.#lose('expired');
+      return;
+    }
+    this.#watchdog = unrefTimer(() => {
+      this.#watchdog = undefined;
+      this.#armWatchdog();
+    }, Math.ceil(left));
+  }
+
+  #clearWatchdog(): void {
+    if (this.#watchdog) {
+      clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
     }
   }
 
@@ -342,6 +374,7 @@ export class Lease implements AsyncDisposable {
         return;
       }
       const started = monotonicNow();
+      this.#armWatchdog();
       try {
         const ttlMs = this.#ttlMs;
         const outcome = await traceExtend(
@@ -349,7 +382,7 @@ export class Lease implements AsyncDisposable {
           ttlMs,
           true,
           () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
-        );
+        ).finally(() => this.#clearWatchdog());
         // Declared lost while in flight: what Redis extended must not outlive the reported loss.
         if (this.#wasLost() && outcome === 'extended') this.#abandonServerEntry();
         // A refresh that lost the race to a voluntary release is not a loss.
@@ -404,6 +437,7 @@ export class Lease implements AsyncDisposable {
     if (this.#state !== 'held') return;
     this.#state = 'lost';
     this.#clearTimer();
+    this.#clearWatchdog();
     const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
     this.#lostError = error;
     this.#settle();
