@@ -29,7 +29,11 @@ export interface LockstepHttpOptions {
   readonly retryAfterSeconds?: number;
 }
 
-/** Options of `LockstepModule.forRoot()` / `forRootAsync()`. */
+/**
+ * Options of `LockstepModule.forRoot()` / `forRootAsync()`: core's {@link LockstepOptions}
+ * (`prefix`, `requestTimeoutMs`, `driftFactor`, `onError`, `quorum`, `stats`) passed through to
+ * `new Lockstep()`, plus the module's own.
+ */
 export interface LockstepModuleOptions extends Omit<LockstepOptions, 'redis'> {
   /**
    * An ioredis `Redis` or `Cluster` (or an array of independent clients for quorum locks), which the
@@ -66,6 +70,7 @@ const MODULE_KEYS = [
   'driftFactor',
   'onError',
   'quorum',
+  'stats',
   'http',
   'shutdownTimeoutMs',
 ];

@@ -187,11 +187,48 @@ describe('LockstepModule', () => {
     for (const ref of apps) await ref.close();
   });
 
+  it('passes core options through: stats records grant rates, requestTimeoutMs and driftFactor reach core', async () => {
+    const prefix = uniquePrefix('stats');
+    const errors: unknown[] = [];
+    const ref = await Test.createTestingModule({
+      imports: [
+        LockstepModule.forRoot({
+          redis: standaloneClient(),
+          prefix,
+          stats: true,
+          requestTimeoutMs: 2_000,
+          driftFactor: 0.02,
+          onError: (e) => errors.push(e),
+        }),
+      ],
+    }).compile();
+    await ref.init();
+    const lockstep = ref.get(Lockstep);
+    const lease = await lockstep.lock('rated', { ttlMs: 5_000 }).acquire();
+    // driftFactor 0.02 of 5 s is 100 ms (+2 ms): the window is at most 4.898 s long.
+    expect(lease.remainingMs).toBeLessThanOrEqual(4_898);
+    await lease.release();
+    // Stats are flushed to Redis about once a second; poll instead of sleeping a fixed time.
+    const admin = standaloneClient();
+    let keys: string[] = [];
+    for (let i = 0; i < 100 && keys.length === 0; i++) {
+      keys = await admin.keys(`{${prefix}:l:rated}:r:*`);
+      if (keys.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(keys.length).toBeGreaterThan(0);
+    admin.disconnect();
+    await ref.close();
+    expect(errors).toEqual([]);
+  });
+
   it('rejects bad options at startup with ERR_INVALID_ARGUMENT', async () => {
     for (const [options, message] of [
       [{ redis: 'localhost:6379' }, 'expected `redis` to be a client or a redis:// URL'],
       [{ redis: standaloneClient(), prefx: 'x' }, 'did you mean `prefix`'],
       [{ redis: standaloneClient(), http: { lockedStatus: 1 } }, '`http.lockedStatus`'],
+      [{ redis: standaloneClient(), stat: true }, 'did you mean `stats`'],
+      [{ redis: standaloneClient(), stats: 'yes' }, 'stats'],
+      [{ redis: standaloneClient(), requestTimeoutMs: -1 }, 'requestTimeoutMs'],
     ] as const) {
       const compile = Test.createTestingModule({ imports: [LockstepModule.forRoot(options as never)] }).compile();
       const error = await compile.then(
