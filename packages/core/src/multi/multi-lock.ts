@@ -36,6 +36,12 @@ export function checkNames(names: unknown): readonly string[] {
   return names as string[];
 }
 
+/** The `lockAll()` of both backends: checks `names`, then one lock per name from `lock`. */
+export function lockAllWith(names: readonly string[], lock: (name: string) => Lock): MultiLock {
+  const checked = checkNames(names);
+  return new MultiLock(checked, checked.map(lock));
+}
+
 /** The canonical order every process takes names in: by UTF-16 code units, like `Array.sort()`. */
 export function canonicalOrder(names: readonly string[]): number[] {
   return names.map((_, i) => i).sort((a, b) => ((names[a] as string) < (names[b] as string) ? -1 : 1));

@@ -4,7 +4,7 @@ import { DETACH, type Lease } from '../lease.js';
 import { Lock } from '../lock.js';
 import type { LockstepLike } from '../lockstep-like.js';
 import { DEFAULT_LOCKSTEP_OPTIONS } from '../lockstep-options.js';
-import { checkNames, MultiLock } from '../multi/multi-lock.js';
+import { lockAllWith, type MultiLock } from '../multi/multi-lock.js';
 import { checkName } from '../names.js';
 import { assertKnownOptions } from '../option-names.js';
 import { type LockOptions, resolveLockOptions } from '../options.js';
@@ -115,11 +115,7 @@ export class MemoryLockstep implements LockstepLike {
    */
   lockAll(names: readonly string[], options?: LockOptions): MultiLock {
     this.#runtime.assertOpen();
-    const checked = checkNames(names);
-    return new MultiLock(
-      checked,
-      checked.map((name) => this.lock(name, options)),
-    );
+    return lockAllWith(names, (name) => this.lock(name, options));
   }
 
   /**
