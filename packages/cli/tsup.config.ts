@@ -1,23 +1,15 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.base.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    splitting: false,
-    treeshake: true,
-  },
-  {
-    // The executable: ESM only, with its shebang.
+  libraryBuild(),
+  // The executable: ESM only, with its shebang.
+  libraryBuild({
     entry: ['src/bin.ts'],
     format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    splitting: false,
+    dts: false,
+    clean: false,
+    treeshake: false,
     banner: { js: '#!/usr/bin/env node' },
-  },
+  }),
 ]);
