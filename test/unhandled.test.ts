@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 it('a run with an unhandled rejection fails even when every test passes', () => {
   const result = spawnSync(
     process.execPath,
     [
-      fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url)),
+      fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url)),
       'run',
       '--config',
       'test/fixtures/unhandled/vitest.config.ts',

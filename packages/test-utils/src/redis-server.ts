@@ -1,10 +1,11 @@
 // Spawns and controls real redis-server processes on free loopback ports, each in a fresh temp dir.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, LOOPBACK as HOST, portOpen } from './ports.js';
 
 /** Options for {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -14,9 +15,20 @@ export interface RedisServerOptions {
   readonly cluster?: boolean;
   /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. */
   readonly args?: readonly string[];
+  /**
+   * CPU list to pin the server to with `taskset -c` (e.g. `'1'` or `'0,1'`), as the bench does so the
+   * server and the clients do not share a core. taskset execs redis-server, so {@link RedisServer.pid}
+   * stays the server's own. Default: no pinning.
+   */
+  readonly cpu?: string;
+  /**
+   * Spawn the server in its own process group, so a Ctrl-C in the terminal does not reach it and the
+   * caller can stop its other children (which need Redis to close cleanly) first, as the demo does.
+   * Default: false.
+   */
+  readonly detached?: boolean;
 }
 
-const HOST = '127.0.0.1';
 const started = new Set<RedisServer>();
 
 // A test process that dies must not leave its servers behind: kill our own children by pid.
@@ -27,30 +39,11 @@ process.once('exit', () => {
 /** Binary used for every spawned server; `REDIS_SERVER_BIN` overrides it. */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-/** Finds a free TCP port on loopback by binding port 0. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves true when something accepts TCP connections on the port. */
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** The version of {@link REDIS_SERVER_BIN} (e.g. `7.0.15`), or undefined when none is installed. */
+export function redisServerVersion(): string | undefined {
+  const found = spawnSync(REDIS_SERVER_BIN, ['--version'], { encoding: 'utf8' });
+  if (found.error || found.status !== 0) return undefined;
+  return /v=(\S+)/.exec(found.stdout)?.[1];
 }
 
 /** Sends one inline command over a raw socket and returns the first reply line. */
@@ -157,7 +150,14 @@ export class RedisServer {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1500');
     }
     args.push(...(this.options.args ?? []));
-    const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+    const [command, argv] =
+      this.options.cpu === undefined
+        ? [REDIS_SERVER_BIN, args]
+        : ['taskset', ['-c', this.options.cpu, REDIS_SERVER_BIN, ...args]];
+    const child = spawn(command, argv, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: this.options.detached ?? false,
+    });
     this.#child = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portOpen, startRedisServer } from './index.js';
+import { portOpen, startRedisServer } from '../src/index.js';
 
 describe('harness', () => {
   const cleanup: (() => Promise<void>)[] = [];
