@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { standalonePort } from '../../../test/harness/context.js';
-import { bounded } from '../src/request.js';
+import { bounded } from '../src/redis/request.js';
 
 const redis = new Redis({ port: standalonePort() });
 

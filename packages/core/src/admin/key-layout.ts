@@ -1,5 +1,5 @@
 // Reads Lockstep's key layout back: which lock or semaphore a key belongs to, and its name.
-import { keySet } from '../names.js';
+import { keySet } from '../util/names.js';
 
 /** The kind of a named object: a mutex or a counting semaphore. */
 export type NameKind = 'lock' | 'semaphore';

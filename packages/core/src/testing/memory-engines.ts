@@ -1,12 +1,12 @@
 // Lock and semaphore engines over a MemoryQueue: what `Lock` and `Semaphore` delegate to in memory.
-import type { AcquireRequest } from '../acquire.js';
+import type { AcquireRequest } from '../waiting/acquisition.js';
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
-import { monotonicNow, toEpochMs } from '../clock.js';
+import { monotonicNow, toEpochMs } from '../util/clock.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
-import type { ExtendOutcome, Lease, LeaseDriver } from '../lease.js';
-import type { LockEngine, LockState } from '../lock-engine.js';
-import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore.js';
-import type { SemaphoreSettings } from '../semaphore-engine.js';
+import type { ExtendOutcome, Lease, LeaseDriver } from '../lease/lease.js';
+import type { LockEngine, LockState } from '../lock/lock-engine.js';
+import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore/semaphore.js';
+import type { SemaphoreSettings } from '../semaphore/semaphore-engine.js';
 import { type MemoryContender, type MemoryRuntime, memoryAcquire } from './memory-acquire.js';
 import type { MemoryQueue } from './memory-queue.js';
 

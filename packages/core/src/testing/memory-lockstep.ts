@@ -1,16 +1,16 @@
 // A Lockstep with no Redis: the same Lock, Semaphore and Lease objects over in-memory queues.
 import { InvalidArgumentError, LockstepError, type LockstepError as LockstepErrorType } from '../errors.js';
-import { DETACH, type Lease } from '../lease.js';
-import { Lock } from '../lock.js';
+import { DETACH, type Lease } from '../lease/lease.js';
+import { Lock } from '../lock/lock.js';
 import type { LockstepLike } from '../lockstep-like.js';
 import { DEFAULT_LOCKSTEP_OPTIONS } from '../lockstep-options.js';
 import { lockAllWith, type MultiLock } from '../multi/multi-lock.js';
-import { checkName } from '../names.js';
-import { assertKnownOptions } from '../option-names.js';
-import { type LockOptions, resolveLockOptions } from '../options.js';
-import { Semaphore } from '../semaphore.js';
-import { resolveSemaphoreOptions, type SemaphoreOptions } from '../semaphore-options.js';
-import { checkFunction, checkNumber, checkOptions } from '../validate.js';
+import { checkName } from '../util/names.js';
+import { assertKnownOptions } from '../util/option-names.js';
+import { type LockOptions, resolveLockOptions } from '../lock/lock-options.js';
+import { Semaphore } from '../semaphore/semaphore.js';
+import { resolveSemaphoreOptions, type SemaphoreOptions } from '../semaphore/semaphore-options.js';
+import { checkFunction, checkNumber, checkOptions } from '../util/validate.js';
 import type { MemoryRuntime } from './memory-acquire.js';
 import { MemoryLockEngine, MemorySemaphoreEngine } from './memory-engines.js';
 import { MemoryQueue } from './memory-queue.js';

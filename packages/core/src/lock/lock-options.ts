@@ -1,8 +1,8 @@
 // Options of locks and of each acquisition: defaults, and validation before any I/O.
-import type { AcquireRequest } from './acquire.js';
-import type { LostCallback } from './lease.js';
-import { assertKnownOptions, orDefault } from './option-names.js';
-import { checkBoolean, checkFunction, checkInteger, checkOptions, checkSignal, MAX_TIMER_MS } from './validate.js';
+import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { LostCallback } from '../lease/lease.js';
+import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import { checkBoolean, checkFunction, checkInteger, checkOptions, checkSignal, MAX_TIMER_MS } from '../util/validate.js';
 
 /** Shortest accepted lease TTL, in ms. */
 export const MIN_TTL_MS = 10;

@@ -7,17 +7,17 @@ import {
   acquire,
   type Contender,
   type PushedReply,
-} from './acquire.js';
-import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import { LockstepError } from './errors.js';
-import type { Lease, LeaseDriver } from './lease.js';
+} from '../waiting/acquisition.js';
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
+import type { LimiterKind } from '../diagnostics/channels.js';
+import { LockstepError } from '../errors.js';
+import type { Lease, LeaseDriver } from '../lease/lease.js';
 import type { LockEngine, LockState } from './lock-engine.js';
-import { keySet } from './names.js';
-import type { LockOptions } from './options.js';
-import { bounded } from './request.js';
-import { ScriptLeaseDriver } from './script-driver.js';
-import { type RedisClient, runScript } from './scripts.js';
+import { keySet } from '../util/names.js';
+import type { LockOptions } from './lock-options.js';
+import { bounded } from '../redis/request.js';
+import { ScriptLeaseDriver } from '../redis/script-driver.js';
+import { type RedisClient, runScript } from '../redis/scripts.js';
 
 const INSPECT_LIMIT = 1_000;
 
