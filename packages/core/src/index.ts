@@ -41,9 +41,11 @@ export {
   RedisUnavailableError,
 } from './errors.js';
 export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease/lease.js';
+export { type AcquireOptions, DEFAULT_ACQUIRE_OPTIONS, type TryAcquireOptions } from './limiter/acquire-options.js';
 export type { Limiter } from './limiter/limiter.js';
 export { Lock } from './lock/lock.js';
 export type { LockState } from './lock/lock-engine.js';
+export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock/lock-options.js';
 export { Lockstep } from './lockstep.js';
 export type { LockstepLike } from './lockstep-like.js';
 export {
@@ -54,14 +56,6 @@ export {
 } from './lockstep-options.js';
 export { MultiLease } from './multi/multi-lease.js';
 export { MAX_LOCK_ALL_NAMES, MultiLock } from './multi/multi-lock.js';
-export { assertKnownOptions } from './util/option-names.js';
-export {
-  type AcquireOptions,
-  DEFAULT_ACQUIRE_OPTIONS,
-  DEFAULT_LOCK_OPTIONS,
-  type LockOptions,
-  type TryAcquireOptions,
-} from './lock/lock-options.js';
 export type { RedisClient } from './redis/scripts.js';
 export {
   Semaphore,
@@ -75,5 +69,6 @@ export {
   type SemaphoreOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore/semaphore-options.js';
+export { assertKnownOptions } from './util/option-names.js';
 // Option checks shared with the integrations, so they reject bad input with the same wording.
 export { checkInteger, describe as describeValue, MAX_TIMER_MS } from './util/validate.js';

@@ -1,9 +1,9 @@
 // Options of a Lockstep instance: the client(s), key prefix, time bounds and quorum settings.
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
+import type { RedisClient } from './redis/scripts.js';
 import { checkPrefix } from './util/names.js';
 import { assertKnownOptions, orDefault } from './util/option-names.js';
-import type { RedisClient } from './redis/scripts.js';
 import {
   checkBoolean,
   checkFunction,

@@ -1,8 +1,9 @@
 // A held lock or permit: its validity window, fence, auto-extension and loss reporting.
-import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
+
 import { type LeaseMessage, type LimiterKind, lostChannel } from '../diagnostics/channels.js';
 import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
 import { type LeaseLossReason, LeaseLostError } from '../errors.js';
+import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
 import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
 
 /** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */

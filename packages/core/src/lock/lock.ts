@@ -3,9 +3,9 @@
 import type { AdoptOptions } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease, LeaseHandle } from '../lease/lease.js';
+import { ACQUIRE_OPTION_NAMES, type AcquireOptions, type TryAcquireOptions } from '../limiter/acquire-options.js';
 import { type Grant, LimiterBase } from '../limiter/limiter.js';
 import type { LockEngine, LockState } from './lock-engine.js';
-import { ACQUIRE_OPTION_NAMES, type AcquireOptions, type TryAcquireOptions } from './lock-options.js';
 
 /**
  * A distributed mutex for one name, created by `lockstep.lock(name, options)`. Waiters are served

@@ -2,18 +2,18 @@
 // clock, early decisions, release on every node, and per-node diagnostics.
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AcquireRequest, AcquireRuntime } from '../waiting/acquisition.js';
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
-import { monotonicNow } from '../util/clock.js';
 import { AcquireTimeoutError, QuorumError } from '../errors.js';
-import { newToken } from '../util/ids.js';
 import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease/lease.js';
 import type { LockEngine, LockState } from '../lock/lock-engine.js';
-import type { QuorumOptions } from '../lockstep-options.js';
-import { encodeName } from '../util/names.js';
 import type { LockOptions } from '../lock/lock-options.js';
+import type { QuorumOptions } from '../lockstep-options.js';
 import { abortedError, bounded } from '../redis/request.js';
 import { runScript } from '../redis/scripts.js';
+import { monotonicNow } from '../util/clock.js';
+import { newToken } from '../util/ids.js';
+import { encodeName } from '../util/names.js';
+import type { AcquireRequest, AcquireRuntime } from '../waiting/acquisition.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 

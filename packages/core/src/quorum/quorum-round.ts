@@ -1,9 +1,9 @@
 // One round over every node of a quorum, shared by quorum locks and quorum semaphores: an acquire
 // attempt decided as early as the outcome is certain, release with retries, and extension.
 import type { Redis } from 'ioredis';
-import { monotonicNow } from '../util/clock.js';
 import { LockstepError, QuorumError, type QuorumNodeOutcome, type QuorumNodeResult } from '../errors.js';
 import type { ExtendOutcome } from '../lease/lease.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** What a failed node request says about the node. */
 export function classify(error: unknown): QuorumNodeOutcome {

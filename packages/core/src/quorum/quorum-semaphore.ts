@@ -2,18 +2,18 @@
 // (redis-semaphore's RedlockSemaphore / RedlockMultiSemaphore, made safe for limits above 1).
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AcquireRequest, AcquireRuntime } from '../waiting/acquisition.js';
 import { type AdoptOptions, adoptLease, checkHandle } from '../adopt/adopt-lease.js';
-import { monotonicNow } from '../util/clock.js';
 import { AcquireTimeoutError, InvalidArgumentError, QuorumError } from '../errors.js';
-import { newToken } from '../util/ids.js';
 import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease/lease.js';
 import type { QuorumOptions } from '../lockstep-options.js';
-import { encodeName } from '../util/names.js';
 import { abortedError, bounded } from '../redis/request.js';
 import { runScript } from '../redis/scripts.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore/semaphore.js';
 import type { ResolvedSemaphoreOptions } from '../semaphore/semaphore-options.js';
+import { monotonicNow } from '../util/clock.js';
+import { newToken } from '../util/ids.js';
+import { encodeName } from '../util/names.js';
+import type { AcquireRequest, AcquireRuntime } from '../waiting/acquisition.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { firstConnect, inFlightLimiter } from './quorum-lock.js';
 import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';

@@ -1,7 +1,8 @@
 // One semaphore acquisition as the acquisition loop sees it: the engine plus the permit asked for.
-import type { AttemptReply, Contender, PushedReply } from '../waiting/acquisition.js';
+
 import type { LeaseDriver } from '../lease/lease.js';
-import { parsePushed } from '../lock/redis-lock.js';
+import { parsePushed } from '../redis/replies.js';
+import type { AttemptReply, Contender, PushedReply } from '../waiting/acquisition.js';
 import type { PermitRequest } from './semaphore.js';
 import type { SemaphoreEngine } from './semaphore-engine.js';
 

@@ -1,13 +1,14 @@
 // Semaphores on one Redis or a Redis Cluster: the sem-*.lua scripts behind the shared acquisition loop.
-import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from '../waiting/acquisition.js';
+
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease } from '../lease/lease.js';
-import { keySet } from '../util/names.js';
-import { unexpectedReply } from '../lock/redis-lock.js';
+import { unexpectedReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
+import { keySet } from '../util/names.js';
+import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from '../waiting/acquisition.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreHolder, SemaphoreState, SemaphoreWaiter } from './semaphore.js';
 import { SemaphoreContender } from './semaphore-contender.js';
 

@@ -1,7 +1,7 @@
 // Options of semaphores and their acquisitions: defaults, priority classes and validation.
 import { InvalidArgumentError } from '../errors.js';
+import { ACQUIRE_OPTION_NAMES, type AcquireOptions, MIN_TTL_MS } from '../limiter/acquire-options.js';
 import { assertKnownOptions, orDefault } from '../util/option-names.js';
-import { ACQUIRE_OPTION_NAMES, type AcquireOptions, MIN_TTL_MS } from '../lock/lock-options.js';
 import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from '../util/validate.js';
 
 /** Highest absolute priority (priorities are integers in [-2^20, 2^20]). */

@@ -1,12 +1,12 @@
 // The acquisition loop shared by locks and semaphores: one attempt, then push-based waiting with
 // heartbeats, a re-check bounded by the holders' remaining TTL, and clean give-up on timeout/abort.
 import { randomInt } from 'node:crypto';
-import { monotonicNow } from '../util/clock.js';
 import { AcquireTimeoutError, LockstepError, QueueFullError, RedisUnavailableError } from '../errors.js';
-import type { HeartbeatBatcher } from './heartbeats.js';
-import { newRequestId, newToken } from '../util/ids.js';
 import { Lease, type LeaseDriver, type LostCallback } from '../lease/lease.js';
 import { abortedError, bounded } from '../redis/request.js';
+import { monotonicNow } from '../util/clock.js';
+import { newRequestId, newToken } from '../util/ids.js';
+import type { HeartbeatBatcher } from './heartbeats.js';
 import type { WaitHub } from './wait-hub.js';
 
 /** What one attempt (the acquire script) answered. */
