@@ -17,7 +17,7 @@ import { SemaphoreEngine } from './semaphore/semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
 import { checkName } from './util/names.js';
-import type { AcquireRuntime } from './waiting/acquisition.js';
+import type { AcquireRuntime } from './waiting/contender.js';
 import { HeartbeatBatcher } from './waiting/heartbeats.js';
 import { WaitHub } from './waiting/wait-hub.js';
 

@@ -6,7 +6,7 @@ import { Lease, type LeaseDriver, type LeaseHandle, type LeaseKind, type LostCal
 import { monotonicNow } from '../util/clock.js';
 import { assertKnownOptions, orDefault } from '../util/option-names.js';
 import { checkBoolean, checkFunction, checkOptions, describe } from '../util/validate.js';
-import type { AcquireRuntime } from '../waiting/acquisition.js';
+import type { AcquireRuntime } from '../waiting/contender.js';
 
 /** Options of `adopt()`. */
 export interface AdoptOptions {

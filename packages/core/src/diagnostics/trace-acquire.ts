@@ -3,7 +3,7 @@
 import { LockstepError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
 import { monotonicNow } from '../util/clock.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   type AcquireMessage,
   type AcquireOutcome,

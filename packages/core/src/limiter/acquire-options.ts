@@ -9,7 +9,7 @@ import {
   checkSignal,
   MAX_TIMER_MS,
 } from '../util/validate.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 
 /** Shortest accepted lease TTL, in ms. */
 export const MIN_TTL_MS = 10;

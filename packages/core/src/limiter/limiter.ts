@@ -4,7 +4,7 @@ import type { LimiterKind } from '../diagnostics/channels.js';
 import { traceAcquire } from '../diagnostics/trace-acquire.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   type AcquireOptions,
   DEFAULT_ACQUIRE_OPTIONS,

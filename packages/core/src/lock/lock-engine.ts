@@ -2,7 +2,7 @@
 
 import type { AdoptOptions } from '../adopt/adopt-lease.js';
 import type { Lease } from '../lease/lease.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 
 /** A snapshot of one lock, as `lock.inspect()` returns it. Tokens are never exposed. */
 export interface LockState {

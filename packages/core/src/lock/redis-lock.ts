@@ -3,21 +3,14 @@
 
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
-import { LockstepError } from '../errors.js';
 import type { Lease, LeaseDriver } from '../lease/lease.js';
 import { parsePushed, unexpectedReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
 import { keySet } from '../util/names.js';
-import {
-  type AcquireRequest,
-  type AcquireRuntime,
-  type AttemptReply,
-  acquire,
-  type Contender,
-  type PushedReply,
-} from '../waiting/acquisition.js';
+import { acquire } from '../waiting/acquisition.js';
+import type { AcquireRequest, AcquireRuntime, AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
 import type { LockEngine, LockState } from './lock-engine.js';
 import type { LockOptions } from './lock-options.js';
 

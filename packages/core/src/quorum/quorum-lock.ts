@@ -13,7 +13,7 @@ import { runScript } from '../redis/scripts.js';
 import { monotonicNow } from '../util/clock.js';
 import { newToken } from '../util/ids.js';
 import { encodeName } from '../util/names.js';
-import type { AcquireRequest, AcquireRuntime } from '../waiting/acquisition.js';
+import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 

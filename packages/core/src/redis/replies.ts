@@ -1,6 +1,6 @@
 // Script replies shared by the lock and semaphore engines: pushed grant messages and the unexpected.
 import { LockstepError } from '../errors.js';
-import type { PushedReply } from '../waiting/acquisition.js';
+import type { PushedReply } from '../waiting/contender.js';
 
 /** Maps a script reply that should not happen to ERR_INTERNAL. */
 export function unexpectedReply(script: string, reply: unknown): LockstepError {

@@ -2,7 +2,7 @@
 // A base class, so every lock or semaphore object shares the methods instead of owning closures.
 
 import type { ExtendOutcome, LeaseDriver } from '../lease/lease.js';
-import type { AcquireRuntime } from '../waiting/acquisition.js';
+import type { AcquireRuntime } from '../waiting/contender.js';
 import { bounded } from './request.js';
 
 /** Bounds each extend and release script in time and maps its reply. */

@@ -2,7 +2,7 @@
 
 import type { LeaseDriver } from '../lease/lease.js';
 import { parsePushed } from '../redis/replies.js';
-import type { AttemptReply, Contender, PushedReply } from '../waiting/acquisition.js';
+import type { AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
 import type { PermitRequest } from './semaphore.js';
 import type { SemaphoreEngine } from './semaphore-engine.js';
 

@@ -8,7 +8,8 @@ import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
 import { keySet } from '../util/names.js';
-import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from '../waiting/acquisition.js';
+import { acquire } from '../waiting/acquisition.js';
+import type { AcquireRequest, AcquireRuntime, AttemptReply } from '../waiting/contender.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreHolder, SemaphoreState, SemaphoreWaiter } from './semaphore.js';
 import { SemaphoreContender } from './semaphore-contender.js';
 

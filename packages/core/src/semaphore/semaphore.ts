@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Lease, LeaseHandle } from '../lease/lease.js';
 import { type Grant, LimiterBase } from '../limiter/limiter.js';
 import { checkInteger } from '../util/validate.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,

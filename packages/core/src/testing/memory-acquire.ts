@@ -6,7 +6,7 @@ import { AcquireTimeoutError, LockstepError, QueueFullError } from '../errors.js
 import { Lease, type LeaseDriver } from '../lease/lease.js';
 import { abortedError } from '../redis/request.js';
 import { newRequestId, newToken } from '../util/ids.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import type { MemoryAttempt, MemoryQueue } from './memory-queue.js';
 
 /** What the owning MemoryLockstep provides to its engines. */

@@ -4,7 +4,7 @@ import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { ExtendOutcome, Lease, LeaseDriver } from '../lease/lease.js';
 import { monotonicNow, toEpochMs } from '../util/clock.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import { type MemoryContender, type MemoryRuntime, memoryAcquire } from './memory-acquire.js';
 import type { MemoryQueue } from './memory-queue.js';
 

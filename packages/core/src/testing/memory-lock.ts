@@ -5,7 +5,7 @@ import { Lock } from '../lock/lock.js';
 import type { LockEngine, LockState } from '../lock/lock-engine.js';
 import { type LockOptions, resolveLockOptions } from '../lock/lock-options.js';
 import { monotonicNow } from '../util/clock.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import type { MemoryRuntime } from './memory-acquire.js';
 import { MemoryEngine } from './memory-engine.js';
 import type { MemoryQueue } from './memory-queue.js';

@@ -5,7 +5,7 @@ import { type PermitRequest, Semaphore, type SemaphoreBackend, type SemaphoreSta
 import type { SemaphoreSettings } from '../semaphore/semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from '../semaphore/semaphore-options.js';
 import { toEpochMs } from '../util/clock.js';
-import type { AcquireRequest } from '../waiting/acquisition.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import type { MemoryRuntime } from './memory-acquire.js';
 import { MemoryEngine } from './memory-engine.js';
 import type { MemoryQueue } from './memory-queue.js';
