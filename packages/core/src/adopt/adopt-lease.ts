@@ -2,7 +2,8 @@
 // Redis (an extension under the handle's token) whether it still holds before returning a Lease.
 
 import { InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { Lease, type LeaseDriver, type LeaseHandle, type LeaseKind, type LostCallback } from '../lease/lease.js';
+import { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
 import { monotonicNow } from '../util/clock.js';
 import { assertKnownOptions, orDefault } from '../util/option-names.js';
 import { checkBoolean, checkFunction, checkOptions, describe } from '../util/validate.js';

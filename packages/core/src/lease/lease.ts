@@ -5,33 +5,11 @@ import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
 import { type LeaseLossReason, LeaseLostError } from '../errors.js';
 import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
 import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
+import type { ExtendOutcome, LeaseDriver } from './lease-driver.js';
 import { Watchdog } from './watchdog.js';
 
 /** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */
 export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
-
-/** What a backend answers to an extension. */
-export type ExtendOutcome = 'extended' | 'not-held' | 'no-quorum';
-
-/**
- * The operations a lease needs from the mode that granted it (single, Cluster or quorum). One
- * object serves every lease of an engine; `id` and `token` say which lease.
- */
-export interface LeaseDriver {
-  /** What the leases are of, for diagnostics. @defaultValue 'lock' */
-  readonly kind?: LimiterKind;
-  /**
-   * Extends to `ttlMs` from now; rejects on infrastructure failure. `validUntil` is the end of the
-   * current window (monotonic): answers after it must not count.
-   */
-  extend(id: string, token: string, ttlMs: number, validUntil: number): Promise<ExtendOutcome>;
-  /** Releases; resolves true if this call released a live lease. */
-  release(id: string, token: string): Promise<boolean>;
-  /** Drift to subtract from a window of `ttlMs`. */
-  drift(ttlMs: number): number;
-  /** Receives errors from user callbacks and background work. */
-  onError(error: unknown): void;
-}
 
 /** What a lease holds: a lock or semaphore permits. */
 export type LeaseKind = LimiterKind;

@@ -3,7 +3,8 @@
 
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
-import type { Lease, LeaseDriver } from '../lease/lease.js';
+import type { Lease } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
 import { parsePushed, unexpectedReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';

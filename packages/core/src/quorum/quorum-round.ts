@@ -2,7 +2,7 @@
 // attempt decided as early as the outcome is certain, release with retries, and extension.
 import type { Redis } from 'ioredis';
 import { LockstepError, QuorumError, type QuorumNodeOutcome, type QuorumNodeResult } from '../errors.js';
-import type { ExtendOutcome } from '../lease/lease.js';
+import type { ExtendOutcome } from '../lease/lease-driver.js';
 import { monotonicNow } from '../util/clock.js';
 
 /** What a failed node request says about the node. */

@@ -3,7 +3,8 @@
 
 import type { LimiterKind } from '../diagnostics/channels.js';
 import { AcquireTimeoutError, LockstepError, QueueFullError } from '../errors.js';
-import { Lease, type LeaseDriver } from '../lease/lease.js';
+import { Lease } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
 import { abortedError } from '../redis/request.js';
 import { newRequestId, newToken } from '../util/ids.js';
 import type { AcquireRequest } from '../waiting/contender.js';

@@ -2,7 +2,8 @@
 
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
-import type { ExtendOutcome, Lease, LeaseDriver } from '../lease/lease.js';
+import type { Lease } from '../lease/lease.js';
+import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
 import { monotonicNow, toEpochMs } from '../util/clock.js';
 import type { AcquireRequest } from '../waiting/contender.js';
 import { type MemoryContender, type MemoryRuntime, memoryAcquire } from './memory-acquire.js';

@@ -1,6 +1,7 @@
 // What the acquisition loop works with: the contender (a lock or semaphore name), its replies,
 // the owning Lockstep's services, and the options of one acquisition.
-import type { Lease, LeaseDriver, LostCallback } from '../lease/lease.js';
+import type { Lease, LostCallback } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
 import type { HeartbeatBatcher } from './heartbeats.js';
 import type { WaitHub } from './wait-hub.js';
 

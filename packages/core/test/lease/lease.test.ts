@@ -1,7 +1,8 @@
 // The lease handle and its watchdog against a fake driver (a pure unit: no Redis), under fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LeaseLostError } from '../../src/errors.js';
-import { type ExtendOutcome, Lease, type LeaseDriver } from '../../src/lease/lease.js';
+import { Lease } from '../../src/lease/lease.js';
+import type { ExtendOutcome, LeaseDriver } from '../../src/lease/lease-driver.js';
 
 /** An extension the test answers by hand. */
 interface Pending {

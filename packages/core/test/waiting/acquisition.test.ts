@@ -1,7 +1,8 @@
 // The acquisition loop against a fake contender and runtime (a pure unit: no Redis), under fake timers.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LockstepError, RedisUnavailableError } from '../../src/errors.js';
-import type { ExtendOutcome, Lease, LeaseDriver } from '../../src/lease/lease.js';
+import type { Lease } from '../../src/lease/lease.js';
+import type { ExtendOutcome, LeaseDriver } from '../../src/lease/lease-driver.js';
 import { acquire } from '../../src/waiting/acquisition.js';
 import type {
   AcquireRequest,
