@@ -35,12 +35,8 @@ export class Watchdog {
   schedule(): void {
     this.cancel();
     const lease = this.#lease;
-    if (!lease.isHeld()) return;
-    const left = lease.validUntil() - monotonicNow();
-    if (left <= 0) {
-      lease.expire();
-      return;
-    }
+    const left = this.#windowLeft();
+    if (left === undefined) return;
     if (lease.isClaim()) {
       this.#timer = unrefTimer(() => this.#extend(), Math.floor(left / 3));
     } else if (lease.autoExtends()) {
@@ -65,13 +61,8 @@ export class Watchdog {
    */
   arm(): void {
     this.disarm();
-    const lease = this.#lease;
-    if (!lease.isHeld()) return;
-    const left = lease.validUntil() - monotonicNow();
-    if (left <= 0) {
-      lease.expire();
-      return;
-    }
+    const left = this.#windowLeft();
+    if (left === undefined) return;
     this.#guard = unrefTimer(() => {
       this.#guard = undefined;
       this.arm();
@@ -90,6 +81,16 @@ export class Watchdog {
   stop(): void {
     this.cancel();
     this.disarm();
+  }
+
+  // What is left of the window, ms; undefined when the lease is not held or (now lost) has none left.
+  #windowLeft(): number | undefined {
+    const lease = this.#lease;
+    if (!lease.isHeld()) return undefined;
+    const left = lease.validUntil() - monotonicNow();
+    if (left > 0) return left;
+    lease.expire();
+    return undefined;
   }
 
   #extend(): void {

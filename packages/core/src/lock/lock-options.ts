@@ -1,7 +1,7 @@
 // Options of one lock name: defaults, and validation before any I/O.
-import { MIN_TTL_MS } from '../limiter/acquire-options.js';
-import { assertKnownOptions, orDefault } from '../util/option-names.js';
-import { checkInteger, checkOptions, MAX_TIMER_MS } from '../util/validate.js';
+import { resolveNameSettings } from '../limiter/name-options.js';
+import { assertKnownOptions } from '../util/option-names.js';
+import { checkOptions } from '../util/validate.js';
 
 /** Options of one lock name, given to `lockstep.lock(name, options)`. */
 export interface LockOptions {
@@ -37,14 +37,5 @@ export const LOCK_OPTION_NAMES: readonly string[] = Object.freeze(['ttlMs', 'wai
 export function resolveLockOptions(options: LockOptions | undefined): Required<LockOptions> {
   const o = checkOptions('options', options);
   assertKnownOptions(o, LOCK_OPTION_NAMES, 'lock options');
-  return {
-    ttlMs: checkInteger('ttlMs', orDefault(o.ttlMs, DEFAULT_LOCK_OPTIONS.ttlMs), MIN_TTL_MS, MAX_TIMER_MS),
-    waiterTtlMs: checkInteger(
-      'waiterTtlMs',
-      orDefault(o.waiterTtlMs, DEFAULT_LOCK_OPTIONS.waiterTtlMs),
-      300,
-      MAX_TIMER_MS,
-    ),
-    maxWaiters: checkInteger('maxWaiters', orDefault(o.maxWaiters, DEFAULT_LOCK_OPTIONS.maxWaiters), 0, 10_000_000),
-  };
+  return resolveNameSettings(o, DEFAULT_LOCK_OPTIONS);
 }

@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type AdoptOptions, adoptLease, checkHandle } from '../adopt/adopt-lease.js';
-import { AcquireTimeoutError, InvalidArgumentError, QuorumError } from '../errors.js';
+import { InvalidArgumentError, QuorumError } from '../errors.js';
 import { Lease } from '../lease/lease.js';
 import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
 import type { QuorumOptions } from '../lockstep-options.js';
@@ -17,7 +17,7 @@ import { encodeName } from '../util/names.js';
 import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { firstConnect, inFlightLimiter } from './quorum-lock.js';
-import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
+import { acquireRound, extendRound, outOfTime, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
 /** Immediate re-picks per acquisition when the nodes say other slots are free. */
 const QUICK_REPICKS = 3;
@@ -132,15 +132,7 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
       }
       const delay = this.#retryDelay(permit.priority);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
-        // As for quorum locks: a majority answered without granting is contention; ERR_QUORUM only
-        // when no majority could answer in time.
-        const kind = result.kind === 'slow' ? 'unavailable' : result.kind;
-        const detail = new QuorumError(this.name, kind, result.nodes, attempts);
-        if (result.kind === 'contention') {
-          if (request.orNull) return null;
-          throw new AcquireTimeoutError(this.name, request.waitMs, { cause: detail });
-        }
-        throw detail;
+        return outOfTime(this.name, result, attempts, request);
       }
       slots = this.#pick(permit.weight, result.taken);
       await sleep(delay, signal);

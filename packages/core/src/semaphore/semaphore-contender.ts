@@ -9,10 +9,7 @@ import type { PermitRequest } from './semaphore.js';
 export interface SemaphoreAttempts extends LeaseDriver {
   readonly name: string;
   readonly channel: string;
-  readonly settings: {
-    readonly ttlMs: number;
-    readonly waiterTtlMs: number;
-    readonly maxWaiters: number;
+  readonly settings: Pick<Contender, 'ttlMs' | 'waiterTtlMs' | 'maxWaiters'> & {
     readonly limit: number;
     readonly classes: ReadonlyMap<string, number>;
   };
