@@ -10,7 +10,7 @@ export interface NameRef {
   readonly name: string;
 }
 
-/** Reverses `encodeName` (names.ts): `%XX` back to the character; `%` itself is always encoded. */
+/** Reverses `encodeName` (util/names.ts): `%XX` back to the character; `%` itself is always encoded. */
 export function decodeName(encoded: string): string {
   return encoded.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
