@@ -98,7 +98,9 @@ export class Acquisition {
   }
 
   #lease(fence: number, validUntil: number, claim = false): Lease {
-    const { c, rt, request } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
+    const request = this.#request;
     this.#mayHold = false;
     const result = new Lease({
       name: c.name,
@@ -124,7 +126,8 @@ export class Acquisition {
     const pushed = this.#waiter.take();
     const lastQueued = this.#lastQueued;
     if (pushed === undefined || !lastQueued) return undefined;
-    const { c, rt } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
     const reply = c.parse(pushed);
     if (reply.kind === 'rejected') throw weightError(c, reply.limit);
     // A pushed grant is a claim that ends at `deadline` (server clock). The lease starts with the
@@ -148,7 +151,8 @@ export class Acquisition {
 
   // Runs the acquire script once; after a failure that leaves time to retry, backs off and says AGAIN.
   async #attempt(sent: number): Promise<AttemptReply | typeof AGAIN> {
-    const { c, rt } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
     const deadline = this.#deadline;
     this.#mayHold = true;
     try {
@@ -178,7 +182,9 @@ export class Acquisition {
 
   // Every reply but "queued": a lease, null (busy try), an error, or AGAIN for a grant that came too late.
   #settle(sent: number, reply: Exclude<AttemptReply, Queued>): Lease | null | typeof AGAIN {
-    const { c, rt, request } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
+    const request = this.#request;
     switch (reply.kind) {
       case 'granted': {
         const validUntil = sent + reply.remainingMs - rt.drift(c.ttlMs);
@@ -205,7 +211,8 @@ export class Acquisition {
   // Hands back a grant whose window passed before we could use it (a stalled event loop or a
   // reply that came too late): the same connection runs it before our next attempt.
   #handBack(): void {
-    const { c, rt } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
     bounded(c.giveUp(this.#id, this.#token), `handing back a late grant of "${c.name}"`, rt.requestTimeoutMs).catch(
       (err: unknown) => rt.onError(err),
     );
@@ -214,7 +221,9 @@ export class Acquisition {
 
   // Queued: remembers when (for pushed grants' windows) and starts the heartbeats once.
   #enqueue(sent: number, reply: Queued): void {
-    const { c, rt, request } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
+    const request = this.#request;
     if (this.#lastTry) throw new AcquireTimeoutError(c.name, request.waitMs);
     this.#lastQueued = { sent, serverNow: reply.serverNow };
     if (this.#beating) return;
@@ -227,7 +236,8 @@ export class Acquisition {
   // Subscribes to pushed grants once; true when the subscription is new and the loop must check again.
   async #subscribe(): Promise<boolean> {
     if (this.#confirmed) return false;
-    const { c, rt } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
     const hub = this.#hub;
     try {
       this.#watching = true;
@@ -282,7 +292,8 @@ export class Acquisition {
   // Timeout, abort or error: stops heartbeats and pushes, and gives back whatever a request of ours
   // may hold (a grant is passed on).
   #cleanUp(): void {
-    const { c, rt } = this.#parts();
+    const c = this.#c;
+    const rt = this.#rt;
     if (this.#beating) rt.heartbeats().remove(c.channel, this.#id);
     if (this.#watching) this.#hub?.unwatch(c.channel, this.#id);
     this.#waiter.dispose();
@@ -294,10 +305,6 @@ export class Acquisition {
         rt.requestTimeoutMs,
       ).catch((err: unknown) => rt.onError(err));
     }
-  }
-
-  #parts(): { c: Contender; rt: AcquireRuntime; request: AcquireRequest } {
-    return { c: this.#c, rt: this.#rt, request: this.#request };
   }
 }
 
