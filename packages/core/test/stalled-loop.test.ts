@@ -3,7 +3,7 @@
 import { standalonePort } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { bounded } from '../src/request.js';
+import { bounded } from '../src/redis/request.js';
 
 const redis = new Redis({ port: standalonePort() });
 

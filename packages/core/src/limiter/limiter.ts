@@ -1,15 +1,16 @@
 // One surface for locks and semaphores: acquire, tryAcquire and withLease, implemented once.
-import type { AcquireRequest } from './acquire.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import { traceAcquire } from './diagnostics/trace-acquire.js';
-import { InvalidArgumentError } from './errors.js';
-import type { Lease } from './lease.js';
+
+import type { LimiterKind } from '../diagnostics/channels.js';
+import { traceAcquire } from '../diagnostics/trace-acquire.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Lease } from '../lease/lease.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   type AcquireOptions,
   DEFAULT_ACQUIRE_OPTIONS,
   resolveAcquireOptions,
   type TryAcquireOptions,
-} from './options.js';
+} from './acquire-options.js';
 import { runWithLease } from './with-lease.js';
 
 /**

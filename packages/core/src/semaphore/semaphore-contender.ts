@@ -1,9 +1,22 @@
 // One semaphore acquisition as the acquisition loop sees it: the engine plus the permit asked for.
-import type { AttemptReply, Contender, PushedReply } from './acquire.js';
-import type { LeaseDriver } from './lease.js';
-import { parsePushed } from './redis-lock.js';
+
+import type { LeaseDriver } from '../lease/lease-driver.js';
+import { parsePushed } from '../redis/replies.js';
+import type { AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
 import type { PermitRequest } from './semaphore.js';
-import type { SemaphoreEngine } from './semaphore-engine.js';
+
+/** What a contender asks of the semaphore engine (the engine is the lease driver too). */
+export interface SemaphoreAttempts extends LeaseDriver {
+  readonly name: string;
+  readonly channel: string;
+  readonly settings: Pick<Contender, 'ttlMs' | 'waiterTtlMs' | 'maxWaiters'> & {
+    readonly limit: number;
+    readonly classes: ReadonlyMap<string, number>;
+  };
+  attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply>;
+  giveUp(id: string, token: string): Promise<number>;
+  heartbeat(ids: readonly string[]): Promise<string[]>;
+}
 
 /**
  * The semaphore side of the contender contract ({@link RedisLockEngine} is the lock side): a
@@ -23,7 +36,7 @@ export class SemaphoreContender implements Contender {
   readonly classes: ReadonlyMap<string, number>;
 
   constructor(
-    private readonly engine: SemaphoreEngine,
+    private readonly engine: SemaphoreAttempts,
     private readonly permit: PermitRequest,
   ) {
     const s = engine.settings;

@@ -1,5 +1,5 @@
 // Turns user-supplied names into Redis keys that cannot reach another lock's keys or pick a slot.
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { describe } from './validate.js';
 
 /** Longest accepted name, in UTF-8 bytes. */

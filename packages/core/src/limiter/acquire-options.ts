@@ -1,38 +1,18 @@
-// Options of locks and of each acquisition: defaults, and validation before any I/O.
-import type { AcquireRequest } from './acquire.js';
-import type { LostCallback } from './lease.js';
-import { assertKnownOptions, orDefault } from './option-names.js';
-import { checkBoolean, checkFunction, checkInteger, checkOptions, checkSignal, MAX_TIMER_MS } from './validate.js';
+// Options of each acquisition (locks and semaphores alike): defaults, and validation before any I/O.
+import type { LostCallback } from '../lease/lease.js';
+import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  checkSignal,
+  MAX_TIMER_MS,
+} from '../util/validate.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 
 /** Shortest accepted lease TTL, in ms. */
 export const MIN_TTL_MS = 10;
-
-/** Options of one lock name, given to `lockstep.lock(name, options)`. */
-export interface LockOptions {
-  /**
-   * Lease length in ms: how long the lock stays held if its holder stops extending it (a crash).
-   * @defaultValue 10_000
-   */
-  readonly ttlMs?: number;
-  /**
-   * A queued waiter that has not refreshed its place for this long (it died) is purged and never
-   * granted. Waiters refresh about every third of it.
-   * @defaultValue 10_000
-   */
-  readonly waiterTtlMs?: number;
-  /**
-   * Most waiters queued at once on this name; one more gets `ERR_QUEUE_FULL`.
-   * @defaultValue 10_000
-   */
-  readonly maxWaiters?: number;
-}
-
-/** Defaults of {@link LockOptions}. */
-export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.freeze({
-  ttlMs: 10_000,
-  waiterTtlMs: 10_000,
-  maxWaiters: 10_000,
-});
 
 /** Options of one `acquire()` call. */
 export interface AcquireOptions {
@@ -59,27 +39,8 @@ export type TryAcquireOptions = Omit<AcquireOptions, 'waitMs'>;
 /** Defaults of {@link AcquireOptions}. */
 export const DEFAULT_ACQUIRE_OPTIONS = Object.freeze({ waitMs: 10_000, autoExtend: false });
 
-/** Every option name of {@link LockOptions}. */
-export const LOCK_OPTION_NAMES: readonly string[] = Object.freeze(['ttlMs', 'waiterTtlMs', 'maxWaiters']);
-
 /** Every option name of {@link AcquireOptions} (a lock's acquisitions; semaphores add their own). */
 export const ACQUIRE_OPTION_NAMES: readonly string[] = Object.freeze(['waitMs', 'signal', 'autoExtend', 'onLost']);
-
-/** Validates lock options and fills in defaults. */
-export function resolveLockOptions(options: LockOptions | undefined): Required<LockOptions> {
-  const o = checkOptions('options', options);
-  assertKnownOptions(o, LOCK_OPTION_NAMES, 'lock options');
-  return {
-    ttlMs: checkInteger('ttlMs', orDefault(o.ttlMs, DEFAULT_LOCK_OPTIONS.ttlMs), MIN_TTL_MS, MAX_TIMER_MS),
-    waiterTtlMs: checkInteger(
-      'waiterTtlMs',
-      orDefault(o.waiterTtlMs, DEFAULT_LOCK_OPTIONS.waiterTtlMs),
-      300,
-      MAX_TIMER_MS,
-    ),
-    maxWaiters: checkInteger('maxWaiters', orDefault(o.maxWaiters, DEFAULT_LOCK_OPTIONS.maxWaiters), 0, 10_000_000),
-  };
-}
 
 /**
  * Validates the options of one acquisition. `known` lists the accepted names: a lock's

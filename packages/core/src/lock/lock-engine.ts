@@ -1,7 +1,8 @@
 // What a Lock delegates to: the single-Redis/Cluster engine or the quorum engine.
-import type { AcquireRequest } from './acquire.js';
-import type { AdoptOptions } from './adopt/adopt-lease.js';
-import type { Lease } from './lease.js';
+
+import type { AdoptOptions } from '../adopt/adopt-lease.js';
+import type { Lease } from '../lease/lease.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 
 /** A snapshot of one lock, as `lock.inspect()` returns it. Tokens are never exposed. */
 export interface LockState {

@@ -1,7 +1,8 @@
 // The LeaseDriver of the single-Redis/Cluster engines: extend and release are one script each.
 // A base class, so every lock or semaphore object shares the methods instead of owning closures.
-import type { AcquireRuntime } from './acquire.js';
-import type { ExtendOutcome, LeaseDriver } from './lease.js';
+
+import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
+import type { AcquireRuntime } from '../waiting/contender.js';
 import { bounded } from './request.js';
 
 /** Bounds each extend and release script in time and maps its reply. */

@@ -1,6 +1,6 @@
 // One coarse timer for every request deadline of the process: Redis calls are bounded in time
 // without a setTimeout/clearTimeout pair on every call.
-import { monotonicNow } from './clock.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** How often deadlines are checked; a deadline fires at most this late. */
 export const DEADLINE_TICK_MS = 5;

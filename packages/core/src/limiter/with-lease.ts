@@ -1,5 +1,5 @@
 // Runs a callback while a lease is held and always releases it afterwards.
-import { type Lease, REPORT } from './lease.js';
+import { type Lease, REPORT } from '../lease/lease.js';
 
 /** What {@link runWithLease} needs of a lease: a {@link Lease} or a joint `MultiLease`. */
 export type HeldLease = Pick<Lease, 'release' | 'lostError' | typeof REPORT>;

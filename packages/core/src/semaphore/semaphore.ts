@@ -1,10 +1,12 @@
 // The public Semaphore: N weighted permits, waiters served by priority then arrival order.
-import type { AcquireRequest } from './acquire.js';
-import type { AdoptOptions } from './adopt/adopt-lease.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import { InvalidArgumentError } from './errors.js';
-import type { Lease, LeaseHandle } from './lease.js';
-import { type Grant, LimiterBase } from './limiter.js';
+
+import type { AdoptOptions } from '../adopt/adopt-lease.js';
+import type { LimiterKind } from '../diagnostics/channels.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Lease, LeaseHandle } from '../lease/lease.js';
+import { type Grant, LimiterBase } from '../limiter/limiter.js';
+import { checkInteger } from '../util/validate.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   MAX_LIMIT,
   type ResolvedSemaphoreOptions,
@@ -13,7 +15,6 @@ import {
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from './semaphore-options.js';
-import { checkInteger } from './validate.js';
 
 /** One holder in {@link SemaphoreState}. */
 export interface SemaphoreHolder {

@@ -1,7 +1,7 @@
 // Keeps the queue places of this process's waiters alive with one call per name and heartbeat
 // period, instead of one call per waiter: 10,000 parked waiters cost a few calls per period.
 import { randomInt } from 'node:crypto';
-import { bounded } from './request.js';
+import { bounded } from '../redis/request.js';
 
 /** What the batcher needs to refresh the waiters of one name. */
 export interface HeartbeatTarget {

@@ -1,35 +1,15 @@
 // A held lock or permit: its validity window, fence, auto-extension and loss reporting.
-import { monotonicNow, toEpochMs, unrefTimer } from './clock.js';
-import { type LeaseMessage, type LimiterKind, lostChannel } from './diagnostics/channels.js';
-import { traceExtend, traceRelease } from './diagnostics/trace-lease.js';
-import { type LeaseLossReason, LeaseLostError } from './errors.js';
-import { checkInteger, MAX_TIMER_MS } from './validate.js';
+
+import { type LeaseMessage, type LimiterKind, lostChannel } from '../diagnostics/channels.js';
+import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
+import { type LeaseLossReason, LeaseLostError } from '../errors.js';
+import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
+import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
+import type { ExtendOutcome, LeaseDriver } from './lease-driver.js';
+import { Watchdog } from './watchdog.js';
 
 /** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */
 export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
-
-/** What a backend answers to an extension. */
-export type ExtendOutcome = 'extended' | 'not-held' | 'no-quorum';
-
-/**
- * The operations a lease needs from the mode that granted it (single, Cluster or quorum). One
- * object serves every lease of an engine; `id` and `token` say which lease.
- */
-export interface LeaseDriver {
-  /** What the leases are of, for diagnostics. @defaultValue 'lock' */
-  readonly kind?: LimiterKind;
-  /**
-   * Extends to `ttlMs` from now; rejects on infrastructure failure. `validUntil` is the end of the
-   * current window (monotonic): answers after it must not count.
-   */
-  extend(id: string, token: string, ttlMs: number, validUntil: number): Promise<ExtendOutcome>;
-  /** Releases; resolves true if this call released a live lease. */
-  release(id: string, token: string): Promise<boolean>;
-  /** Drift to subtract from a window of `ttlMs`. */
-  drift(ttlMs: number): number;
-  /** Receives errors from user callbacks and background work. */
-  onError(error: unknown): void;
-}
 
 /** What a lease holds: a lock or semaphore permits. */
 export type LeaseKind = LimiterKind;
@@ -121,9 +101,16 @@ export class Lease implements AsyncDisposable {
   /** Still a claim: the next extension (due early) turns it into the TTL. */
   #claim: boolean;
   #driver: LeaseDriver;
-  #timer: NodeJS.Timeout | undefined;
-  /** Fires at the end of the window while an extension is in flight (the loss is never late). */
-  #watchdog: NodeJS.Timeout | undefined;
+  /** The next auto-extension or end of the window, and the guard while an extension is in flight. */
+  readonly #watchdog = new Watchdog({
+    isHeld: () => this.#state === 'held',
+    validUntil: () => this.#validUntil,
+    isClaim: () => this.#claim,
+    autoExtends: () => this.#autoExtend,
+    ttlMs: () => this.#ttlMs,
+    expire: () => this.#lose('expired'),
+    extend: () => this.#autoExtendNow(),
+  });
   #extending: Promise<void> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
   readonly #grantedAt = monotonicNow();
@@ -143,7 +130,7 @@ export class Lease implements AsyncDisposable {
     this.#driver = init.driver;
     this.#onSettle = init.onSettle;
     // Without auto-extension, a claim to confirm, or anyone observing the loss, no timer is needed.
-    if (this.#autoExtend || this.#claim || this.#onLost) this.#schedule();
+    if (this.#autoExtend || this.#claim || this.#onLost) this.#watchdog.schedule();
   }
 
   /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
@@ -172,7 +159,7 @@ export class Lease implements AsyncDisposable {
     if (!this.#controller) {
       this.#controller = new AbortController();
       if (this.#lostError) this.#controller.abort(this.#lostError);
-      else if (this.#state === 'held') this.#schedule();
+      else if (this.#state === 'held') this.#watchdog.schedule();
     }
     if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired');
     return this.#controller.signal;
@@ -197,33 +184,14 @@ export class Lease implements AsyncDisposable {
       throw this.#lostError ?? new LeaseLostError(this.name, 'not-held');
     }
     if (!this.held) throw this.#lostError as LeaseLostError;
-    const started = monotonicNow();
-    this.#armWatchdog();
-    let outcome: ExtendOutcome;
-    try {
-      outcome = await traceExtend(
-        () => this.#message(),
-        ttlMs,
-        false,
-        () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
-      );
-    } finally {
-      this.#clearWatchdog();
-    }
-    if (this.#wasLost()) {
-      // The window ended while the extension was in flight: the loss was already reported, so the
-      // extension cannot count. Give back what Redis extended, so it does not block the next owner.
-      if (outcome === 'extended') this.#abandonServerEntry();
-      throw this.#lostError as LeaseLostError;
-    }
+    const outcome = await this.#extendOnce(ttlMs, false);
+    // The window ended while the extension was in flight: the loss was already reported.
+    if (this.#wasLost()) throw this.#lostError as LeaseLostError;
     if (outcome !== 'extended') {
-      if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
-      throw this.#lostError ?? new LeaseLostError(this.name, outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+      const reason = outcome === 'no-quorum' ? 'no-quorum' : 'not-held';
+      if (this.#state === 'held') this.#lose(reason);
+      throw this.#lostError ?? new LeaseLostError(this.name, reason);
     }
-    this.#ttlMs = ttlMs;
-    this.#claim = false;
-    this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
-    if (this.#state === 'held') this.#schedule();
   }
 
   /**
@@ -237,7 +205,7 @@ export class Lease implements AsyncDisposable {
     if (this.#state === 'released') return false;
     const wasLost = this.#state === 'lost';
     this.#state = 'releasing';
-    this.#clearTimer();
+    this.#watchdog.cancel();
     try {
       const released = await traceRelease(
         () => this.#message(),
@@ -273,7 +241,7 @@ export class Lease implements AsyncDisposable {
   [SET_AUTO_EXTEND](on: boolean): void {
     if (this.#autoExtend === on) return;
     this.#autoExtend = on;
-    if (this.#state === 'held' && !this.#extending) this.#schedule();
+    if (this.#state === 'held' && !this.#extending) this.#watchdog.schedule();
   }
 
   /** @internal */
@@ -283,8 +251,7 @@ export class Lease implements AsyncDisposable {
 
   /** @internal */
   [DETACH](): void {
-    this.#clearTimer();
-    this.#clearWatchdog();
+    this.#watchdog.stop();
     this.#autoExtend = false;
     this.#onLost = undefined;
   }
@@ -300,64 +267,7 @@ export class Lease implements AsyncDisposable {
     await this.release();
   }
 
-  #clearTimer(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-  }
-
-  // While an extension is in flight the regular timer is idle: this one reports the loss at the end
-  // of the window whatever the request does (re-armed if a timer fires early on the monotonic clock).
-  #armWatchdog(): void {
-    this.#clearWatchdog();
-    if (this.#state !== 'held') return;
-    const left = this.#validUntil - monotonicNow();
-    if (left <= 0) {
-      this.#lose('expired');
-      return;
-    }
-    this.#watchdog = unrefTimer(() => {
-      this.#watchdog = undefined;
-      this.#armWatchdog();
-    }, Math.ceil(left));
-  }
-
-  #clearWatchdog(): void {
-    if (this.#watchdog) {
-      clearTimeout(this.#watchdog);
-      this.#watchdog = undefined;
-    }
-  }
-
-  // One timer per lease: the next auto-extension, or the end of the window.
-  #schedule(): void {
-    this.#clearTimer();
-    if (this.#state !== 'held') return;
-    const left = this.#validUntil - monotonicNow();
-    if (left <= 0) {
-      this.#lose('expired');
-      return;
-    }
-    if (this.#claim) {
-      this.#timer = unrefTimer(() => this.#autoExtendNow(), Math.floor(left / 3));
-    } else if (this.#autoExtend) {
-      const due = Math.max(0, left - (this.#ttlMs * 2) / 3);
-      this.#timer = unrefTimer(() => this.#autoExtendNow(), due);
-    } else {
-      this.#timer = unrefTimer(() => this.#checkExpiry(), left);
-    }
-  }
-
-  #checkExpiry(): void {
-    this.#timer = undefined;
-    if (this.#state !== 'held') return;
-    if (monotonicNow() >= this.#validUntil) this.#lose('expired');
-    else this.#schedule();
-  }
-
   #autoExtendNow(): void {
-    this.#timer = undefined;
     if (this.#state !== 'held' || this.#extending) return;
     this.#extending = this.#extendLoop().finally(() => {
       this.#extending = undefined;
@@ -373,27 +283,11 @@ export class Lease implements AsyncDisposable {
         this.#lose('expired');
         return;
       }
-      const started = monotonicNow();
-      this.#armWatchdog();
       try {
-        const ttlMs = this.#ttlMs;
-        const outcome = await traceExtend(
-          () => this.#message(),
-          ttlMs,
-          true,
-          () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
-        ).finally(() => this.#clearWatchdog());
-        // Declared lost while in flight: what Redis extended must not outlive the reported loss.
-        if (this.#wasLost() && outcome === 'extended') this.#abandonServerEntry();
+        const outcome = await this.#extendOnce(this.#ttlMs, true);
         // A refresh that lost the race to a voluntary release is not a loss.
         if (this.#state !== 'held') return;
-        if (outcome === 'extended') {
-          this.#claim = false;
-          this.#validUntil = started + this.#ttlMs - this.#driver.drift(this.#ttlMs);
-          this.#schedule();
-          return;
-        }
-        this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+        if (outcome !== 'extended') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
         return;
       } catch (err) {
         if (this.#state !== 'held') return;
@@ -407,6 +301,40 @@ export class Lease implements AsyncDisposable {
       await new Promise<void>((resolve) => unrefTimer(resolve, wait));
       delay = Math.min(delay * 2, 1_000);
     }
+  }
+
+  /**
+   * One extension request, for `extend()` and the auto-extension loop alike: the watchdog reports
+   * the loss on time while it is in flight, a success that lands after the loss is given back, and a
+   * success applies the new window. `auto` tells diagnostics who asked; a background extension that
+   * lost the race to a release does not move the window.
+   */
+  async #extendOnce(ttlMs: number, auto: boolean): Promise<ExtendOutcome> {
+    const started = monotonicNow();
+    this.#watchdog.arm();
+    let outcome: ExtendOutcome;
+    try {
+      outcome = await traceExtend(
+        () => this.#message(),
+        ttlMs,
+        auto,
+        () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
+      );
+    } finally {
+      this.#watchdog.disarm();
+    }
+    // Declared lost while in flight: what Redis extended must not outlive the reported loss.
+    if (this.#wasLost()) {
+      if (outcome === 'extended') this.#abandonServerEntry();
+      return outcome;
+    }
+    if (outcome === 'extended' && (!auto || this.#state === 'held')) {
+      this.#ttlMs = ttlMs;
+      this.#claim = false;
+      this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
+      if (this.#state === 'held') this.#watchdog.schedule();
+    }
+    return outcome;
   }
 
   // What diagnostics may show of this lease (never the token).
@@ -436,8 +364,7 @@ export class Lease implements AsyncDisposable {
   #lose(reason: LeaseLossReason, cause?: unknown): void {
     if (this.#state !== 'held') return;
     this.#state = 'lost';
-    this.#clearTimer();
-    this.#clearWatchdog();
+    this.#watchdog.stop();
     const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
     this.#lostError = error;
     this.#settle();

@@ -1,7 +1,7 @@
 // Registers the Lua scripts once per client with ioredis defineCommand (so NOSCRIPT after a restart
 // or failover is absorbed by ioredis' EVALSHA-then-EVAL fallback) and calls them by name.
 import type { Cluster, Redis } from 'ioredis';
-import { LUA_SCRIPTS, PACKAGE_VERSION } from './lua/scripts.generated.js';
+import { LUA_SCRIPTS, PACKAGE_VERSION } from '../lua/scripts.generated.js';
 
 /** Names of the scripts in `src/lua`. */
 export type ScriptName = keyof typeof LUA_SCRIPTS;

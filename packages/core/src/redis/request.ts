@@ -1,6 +1,7 @@
 // Bounds every Redis call in time and maps client failures to RedisUnavailableError.
+
+import { LockstepError, RedisUnavailableError } from '../errors.js';
 import { cancelDeadline, setDeadline } from './deadlines.js';
-import { LockstepError, RedisUnavailableError } from './errors.js';
 
 /** The caller's signal aborted a wait. */
 export function abortedError(resource: string, signal: AbortSignal): LockstepError {

@@ -1,37 +1,21 @@
 // The lock engine on one Redis or a Redis Cluster: the lock-*.lua scripts behind the shared
 // acquisition loop.
-import {
-  type AcquireRequest,
-  type AcquireRuntime,
-  type AttemptReply,
-  acquire,
-  type Contender,
-  type PushedReply,
-} from './acquire.js';
-import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import { LockstepError } from './errors.js';
-import type { Lease, LeaseDriver } from './lease.js';
+
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
+import type { LimiterKind } from '../diagnostics/channels.js';
+import type { Lease } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
+import { parsePushed, unexpectedReply } from '../redis/replies.js';
+import { bounded } from '../redis/request.js';
+import { ScriptLeaseDriver } from '../redis/script-driver.js';
+import { type RedisClient, runScript } from '../redis/scripts.js';
+import { keySet } from '../util/names.js';
+import { acquire } from '../waiting/acquisition.js';
+import type { AcquireRequest, AcquireRuntime, AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
 import type { LockEngine, LockState } from './lock-engine.js';
-import { keySet } from './names.js';
-import type { LockOptions } from './options.js';
-import { bounded } from './request.js';
-import { ScriptLeaseDriver } from './script-driver.js';
-import { type RedisClient, runScript } from './scripts.js';
+import type { LockOptions } from './lock-options.js';
 
 const INSPECT_LIMIT = 1_000;
-
-/** Maps a script reply that should not happen to ERR_INTERNAL. */
-export function unexpectedReply(script: string, reply: unknown): LockstepError {
-  return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
-}
-
-/** Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline) or "id|x|limit" (a rejection). */
-export function parsePushed(message: string): PushedReply {
-  const [, second, third, fourth] = message.split('|');
-  if (second === 'x') return { kind: 'rejected', limit: Number(third) };
-  return { kind: 'granted', fence: Number(second), deadline: Number(third), claimMs: Number(fourth ?? 0) };
-}
 
 /** A mutex on a single Redis or a Cluster (all keys of one name in one slot). */
 export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Contender {

@@ -1,8 +1,9 @@
 // Options of semaphores and their acquisitions: defaults, priority classes and validation.
-import { InvalidArgumentError } from './errors.js';
-import { assertKnownOptions, orDefault } from './option-names.js';
-import { ACQUIRE_OPTION_NAMES, type AcquireOptions, MIN_TTL_MS } from './options.js';
-import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from './validate.js';
+import { InvalidArgumentError } from '../errors.js';
+import { ACQUIRE_OPTION_NAMES, type AcquireOptions } from '../limiter/acquire-options.js';
+import { resolveNameSettings } from '../limiter/name-options.js';
+import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import { checkInteger, checkOptions, describe } from '../util/validate.js';
 
 /** Highest absolute priority (priorities are integers in [-2^20, 2^20]). */
 export const MAX_PRIORITY = 1_048_576;
@@ -128,19 +129,7 @@ export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): 
   }
   const base = {
     limit: checkInteger('limit', o.limit, 1, MAX_LIMIT),
-    ttlMs: checkInteger('ttlMs', orDefault(o.ttlMs, DEFAULT_SEMAPHORE_OPTIONS.ttlMs), MIN_TTL_MS, MAX_TIMER_MS),
-    waiterTtlMs: checkInteger(
-      'waiterTtlMs',
-      orDefault(o.waiterTtlMs, DEFAULT_SEMAPHORE_OPTIONS.waiterTtlMs),
-      300,
-      MAX_TIMER_MS,
-    ),
-    maxWaiters: checkInteger(
-      'maxWaiters',
-      orDefault(o.maxWaiters, DEFAULT_SEMAPHORE_OPTIONS.maxWaiters),
-      0,
-      10_000_000,
-    ),
+    ...resolveNameSettings(o, DEFAULT_SEMAPHORE_OPTIONS),
     agingMs: checkInteger('agingMs', orDefault(o.agingMs, DEFAULT_SEMAPHORE_OPTIONS.agingMs), 0, MAX_AGING_MS),
     classes,
     defaultPriority: 0,

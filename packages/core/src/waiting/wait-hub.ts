@@ -2,8 +2,8 @@
 // waiters, dispatching each message to the waiter whose id it carries.
 import { randomInt } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { LockstepError } from './errors.js';
-import type { RedisClient } from './scripts.js';
+import { LockstepError } from '../errors.js';
+import type { RedisClient } from '../redis/scripts.js';
 
 /** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
 export type WaitHandler = (message: string | null) => void;

@@ -1,11 +1,11 @@
 // The public Lock: acquire, tryAcquire, withLock and inspect for one name.
 
-import type { AdoptOptions } from './adopt/adopt-lease.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import type { Lease, LeaseHandle } from './lease.js';
-import { type Grant, LimiterBase } from './limiter.js';
+import type { AdoptOptions } from '../adopt/adopt-lease.js';
+import type { LimiterKind } from '../diagnostics/channels.js';
+import type { Lease, LeaseHandle } from '../lease/lease.js';
+import { ACQUIRE_OPTION_NAMES, type AcquireOptions, type TryAcquireOptions } from '../limiter/acquire-options.js';
+import { type Grant, LimiterBase } from '../limiter/limiter.js';
 import type { LockEngine, LockState } from './lock-engine.js';
-import { ACQUIRE_OPTION_NAMES, type AcquireOptions, type TryAcquireOptions } from './options.js';
 
 /**
  * A distributed mutex for one name, created by `lockstep.lock(name, options)`. Waiters are served

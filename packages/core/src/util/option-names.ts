@@ -1,6 +1,6 @@
 // Unknown option names are errors, with the close known name suggested: a misspelled option must
 // never silently fall back to a default (`{ ttl: 60_000 }` would otherwise give a 10 s lease).
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { describe } from './validate.js';
 
 /** Names other libraries use for the same thing (redlock, redis-semaphore, p-limit and others). */

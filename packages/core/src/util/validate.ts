@@ -1,5 +1,5 @@
 // Argument checks that run before any Redis call; each failure names the option and the bad value.
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Largest delay Node timers accept (about 24.8 days): the upper bound of every `…Ms` option.

@@ -1,13 +1,15 @@
 // Semaphores on one Redis or a Redis Cluster: the sem-*.lua scripts behind the shared acquisition loop.
-import { type AcquireRequest, type AcquireRuntime, type AttemptReply, acquire } from './acquire.js';
-import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
-import type { LimiterKind } from './diagnostics/channels.js';
-import type { Lease } from './lease.js';
-import { keySet } from './names.js';
-import { unexpectedReply } from './redis-lock.js';
-import { bounded } from './request.js';
-import { ScriptLeaseDriver } from './script-driver.js';
-import { type RedisClient, runScript } from './scripts.js';
+
+import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
+import type { LimiterKind } from '../diagnostics/channels.js';
+import type { Lease } from '../lease/lease.js';
+import { unexpectedReply } from '../redis/replies.js';
+import { bounded } from '../redis/request.js';
+import { ScriptLeaseDriver } from '../redis/script-driver.js';
+import { type RedisClient, runScript } from '../redis/scripts.js';
+import { keySet } from '../util/names.js';
+import { acquire } from '../waiting/acquisition.js';
+import type { AcquireRequest, AcquireRuntime, AttemptReply } from '../waiting/contender.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreHolder, SemaphoreState, SemaphoreWaiter } from './semaphore.js';
 import { SemaphoreContender } from './semaphore-contender.js';
 
