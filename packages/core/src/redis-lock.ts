@@ -17,13 +17,36 @@ import { keySet } from './names.js';
 import type { LockOptions } from './options.js';
 import { bounded } from './request.js';
 import { ScriptLeaseDriver } from './script-driver.js';
-import { type RedisClient, runScript } from './scripts.js';
+import { type RedisClient, runScript, STATUS } from './scripts.js';
 
 const INSPECT_LIMIT = 1_000;
 
 /** Maps a script reply that should not happen to ERR_INTERNAL. */
 export function unexpectedReply(script: string, reply: unknown): LockstepError {
   return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
+}
+
+/**
+ * Reads the one reply shape of lock-acquire and sem-acquire (src/lua/includes/acquire-reply.lua):
+ * `[status, fence, ms, now, limit]`.
+ * @throws {@link LockstepError} ERR_INTERNAL for a status this client does not expect.
+ */
+export function parseAttemptReply(script: string, reply: readonly number[]): AttemptReply {
+  const [status, fence = 0, ms = -1, now = 0, limit = 0] = reply;
+  switch (status) {
+    case STATUS.granted:
+      return { kind: 'granted', fence, remainingMs: ms };
+    case STATUS.queued:
+      return { kind: 'queued', recheckInMs: ms, serverNow: now };
+    case STATUS.busy:
+      return { kind: 'busy', recheckInMs: ms };
+    case STATUS.full:
+      return { kind: 'full' };
+    case STATUS.tooHeavy:
+      return { kind: 'too-heavy', limit };
+    default:
+      throw unexpectedReply(script, reply);
+  }
 }
 
 /** Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline) or "id|x|limit" (a rejection). */
@@ -83,18 +106,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
       this.waiterTtlMs,
       this.maxWaiters,
     ])) as number[];
-    switch (reply[0]) {
-      case 1:
-        return { kind: 'granted', fence: reply[1] ?? 0, remainingMs: reply[2] ?? 0 };
-      case 0:
-        return { kind: 'queued', recheckInMs: reply[2] ?? -1, serverNow: reply[3] ?? 0 };
-      case -1:
-        return { kind: 'busy', recheckInMs: reply[1] ?? -1 };
-      case -2:
-        return { kind: 'full' };
-      default:
-        throw unexpectedReply('lock-acquire', reply);
-    }
+    return parseAttemptReply('lock-acquire', reply);
   }
 
   async heartbeat(ids: readonly string[]): Promise<string[]> {

@@ -4,7 +4,7 @@ import { type AdoptOptions, adoptLease } from './adopt/adopt-lease.js';
 import type { LimiterKind } from './diagnostics/channels.js';
 import type { Lease } from './lease.js';
 import { keySet } from './names.js';
-import { unexpectedReply } from './redis-lock.js';
+import { parseAttemptReply } from './redis-lock.js';
 import { bounded } from './request.js';
 import { ScriptLeaseDriver } from './script-driver.js';
 import { type RedisClient, runScript } from './scripts.js';
@@ -72,25 +72,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
       s.maxWaiters,
       s.agingMs,
     ])) as number[];
-    switch (reply[0]) {
-      case 1:
-        return { kind: 'granted', fence: reply[1] ?? 0, remainingMs: (reply[2] ?? 0) - (reply[3] ?? 0) };
-      case 0: {
-        const holder = reply[2] ?? -1;
-        const now = reply[3] ?? 0;
-        return { kind: 'queued', recheckInMs: holder < 0 ? -1 : Math.max(0, holder - now), serverNow: now };
-      }
-      case -1: {
-        const holder = reply[1] ?? -1;
-        return { kind: 'busy', recheckInMs: holder < 0 ? -1 : Math.max(0, holder - (reply[2] ?? 0)) };
-      }
-      case -2:
-        return { kind: 'full' };
-      case -3:
-        return { kind: 'too-heavy', limit: reply[1] ?? 0 };
-      default:
-        throw unexpectedReply('sem-acquire', reply);
-    }
+    return parseAttemptReply('sem-acquire', reply);
   }
 
   /** Refreshes many queued waiters at once; resolves with those no longer queued. */
@@ -99,7 +81,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
     return (await runScript(this.client, 'semHeartbeat', keys, [this.settings.waiterTtlMs, ...ids])) as string[];
   }
 
-  /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
+  /** Gives up a grant or queue place of `id` (a release status: STATUS.released, dequeued or nothing). */
   async giveUp(id: string, token: string): Promise<number> {
     return Number(await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]));
   }

@@ -13,7 +13,7 @@ import type { QuorumOptions } from '../lockstep-options.js';
 import { encodeName } from '../names.js';
 import type { LockOptions } from '../options.js';
 import { abortedError, bounded } from '../request.js';
-import { runScript } from '../scripts.js';
+import { runScript, STATUS } from '../scripts.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
@@ -162,7 +162,7 @@ export class QuorumLockEngine implements LockEngine {
       ttlMs: ttl,
       drift: (ms) => this.runtime.drift(ms),
       call: (i) => this.#call(i, 'quorumAcquire', [token, ttl], this.#nodeTimeoutMs),
-      granted: (_, reply) => (reply as number[])[0] === 1,
+      granted: (_, reply) => (reply as number[])[0] === STATUS.granted,
     });
   }
 

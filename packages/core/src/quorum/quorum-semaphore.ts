@@ -11,7 +11,7 @@ import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
 import type { QuorumOptions } from '../lockstep-options.js';
 import { encodeName } from '../names.js';
 import { abortedError, bounded } from '../request.js';
-import { runScript } from '../scripts.js';
+import { runScript, STATUS } from '../scripts.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore.js';
 import type { ResolvedSemaphoreOptions } from '../semaphore-options.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
@@ -186,7 +186,7 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
       granted: (_, reply) => {
         const [ok, ...others] = reply as number[];
         for (const slot of others) taken.set(Number(slot), (taken.get(Number(slot)) ?? 0) + 1);
-        return ok === 1;
+        return ok === STATUS.granted;
       },
     });
     return { ...result, taken };
