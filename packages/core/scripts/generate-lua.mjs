@@ -2,12 +2,18 @@
 // git-ignored module src/lua/scripts.generated.ts, so scripts ship inside the bundle and are never
 // read from disk at run time.
 //
+// Includes are libraries of Lua functions that take what they need as parameters; an include may
+// include others, and each is inlined once per script, where its first `--@include` line stands.
+// src/lua/codes.json (optional) names the reply codes and shared constants once: each script gets
+// a prelude declaring the names it uses (`local GRANTED = 1`), and the module exports the codes
+// as STATUS, so TypeScript switches on `STATUS.granted`, never on `1`.
+//
 // Usage: node scripts/generate-lua.mjs [packageDir]
 // packageDir (default: this script's package, @lockstep/core) is the package whose src/lua/ is
 // turned into TypeScript and whose package.json gives PACKAGE_VERSION. Other packages with Lua
 // scripts (@lockstep/bullmq) call this one generator with their own directory.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +29,25 @@ function resolveIncludes(source, seen = new Set()) {
   });
 }
 
+function upperSnake(name) {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+// name -> [value, doc] for the codes (camelCase in TypeScript, UPPER_SNAKE in Lua) and constants.
+const codesFile = join(luaDir, 'codes.json');
+const codes = existsSync(codesFile) ? JSON.parse(readFileSync(codesFile, 'utf8')) : {};
+const status = Object.entries(codes.status ?? {});
+const luaNames = new Map([
+  ...status.map(([name, [value]]) => [upperSnake(name), value]),
+  ...Object.entries(codes.constants ?? {}).map(([name, [value]]) => [name, value]),
+]);
+
+// Declares the named codes and constants this script uses, before its first line.
+function prelude(source) {
+  const used = [...luaNames].filter(([name]) => new RegExp(`\\b${name}\\b`).test(source));
+  return used.map(([name, value]) => `local ${name} = ${value}\n`).join('') + source;
+}
+
 function camel(name) {
   return name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 }
@@ -32,7 +57,7 @@ for (const file of readdirSync(luaDir).sort()) {
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) continue;
   const [, base, keys] = match;
-  const source = resolveIncludes(readFileSync(join(luaDir, file), 'utf8'));
+  const source = prelude(resolveIncludes(readFileSync(join(luaDir, file), 'utf8')));
   const sha = createHash('sha1').update(source).digest('hex');
   entries.push({ key: camel(base), keys: Number(keys), source, sha });
 }
@@ -55,5 +80,14 @@ const lines = [
   '} as const satisfies Record<string, LuaScript>;',
   '',
 ];
+if (status.length > 0) {
+  lines.push(
+    "/** The scripts' reply codes, named once in src/lua/codes.json (several replies share a value). */",
+    'export const STATUS = {',
+    ...status.flatMap(([name, [value, doc]]) => [`  /** ${doc} */`, `  ${name}: ${value},`]),
+    '} as const;',
+    '',
+  );
+}
 writeFileSync(join(luaDir, 'scripts.generated.ts'), lines.join('\n'));
 console.log(`generated ${entries.length} scripts: ${entries.map((e) => e.key).join(', ')}`);

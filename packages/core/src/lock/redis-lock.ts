@@ -5,7 +5,7 @@ import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease } from '../lease/lease.js';
 import type { LeaseDriver } from '../lease/lease-driver.js';
-import { parsePushed, unexpectedReply } from '../redis/replies.js';
+import { parseAttemptReply, parsePushed } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
@@ -67,18 +67,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
       this.waiterTtlMs,
       this.maxWaiters,
     ])) as number[];
-    switch (reply[0]) {
-      case 1:
-        return { kind: 'granted', fence: reply[1] ?? 0, remainingMs: reply[2] ?? 0 };
-      case 0:
-        return { kind: 'queued', recheckInMs: reply[2] ?? -1, serverNow: reply[3] ?? 0 };
-      case -1:
-        return { kind: 'busy', recheckInMs: reply[1] ?? -1 };
-      case -2:
-        return { kind: 'full' };
-      default:
-        throw unexpectedReply('lock-acquire', reply);
-    }
+    return parseAttemptReply('lock-acquire', reply);
   }
 
   async heartbeat(ids: readonly string[]): Promise<string[]> {

@@ -6,11 +6,11 @@
   ARGV[1] token
   ARGV[2] ttl: new lease length from now, ms
 
-  Returns: 1 extended, 0 not held by this token any more
+  Returns: EXTENDED, or NOT_HELD by this token any more
 ]]
 local holder = redis.call('GET', KEYS[1])
 if holder and string.sub(holder, -#ARGV[1] - 1) == ':' .. ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+  return EXTENDED
 end
-return 0
+return NOT_HELD

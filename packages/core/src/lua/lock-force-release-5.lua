@@ -12,8 +12,7 @@
     1  a holder was removed (and the lock passed on if anyone waits)
     0  the lock was free, or held under another fence
 ]]
-local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local holder = redis.call('GET', H)
+local holder = redis.call('GET', KEYS[1])
 if not holder or string.byte(holder, -1) == 58 then
   return 0
 end
@@ -22,11 +21,13 @@ if ARGV[1] ~= '' and fence ~= ARGV[1] then
   return 0
 end
 --@include lock
+local k = lock_keys()
 
 -- Free it first, keeping the fence (and the released lease's TTL), as lock-release does.
 holder = fence .. ':'
-redis.call('SET', H, holder, 'KEEPTTL')
-if redis.call('EXISTS', Q) == 1 then
-  serve_head(nil)
+redis.call('SET', k.H, holder, 'KEEPTTL')
+if redis.call('EXISTS', k.Q) == 1 then
+  local now, now_us = server_clock()
+  serve_head(k, holder, now, now_us, nil)
 end
 return 1

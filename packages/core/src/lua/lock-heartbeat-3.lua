@@ -9,19 +9,18 @@
 
   Returns: the ids that are not queued any more
 ]]
-local Q, D, I = KEYS[1], KEYS[2], KEYS[3]
+--@include clock
+--@include expiry
 --@include refresh
+local Q, D, I = KEYS[1], KEYS[2], KEYS[3]
+local now = server_clock()
+local waiter_ttl = tonumber(ARGV[1])
+local alive_until = now + waiter_ttl
 
-local missing, refreshed = refresh_waiters()
-if refreshed then
-  -- Keep Q, D and I armed past the new deadlines (see includes/lock.lua).
-  local armed = tonumber(redis.call('HGET', I, 'x')) or 0
-  if alive_until > armed then
-    redis.call('HSET', I, 'x', alive_until + waiter_ttl)
-    local at = string.format('%.0f', alive_until + waiter_ttl + 1000)
-    redis.call('PEXPIREAT', Q, at)
-    redis.call('PEXPIREAT', D, at)
-    redis.call('PEXPIREAT', I, at)
-  end
+local missing, refreshed = refresh_waiters(D, { unpack(ARGV, 2) }, now, alive_until)
+-- Keep Q, D and I armed past the new deadlines, with one heartbeat of slack (see includes/lock.lua).
+if refreshed and alive_until > (tonumber(redis.call('HGET', I, 'x')) or 0) then
+  redis.call('HSET', I, 'x', alive_until + waiter_ttl)
+  expire_after(alive_until + waiter_ttl, { Q, D, I })
 end
 return missing

@@ -7,9 +7,9 @@
   Returns: {now, holderLeft (-2 when free), fence (0 when free), waiterCount, waiters}
     waiters: aliveUntil of each live waiter, in queue order
 ]]
+--@include clock
 local H, Q, D = KEYS[1], KEYS[2], KEYS[3]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = server_clock()
 local holder = redis.call('GET', H)
 local left, fence = -2, 0
 if holder and string.byte(holder, -1) ~= 58 then

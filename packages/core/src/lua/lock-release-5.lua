@@ -11,43 +11,43 @@
   it was one, is settled).
 
   Returns:
-    1  the lock was held by this token and is released (and passed on if anyone waits)
-    2  this id was queued and is removed
-    0  nothing of this id and token was held or queued
+    RELEASED  the lock was held by this token and is released (and passed on if anyone waits)
+    DEQUEUED  this id was queued and is removed
+    NOTHING   nothing of this id and token was held or queued
 ]]
 -- Fast path first, before the slow path's helpers are even defined: our lock and no queue.
 local holder = redis.call('GET', KEYS[1])
 local queued = redis.call('EXISTS', KEYS[2]) == 1
-local result = 0
+local result = NOTHING
 if holder and string.sub(holder, -#ARGV[2] - 1) == ':' .. ARGV[2] then
-  result = 1
+  result = RELEASED
   if not queued then
     redis.call('SET', KEYS[1], string.sub(holder, 1, -#ARGV[2] - 1), 'KEEPTTL')
-    return 1
+    return RELEASED
   end
 elseif not queued then
-  return 0
+  return NOTHING
 end
 
-local H, Q, D, I, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 --@include lock
-
+local k = lock_keys()
 local id, token = ARGV[1], ARGV[2]
-if result == 0 then
-  local rec = redis.call('HGET', I, id)
+if result == NOTHING then
+  local rec = redis.call('HGET', k.I, id)
   if rec and string.sub(rec, 1, #token + 1) == token .. '|' then
-    drop_waiter(id, redis.call('ZCARD', Q) == 1)
-    result = 2
+    drop_waiter(k, id, redis.call('ZCARD', k.Q) == 1)
+    result = DEQUEUED
   end
 end
 -- Hand the lock on when it is free (or was ours) and someone waits; with nobody left, free it.
-if result == 1 or is_free(holder) then
-  if serve_head(nil) == 'none' and result == 1 then
-    redis.call('SET', H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
+if result == RELEASED or is_free(holder) then
+  local now, now_us = server_clock()
+  if serve_head(k, holder, now, now_us, nil) == 'none' and result == RELEASED then
+    redis.call('SET', k.H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
   end
 end
-if result == 1 then
+if result == RELEASED then
   -- If this lease began as a claim, the waiting processes no longer need to watch it.
-  announce_claimed(id)
+  announce_claimed(k.C, id)
 end
 return result

@@ -6,12 +6,12 @@
   ARGV[1] token
   ARGV[2] ttl, ms
 
-  Returns: {1, pttl} granted (pttl: ms left on this node), {0, pttl} held by another token
+  Returns: {GRANTED, pttl} (pttl: ms left on this node), {TAKEN, pttl} held by another token
 ]]
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return { 1, tonumber(ARGV[2]) }
+  return { GRANTED, tonumber(ARGV[2]) }
 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return { 1, redis.call('PTTL', KEYS[1]) }
+  return { GRANTED, redis.call('PTTL', KEYS[1]) }
 end
-return { 0, redis.call('PTTL', KEYS[1]) }
+return { TAKEN, redis.call('PTTL', KEYS[1]) }

@@ -5,10 +5,10 @@
   ARGV[1] token
   ARGV[2] ttl, ms
 
-  Returns: 1 extended, 0 not held by this token on this node
+  Returns: EXTENDED, or NOT_HELD by this token on this node
 ]]
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+  return EXTENDED
 end
-return 0
+return NOT_HELD

@@ -4,9 +4,10 @@
   KEYS[1] the lock key on this node
   ARGV[1] token
 
-  Returns: 1 deleted, 0 not held by this token on this node
+  Returns: RELEASED (deleted), or NOTHING held by this token on this node
 ]]
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  return RELEASED
 end
-return 0
+return NOTHING

@@ -10,12 +10,12 @@
   ARGV[2] ttl, ms
   ARGV[3..] slot numbers wanted
 
-  Returns: {1, taken...} granted; {0, taken...} some wanted slot is held by another token.
+  Returns: {GRANTED, taken...}; {TAKEN, taken...} some wanted slot is held by another token.
   `taken` lists the slots other tokens hold live on this node (expired ones are purged), so the
   client can pick free slots for its next attempt.
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--@include clock
+local now = server_clock()
 local token = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local held = {}
@@ -30,13 +30,13 @@ for i = 1, #all, 2 do
     if owner ~= token then taken[#taken + 1] = tonumber(all[i]) end
   end
 end
-local ok = 1
+local ok = GRANTED
 for i = 3, #ARGV do
   local owner = held[ARGV[i]]
-  if owner and owner ~= token then ok = 0 end
+  if owner and owner ~= token then ok = TAKEN end
 end
-if ok == 1 then
-  local value = token .. '|' .. string.format('%.0f', now + ttl)
+if ok == GRANTED then
+  local value = token .. '|' .. fmt(now + ttl)
   for i = 3, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], value) end
   if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 end

@@ -8,18 +8,18 @@
   ARGV[2] ttl, ms
   ARGV[3..] the permit's slot numbers
 
-  Returns: 1 extended, 0 not held by this token on this node
+  Returns: EXTENDED, or NOT_HELD by this token on this node
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--@include clock
+local now = server_clock()
 local token = ARGV[1]
 for i = 3, #ARGV do
   local v = redis.call('HGET', KEYS[1], ARGV[i])
-  if not v then return 0 end
+  if not v then return NOT_HELD end
   local owner, deadline = string.match(v, '^(.*)|(%d+)$')
-  if owner ~= token or tonumber(deadline) <= now then return 0 end
+  if owner ~= token or tonumber(deadline) <= now then return NOT_HELD end
 end
-local value = token .. '|' .. string.format('%.0f', now + tonumber(ARGV[2]))
+local value = token .. '|' .. fmt(now + tonumber(ARGV[2]))
 for i = 3, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], value) end
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
+return EXTENDED

@@ -6,18 +6,18 @@
   ARGV[1] token
   ARGV[2..] the permit's slot numbers
 
-  Returns: 1 if this token held a live slot here, else 0
+  Returns: RELEASED if this token held a live slot here, else NOTHING
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local live = 0
+--@include clock
+local now = server_clock()
+local live = NOTHING
 for i = 2, #ARGV do
   local v = redis.call('HGET', KEYS[1], ARGV[i])
   if v then
     local owner, deadline = string.match(v, '^(.*)|(%d+)$')
     if owner == ARGV[1] then
       redis.call('HDEL', KEYS[1], ARGV[i])
-      if tonumber(deadline) > now then live = 1 end
+      if tonumber(deadline) > now then live = RELEASED end
     end
   end
 end

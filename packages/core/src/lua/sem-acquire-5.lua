@@ -1,9 +1,9 @@
 --[[
   sem-acquire-5.lua: grants permits now, or enqueues the caller / refreshes its heartbeat.
   Idempotent per id and token: a retried request that finds its own grant returns it again. A
-  grant handed to this waiter while it was queued is a short claim (CLAIM_MS in
-  includes/semaphore.lua): finding it turns it into the full lease (and announces "id|k").
-  Nobody barges: a new request is granted only if no live waiter is ahead of it in the order.
+  grant handed to this waiter while it was queued is a short claim (CLAIM_MS): finding it turns it
+  into the full lease (and announces "id|k"). Nobody barges: a new request is granted only if no
+  live waiter is ahead of it in the order.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
   ARGV[1]  id: public request id
@@ -21,19 +21,19 @@
   within a priority); with aging since_us - priority * aging * 1000, where since_us is the server
   clock made strictly increasing, so waiting longer is worth priority and arrival order holds.
 
-  Returns:
-    {1, fence, deadline, now}   granted (deadline, now: server epoch ms)
-    {0, 0, holderDeadline, now} queued; holderDeadline -1 if none
-    {-1, holderDeadline, now}   busy, not enqueued (try mode)
-    {-2}                        queue full
-    {-3, limit}                 weight exceeds the limit in effect
-    {-4}                        id already used with another token
+  Returns (includes/acquire-reply.lua, the shape lock-acquire shares):
+    {GRANTED, fence, ttlLeft, now}      ttlLeft ms of the lease as of this script
+    {QUEUED, 0, holderLeft, now}        holderLeft ms until the earliest holder deadline (-1 none)
+    {BUSY, 0, holderLeft, now}          not enqueued (try mode)
+    {FULL, 0, -1, now}                  queue full
+    {TOO_HEAVY, 0, -1, now, limit}      weight exceeds the limit in effect
+    {ID_CONFLICT, 0, -1, now}           id already used with another token
 ]]
-local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+--@include clock
+--@include acquire-reply
+local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now, now_us = server_clock()
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
 local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
 local earliest = tonumber(first[2])
@@ -44,44 +44,41 @@ local mine = v[7]
 if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now)
   and (tonumber(v[6]) or 0) >= now + tonumber(ARGV[8]) then
   if string.sub(mine, 3, #token + 3) ~= token .. '|' then
-    return { -4 }
+    return acquire_reply(ID_CONFLICT, 0, -1, now)
   end
   if redis.call('ZADD', D, 'XX', 'CH', now + tonumber(ARGV[8]), id) == 1 then
-    return { 0, 0, earliest or -1, now }
+    return acquire_reply(QUEUED, 0, ms_until(earliest, now), now)
   end
 end
 
-local used, limit = tonumber(v[1]) or 0, tonumber(v[2]) or tonumber(ARGV[4])
-local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
-local m_is_new = not v[6]
 --@include semaphore
+local s = sem_open(KEYS, v, now, now_us, earliest, tonumber(v[1]) or 0, tonumber(v[2]) or tonumber(ARGV[4]))
 
 local weight, ttl = tonumber(ARGV[3]), tonumber(ARGV[5])
 local waiting = false
 if mine then
   local kind, mtoken = string.match(mine, '^(%a)|([^|]*)|')
   if mtoken ~= token then
-    return { -4 }
+    return acquire_reply(ID_CONFLICT, 0, -1, now)
   end
   if kind == 'h' then
     local deadline = tonumber(redis.call('ZSCORE', H, id))
     if deadline and deadline > now then
       -- Our own claim (permits pushed to us while queued, see CLAIM_MS), or a retried request that
       -- finds its own lease: either way it becomes (again) the full lease from now.
-      local ttl = tonumber(ARGV[5])
       if now + ttl > deadline then
         deadline = now + ttl
         redis.call('ZADD', H, deadline, id)
-        grow(deadline, ttl)
-        save()
+        sem_grow(s, deadline, ttl)
+        sem_save(s)
       end
-      announce_claimed(id)
-      return { 1, tonumber(string.match(mine, '^h|[^|]*|%d+|(%d+)|')), deadline, now }
+      announce_claimed(s.C, id)
+      return acquire_reply(GRANTED, tonumber(string.match(mine, '^h|[^|]*|%d+|(%d+)|')), deadline - now, now)
     end
     -- Expired but not purged yet: drop it and carry on.
     redis.call('HDEL', M, id)
     if redis.call('ZREM', H, id) == 1 then
-      set_used(math.max(0, used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))))
+      sem_set_used(s, math.max(0, s.used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))))
     end
   else
     waiting = true
@@ -89,79 +86,75 @@ if mine then
 end
 
 local had_queue = redis.call('EXISTS', Q) == 1
-local f, deadline = settle(id, had_queue)
+local f, deadline = sem_settle(s, id, had_queue)
 if f then
-  save()
-  return { 1, f, deadline, now }
+  sem_save(s)
+  return acquire_reply(GRANTED, f, deadline - now, now)
 end
 -- A waiter purged meanwhile (its heartbeat lapsed) starts over at the back of the queue.
 local waiter_ttl = tonumber(ARGV[8])
 -- (ZADD XX CH answers 0 also for a member whose deadline did not move, in the same ms: it is still
 -- queued and must not count twice against maxWaiters.)
 if waiting and (redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 or redis.call('ZSCORE', D, id)) then
-  grow(now + waiter_ttl, waiter_ttl)
-  save()
-  first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-  return { 0, 0, tonumber(first[2]) or -1, now }
+  sem_grow(s, now + waiter_ttl, waiter_ttl)
+  sem_save(s)
+  return acquire_reply(QUEUED, 0, ms_until(sem_earliest(H), now), now)
 end
 
-if weight > limit then
-  save()
-  return { -3, limit }
+if weight > s.limit then
+  sem_save(s)
+  return acquire_reply(TOO_HEAVY, 0, -1, now, s.limit)
 end
 
 local priority, aging = tonumber(ARGV[7]), tonumber(ARGV[10])
 local score, since
 if aging > 0 then
-  since = math.max(now_us, since_us + 1)
+  since = math.max(now_us, s.since_us + 1)
   score = since - priority * aging * 1000
 else
   since = now_us
-  score = seq + 1 - priority * 4294967296
+  score = s.seq + 1 - priority * 4294967296
 end
 
 -- Granted now only if the permits fit and nobody waiting is ahead (no barging).
-local fits = weight <= limit - used
+local fits = weight <= s.limit - s.used
 if fits and had_queue then
   local head = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
   fits = head[2] == nil or tonumber(head[2]) > score
 end
 if fits then
-  local g, gd = make_holder(id, token, weight, ttl)
-  save()
-  return { 1, g, gd, now }
+  local g, gd = sem_make_holder(s, id, token, weight, ttl)
+  sem_save(s)
+  return acquire_reply(GRANTED, g, gd - now, now)
 end
 
-first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-local holder_deadline = tonumber(first[2]) or -1
+local holder_left = ms_until(sem_earliest(H), now)
 if ARGV[6] ~= '1' then
-  save()
-  return { -1, holder_deadline, now }
+  sem_save(s)
+  return acquire_reply(BUSY, 0, holder_left, now)
 end
 
 local max_waiters = tonumber(ARGV[9])
 -- The purge and grants above may have emptied the queue: then this enqueue creates it anew.
 local waiting_now = had_queue and redis.call('ZCARD', Q) or 0
 if max_waiters == 0 or (max_waiters > 0 and waiting_now >= max_waiters) then
-  save()
-  return { -2 }
+  sem_save(s)
+  return acquire_reply(FULL, 0, -1, now)
 end
 
 if aging > 0 then
-  since_us = since
-  write('t', fmt(since_us))
+  sem_write(s, 't', fmt(since))
 else
-  seq = seq + 1
-  write('s', seq)
+  sem_write(s, 's', s.seq + 1)
 end
 redis.call('ZADD', Q, fmt(score), id)
 redis.call('ZADD', D, now + waiter_ttl, id)
-write(id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
-grow(now + waiter_ttl, waiter_ttl)
+sem_write(s, id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
+sem_grow(s, now + waiter_ttl, waiter_ttl)
 if waiting_now == 0 then
   -- This enqueue created the queue.
-  arm(Q)
-  arm(D)
+  sem_arm(s, Q)
+  sem_arm(s, D)
 end
-save()
-return { 0, 0, holder_deadline, now }
+sem_save(s)
+return acquire_reply(QUEUED, 0, holder_left, now)

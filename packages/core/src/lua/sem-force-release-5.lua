@@ -13,10 +13,9 @@
 
   Returns: the number of live holders removed
 ]]
-local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+--@include semaphore
+local M, H, Q = KEYS[1], KEYS[2], KEYS[3]
+local now, now_us = server_clock()
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
 local used = tonumber(v[1]) or 0
 local removed = 0
@@ -51,17 +50,12 @@ if redis.call('EXISTS', Q) == 0 then
   return removed
 end
 
-local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-local earliest = tonumber(first[2])
-local limit = tonumber(v[2]) or tonumber(ARGV[2])
-local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
-local m_is_new = not v[6]
---@include semaphore
-write('u', used)
-settle(nil, true)
-save()
+local s = sem_open(KEYS, v, now, now_us, sem_earliest(H), used, tonumber(v[2]) or tonumber(ARGV[2]))
+sem_write(s, 'u', s.used)
+sem_settle(s, nil, true)
+sem_save(s)
 -- As sem-release does: a removed holder that began as a claim needs no more watching.
 for i = 1, #removed_ids do
-  announce_claimed(removed_ids[i])
+  announce_claimed(s.C, removed_ids[i])
 end
 return removed

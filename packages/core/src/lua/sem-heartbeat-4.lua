@@ -9,21 +9,19 @@
 
   Returns: the ids that are not queued any more
 ]]
-local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+--@include clock
+--@include expiry
 --@include refresh
+local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now = server_clock()
+local waiter_ttl = tonumber(ARGV[1])
+local alive_until = now + waiter_ttl
 
-local missing, refreshed = refresh_waiters()
-if refreshed then
-  -- Every key lives until x + 1 s; past x, re-arm them all (see includes/semaphore.lua).
-  local x = tonumber(redis.call('HGET', M, 'x')) or 0
-  if alive_until > x then
-    x = alive_until + waiter_ttl
-    redis.call('HSET', M, 'x', string.format('%.0f', x))
-    local at = string.format('%.0f', x + 1000)
-    redis.call('PEXPIREAT', M, at)
-    redis.call('PEXPIREAT', H, at)
-    redis.call('PEXPIREAT', Q, at)
-    redis.call('PEXPIREAT', D, at)
-  end
+local missing, refreshed = refresh_waiters(D, { unpack(ARGV, 2) }, now, alive_until)
+-- Every key lives until x + GRACE_MS; past x, re-arm them all (see includes/semaphore.lua).
+if refreshed and alive_until > (tonumber(redis.call('HGET', M, 'x')) or 0) then
+  local x = alive_until + waiter_ttl
+  redis.call('HSET', M, 'x', fmt(x))
+  expire_after(x, { M, H, Q, D })
 end
 return missing

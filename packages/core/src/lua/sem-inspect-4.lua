@@ -9,9 +9,9 @@
     holders: flat list of fence, weight, deadline, since (live holders, earliest deadline first)
     waiters: flat list of priority, weight, since, aliveUntil (live waiters, queue order)
 ]]
+--@include clock
 local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = server_clock()
 
 local limit = tonumber(redis.call('HGET', M, 'l')) or tonumber(ARGV[1])
 local used = 0

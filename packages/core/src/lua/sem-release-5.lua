@@ -12,15 +12,15 @@
   it was one, is settled).
 
   Returns:
-    1  this token's permits were released (and passed on)
-    2  this id was queued and is removed
-    0  nothing of this id and token was held or queued
+    RELEASED  this token's permits were released (and passed on)
+    DEQUEUED  this id was queued and is removed
+    NOTHING   nothing of this id and token was held or queued
 ]]
-local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
 local mine = v[7]
-local result = 0
+local result = NOTHING
 local used = tonumber(v[1]) or 0
 local freed = false
 if mine and string.sub(mine, 3, #token + 3) == token .. '|' then
@@ -29,13 +29,13 @@ if mine and string.sub(mine, 3, #token + 3) == token .. '|' then
     if redis.call('ZREM', H, id) == 1 then
       used = math.max(0, used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|')))
       freed = true
-      result = 1
+      result = RELEASED
     end
   else
     redis.call('ZREM', Q, id)
     redis.call('ZREM', D, id)
     redis.call('HDEL', M, id)
-    result = 2
+    result = DEQUEUED
   end
 end
 
@@ -47,22 +47,16 @@ if redis.call('EXISTS', Q) == 0 then
   return result
 end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-local earliest = tonumber(first[2])
-local limit = tonumber(v[2]) or tonumber(ARGV[3])
-local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
-local m_is_new = not v[6]
 --@include semaphore
+local now, now_us = server_clock()
+local s = sem_open(KEYS, v, now, now_us, sem_earliest(H), used, tonumber(v[2]) or tonumber(ARGV[3]))
 if freed then
-  write('u', used)
+  sem_write(s, 'u', s.used)
 end
-settle(nil, true)
-save()
-if result == 1 then
+sem_settle(s, nil, true)
+sem_save(s)
+if result == RELEASED then
   -- If these permits began as a claim, the waiting processes no longer need to watch it.
-  announce_claimed(id)
+  announce_claimed(s.C, id)
 end
 return result

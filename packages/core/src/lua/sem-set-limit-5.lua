@@ -7,19 +7,13 @@
 
   Returns: the limit stored before, or -1 if none was stored
 ]]
-local M, H, Q, D, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
-local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
-local earliest = tonumber(first[2])
-local used, limit = tonumber(v[1]) or 0, tonumber(ARGV[1])
-local fence, seq, since_us, x = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5]) or 0, tonumber(v[6]) or 0
-local m_is_new = not v[6]
 --@include semaphore
-write('l', ARGV[1])
-grow(now, 0)
-settle(nil, redis.call('EXISTS', Q) == 1, true)
-save()
+local M, H, Q = KEYS[1], KEYS[2], KEYS[3]
+local now, now_us = server_clock()
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
+local s = sem_open(KEYS, v, now, now_us, sem_earliest(H), tonumber(v[1]) or 0, tonumber(ARGV[1]))
+sem_write(s, 'l', ARGV[1])
+sem_grow(s, now, 0)
+sem_settle(s, nil, redis.call('EXISTS', Q) == 1, true)
+sem_save(s)
 return tonumber(v[2]) or -1

@@ -10,7 +10,7 @@ import type { LockEngine, LockState } from '../lock/lock-engine.js';
 import type { LockOptions } from '../lock/lock-options.js';
 import type { QuorumOptions } from '../lockstep-options.js';
 import { abortedError, bounded } from '../redis/request.js';
-import { runScript } from '../redis/scripts.js';
+import { runScript, STATUS } from '../redis/scripts.js';
 import { monotonicNow } from '../util/clock.js';
 import { newToken } from '../util/ids.js';
 import { encodeName } from '../util/names.js';
@@ -154,7 +154,7 @@ export class QuorumLockEngine implements LockEngine {
       ttlMs: ttl,
       drift: (ms) => this.runtime.drift(ms),
       call: (i) => this.#call(i, 'quorumAcquire', [token, ttl], this.#nodeTimeoutMs),
-      granted: (_, reply) => (reply as number[])[0] === 1,
+      granted: (_, reply) => (reply as number[])[0] === STATUS.granted,
     });
   }
 

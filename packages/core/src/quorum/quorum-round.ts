@@ -9,6 +9,7 @@ import {
   type QuorumNodeResult,
 } from '../errors.js';
 import type { ExtendOutcome } from '../lease/lease-driver.js';
+import { STATUS } from '../redis/scripts.js';
 import { monotonicNow } from '../util/clock.js';
 
 /** What a failed node request says about the node. */
@@ -146,7 +147,7 @@ export async function releaseRound(
       }
     }),
   );
-  return results.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
+  return results.filter((r) => r.status === 'fulfilled' && r.value === STATUS.released).length;
 }
 
 /**
@@ -162,12 +163,12 @@ export async function extendRound(
   call: (i: number) => Promise<unknown>,
 ): Promise<ExtendOutcome> {
   const settled = await Promise.allSettled(Array.from({ length: nodeCount }, (_, i) => call(i)));
-  const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === 1).length;
+  const extended = settled.filter((r) => r.status === 'fulfilled' && r.value === STATUS.extended).length;
   const failed = settled.filter((r) => r.status === 'rejected').length;
   if (extended >= quorum) return 'extended';
   if (extended + failed < quorum) return 'not-held';
   const nodes = settled.map((r, i): QuorumNodeResult => {
-    if (r.status === 'fulfilled') return { node: i, outcome: r.value === 1 ? 'granted' : 'held' };
+    if (r.status === 'fulfilled') return { node: i, outcome: r.value === STATUS.extended ? 'granted' : 'held' };
     return { node: i, outcome: classify(r.reason), error: r.reason as Error };
   });
   throw new QuorumError(name, nodeCount - failed < quorum ? 'unavailable' : 'contention', nodes, 1);

@@ -8,7 +8,7 @@ import { Lease } from '../lease/lease.js';
 import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
 import type { QuorumOptions } from '../lockstep-options.js';
 import { abortedError, bounded } from '../redis/request.js';
-import { runScript } from '../redis/scripts.js';
+import { runScript, STATUS } from '../redis/scripts.js';
 import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore/semaphore.js';
 import type { ResolvedSemaphoreOptions } from '../semaphore/semaphore-options.js';
 import { monotonicNow } from '../util/clock.js';
@@ -179,7 +179,7 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
       granted: (_, reply) => {
         const [ok, ...others] = reply as number[];
         for (const slot of others) taken.set(Number(slot), (taken.get(Number(slot)) ?? 0) + 1);
-        return ok === 1;
+        return ok === STATUS.granted;
       },
     });
     return { ...result, taken };

@@ -4,6 +4,7 @@
 import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
 import type { AcquireRuntime } from '../waiting/contender.js';
 import { bounded } from './request.js';
+import { STATUS } from './scripts.js';
 
 /** Bounds each extend and release script in time and maps its reply. */
 export abstract class ScriptLeaseDriver implements LeaseDriver {
@@ -16,10 +17,10 @@ export abstract class ScriptLeaseDriver implements LeaseDriver {
     readonly runtime: AcquireRuntime,
   ) {}
 
-  /** Runs the extend script; it answers 1 when the lease was extended. */
+  /** Runs the extend script; it answers STATUS.extended when the lease was extended. */
   protected abstract extendScript(id: string, token: string, ttlMs: number): Promise<unknown>;
 
-  /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
+  /** Gives up a grant or queue place of `id` (a release status: STATUS.released, dequeued or nothing). */
   abstract giveUp(id: string, token: string): Promise<number>;
 
   drift(ttlMs: number): number {
@@ -36,10 +37,13 @@ export abstract class ScriptLeaseDriver implements LeaseDriver {
       `extending "${this.name}"`,
       Math.min(this.runtime.requestTimeoutMs, ttlMs),
     );
-    return reply === 1 ? 'extended' : 'not-held';
+    return reply === STATUS.extended ? 'extended' : 'not-held';
   }
 
   async release(id: string, token: string): Promise<boolean> {
-    return (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) === 1;
+    return (
+      (await bounded(this.giveUp(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) ===
+      STATUS.released
+    );
   }
 }

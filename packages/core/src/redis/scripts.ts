@@ -3,6 +3,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LUA_SCRIPTS, PACKAGE_VERSION } from '../lua/scripts.generated.js';
 
+export { STATUS } from '../lua/scripts.generated.js';
+
 /** Names of the scripts in `src/lua`. */
 export type ScriptName = keyof typeof LUA_SCRIPTS;
 

@@ -3,7 +3,7 @@
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease } from '../lease/lease.js';
-import { unexpectedReply } from '../redis/replies.js';
+import { parseAttemptReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
@@ -74,25 +74,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
       s.maxWaiters,
       s.agingMs,
     ])) as number[];
-    switch (reply[0]) {
-      case 1:
-        return { kind: 'granted', fence: reply[1] ?? 0, remainingMs: (reply[2] ?? 0) - (reply[3] ?? 0) };
-      case 0: {
-        const holder = reply[2] ?? -1;
-        const now = reply[3] ?? 0;
-        return { kind: 'queued', recheckInMs: holder < 0 ? -1 : Math.max(0, holder - now), serverNow: now };
-      }
-      case -1: {
-        const holder = reply[1] ?? -1;
-        return { kind: 'busy', recheckInMs: holder < 0 ? -1 : Math.max(0, holder - (reply[2] ?? 0)) };
-      }
-      case -2:
-        return { kind: 'full' };
-      case -3:
-        return { kind: 'too-heavy', limit: reply[1] ?? 0 };
-      default:
-        throw unexpectedReply('sem-acquire', reply);
-    }
+    return parseAttemptReply('sem-acquire', reply);
   }
 
   /** Refreshes many queued waiters at once; resolves with those no longer queued. */
@@ -101,7 +83,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
     return (await runScript(this.client, 'semHeartbeat', keys, [this.settings.waiterTtlMs, ...ids])) as string[];
   }
 
-  /** Gives up a grant or queue place of `id` (1 released, 2 dequeued, 0 nothing). */
+  /** Gives up a grant or queue place of `id` (a release status: STATUS.released, dequeued or nothing). */
   async giveUp(id: string, token: string): Promise<number> {
     return Number(await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]));
   }

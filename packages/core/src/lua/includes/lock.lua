@@ -1,6 +1,6 @@
 --[[
-  lock.lua: the slow paths of mutex locks (included after each script's fast path; the script has
-  set H, Q, D, I, C and `holder`, the value of H it read).
+  lock.lua: state and baton passing for mutex locks (included). The functions take the lock's keys
+  as one table `k` (lock_keys()):
 
     H  STRING  "<fence>:<token>" while held, with PX = the lease deadline (Redis expires it);
                "<fence>:" once released (free, but it remembers the last fence until the released
@@ -15,74 +15,76 @@
   can: no per-head liveness check unless the purge was cut short, one call to see the head and
   whether it is the last.
 ]]
-local GRACE_MS = 1000
-local PURGE_BUDGET = 64
--- A grant handed to a queued waiter is a claim for this long (or its TTL, if shorter): the waiter
--- turns it into its lease when it wakes (lock-acquire finds its own token). A waiter that died
--- never does, so the lock passes on within one claim window, never one lease TTL.
-local CLAIM_MS = 1000
+--@include clock
+--@include expiry
+--@include waiters
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-
--- The fence a new grant gets: above the last one this name had (H's value `last_holder` keeps
--- it), and never below the server clock in microseconds, so a name whose key expired never reuses
--- a fence. A string: Lua numbers print only 14 digits.
-local function next_fence(last_holder)
-  local fence = t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
-  if last_holder then
-    local last = tonumber(string.match(last_holder, '^(%d+):'))
-    if last and last >= tonumber(fence) then
-      fence = string.format('%.0f', last + 1)
-    end
-  end
-  return fence
+-- The keys of the lock scripts that take all five (KEYS[1..5]).
+local function lock_keys()
+  return { H = KEYS[1], Q = KEYS[2], D = KEYS[3], I = KEYS[4], C = KEYS[5] }
 end
 
+-- True when H's value `value` is a free lock: no key, or a released "<fence>:".
 local function is_free(value)
   return not value or string.byte(value, -1) == 58
 end
 
---@include waiters
+-- The fence a new grant gets (decimal string): above the last one this name had (H's value
+-- `last_holder` keeps it), and never below the server clock `now_us`, so a name whose key
+-- expired never reuses a fence.
+local function next_fence(last_holder, now_us)
+  local fence = now_us
+  if last_holder then
+    local last = tonumber(string.match(last_holder, '^(%d+):'))
+    if last and last >= fence then
+      fence = last + 1
+    end
+  end
+  return fmt(fence)
+end
 
-local function purge_waiters()
-  return purge_waiters_from(I)
+-- Keeps Q, D and I armed past `alive_until`, with one heartbeat (`waiter_ttl`) of slack.
+local function arm_queue(k, alive_until, waiter_ttl)
+  local armed = alive_until + waiter_ttl
+  redis.call('HSET', k.I, 'x', armed)
+  expire_after(armed, { k.Q, k.D, k.I })
 end
 
 -- Removes one waiter; `last` when it was the only one, so the records hash goes too.
-local function drop_waiter(id, last)
-  redis.call('ZREM', Q, id)
-  redis.call('ZREM', D, id)
+local function drop_waiter(k, id, last)
+  redis.call('ZREM', k.Q, id)
+  redis.call('ZREM', k.D, id)
   if last then
-    redis.call('DEL', I)
+    redis.call('DEL', k.I)
   else
-    redis.call('HDEL', I, id)
+    redis.call('HDEL', k.I, id)
   end
 end
 
--- Baton passing: hands the free lock to the oldest live waiter and announces it. Returns 'self'
--- with fence and ttl when that waiter is `self_id`, 'other' when someone else got it, or 'none'.
-local function serve_head(self_id)
-  local heads_alive = purge_waiters()
+-- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
+-- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' when
+-- someone else got it, or 'none'.
+local function serve_head(k, holder, now, now_us, self_id)
+  local heads_alive = purge_waiters(k.Q, k.D, k.I, now)
   for _ = 1, PURGE_BUDGET do
-    local heads = redis.call('ZRANGE', Q, 0, 1)
+    local heads = redis.call('ZRANGE', k.Q, 0, 1)
     local head = heads[1]
     if not head then
       return 'none'
     end
-    local rec = redis.call('HGET', I, head)
-    local alive = heads_alive or (tonumber(redis.call('ZSCORE', D, head)) or 0) > now
-    drop_waiter(head, heads[2] == nil)
+    local rec = redis.call('HGET', k.I, head)
+    local alive = heads_alive or (tonumber(redis.call('ZSCORE', k.D, head)) or 0) > now
+    drop_waiter(k, head, heads[2] == nil)
     if rec and alive then
       local token, ttl = string.match(rec, '^(.*)|(%d+)$')
-      local fence = next_fence(holder)
+      local fence = next_fence(holder, now_us)
       if head == self_id then
-        redis.call('SET', H, fence .. ':' .. token, 'PX', ttl)
+        redis.call('SET', k.H, fence .. ':' .. token, 'PX', ttl)
         return 'self', tonumber(fence), tonumber(ttl)
       end
       local claim = math.min(tonumber(ttl), CLAIM_MS)
-      redis.call('SET', H, fence .. ':' .. token, 'PX', claim)
-      announce(head .. '|' .. fence .. '|' .. string.format('%.0f', now + claim) .. '|' .. claim)
+      redis.call('SET', k.H, fence .. ':' .. token, 'PX', claim)
+      announce(k.C, head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim)
       return 'other'
     end
   end

@@ -1,16 +1,10 @@
 --[[
-  refresh.lua: the shared part of the batched heartbeat scripts (included). Expects D (heartbeat
-  deadlines ZSET); ARGV[1] is the waiter TTL and ARGV[2..n] the waiter ids.
+  refresh.lua: the shared part of the batched heartbeat scripts (included).
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local waiter_ttl = tonumber(ARGV[1])
-local alive_until = now + waiter_ttl
 
--- Moves the heartbeat deadline of every listed waiter that is still queued and alive; returns the
--- ids that are not, and whether any was refreshed.
-local function refresh_waiters()
-  local ids = { unpack(ARGV, 2) }
+-- Moves the heartbeat deadline (in D) of every waiter in `ids` that is still queued and alive at
+-- `now` to `alive_until`; returns the ids that are not, and whether any was refreshed.
+local function refresh_waiters(D, ids, now, alive_until)
   local scores = redis.call('ZMSCORE', D, unpack(ids))
   local refresh, missing = {}, {}
   for i = 1, #ids do

@@ -1,7 +1,6 @@
 --[[
-  semaphore.lua: state and baton passing for semaphores (included after each script's fast path;
-  the script has already set M, H, Q, D, C, now, now_us, `earliest` (the first holder deadline,
-  or nil when H is empty) and the counters from one HMGET).
+  semaphore.lua: state and baton passing for semaphores (included). sem_open() reads the state into
+  a table `s` that every other function takes first:
 
     M  HASH  counters u (used weight), l (limit set at run time), f (last fence), s (queue seq),
              t (last waiter `since`, us, strictly increasing), x (time the keys are armed to live
@@ -23,71 +22,82 @@
   few calls as possible: no per-head liveness check unless the purge was cut short, no lookups once
   the semaphore is full, one HSET for all changed fields.
 ]]
-local GRACE_MS = 1000
-local PURGE_BUDGET = 64
-local GRANT_BUDGET = 256
--- A grant handed to a queued waiter is a claim for this long (or its TTL, if shorter): the waiter
--- turns it into its lease when it wakes (sem-acquire finds its own holder record). A waiter that
--- died never does, so its permits pass on within one claim window, never one lease TTL.
-local CLAIM_MS = 1000
-local writes = {}
-local to_arm = {}
+--@include clock
+--@include expiry
+--@include waiters
 
-local function fmt(n)
-  return string.format('%.0f', n)
+-- Reads the holders' earliest deadline (nil when there are none) from H.
+local function sem_earliest(H)
+  return tonumber(redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')[2])
 end
 
-local function write(field, value)
-  writes[#writes + 1] = field
-  writes[#writes + 1] = value
+local function sem_write(s, field, value)
+  s.writes[#s.writes + 1] = field
+  s.writes[#s.writes + 1] = value
 end
 
-local function set_used(value)
-  used = value
-  write('u', used)
+local function sem_set_used(s, value)
+  s.used = value
+  sem_write(s, 'u', value)
+end
+
+-- The state of one semaphore. `keys` M, H, Q, D, C (KEYS[1..5]); `v` M's counters u, l, f, s, t, x
+-- (HMGET, in this order); `now`,
+-- `now_us` the server clock; `earliest` the first holder deadline (nil: none); `used` and `limit`
+-- the weight in use and the limit in effect as the script computed them.
+local function sem_open(keys, v, now, now_us, earliest, used, limit)
+  local s = {
+    M = keys[1], H = keys[2], Q = keys[3], D = keys[4], C = keys[5],
+    now = now, now_us = now_us, earliest = earliest, used = used, limit = limit,
+    fence = tonumber(v[3]) or 0, seq = tonumber(v[4]) or 0, since_us = tonumber(v[5]) or 0,
+    x = tonumber(v[6]) or 0, m_is_new = not v[6], writes = {}, to_arm = {},
+  }
+  -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
+  if used > 0 and not earliest then
+    sem_set_used(s, 0)
+  end
+  return s
 end
 
 -- Marks a key to be armed (at x + GRACE_MS) when the script saves.
-local function arm(key)
-  to_arm[key] = true
+local function sem_arm(s, key)
+  s.to_arm[key] = true
 end
 
 -- Moves x past `deadline` (by `slack`) when needed, and then re-arms every key.
-local function grow(deadline, slack)
-  if deadline > x then
-    x = deadline + slack
-    write('x', fmt(x))
-    arm(M)
-    arm(H)
-    arm(Q)
-    arm(D)
+local function sem_grow(s, deadline, slack)
+  if deadline > s.x then
+    s.x = deadline + slack
+    sem_write(s, 'x', fmt(s.x))
+    sem_arm(s, s.M)
+    sem_arm(s, s.H)
+    sem_arm(s, s.Q)
+    sem_arm(s, s.D)
   end
 end
 
 -- Writes every changed field of M in one HSET, then sets the expiries the script asked for.
-local function save()
-  if #writes > 0 then
-    redis.call('HSET', M, unpack(writes))
-    if m_is_new then
-      arm(M)
+local function sem_save(s)
+  if #s.writes > 0 then
+    redis.call('HSET', s.M, unpack(s.writes))
+    if s.m_is_new then
+      sem_arm(s, s.M)
     end
   end
-  local at = nil
-  for key in pairs(to_arm) do
-    at = at or fmt(x + GRACE_MS)
-    redis.call('PEXPIREAT', key, at)
+  local keys = {}
+  for key in pairs(s.to_arm) do
+    keys[#keys + 1] = key
   end
+  expire_after(s.x, keys)
 end
 
---@include waiters
-
 -- Removes holders whose deadline passed (bounded per call) and frees their weight.
-local function purge_holders()
-  local dead = redis.call('ZRANGEBYSCORE', H, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
+local function sem_purge_holders(s)
+  local dead = redis.call('ZRANGEBYSCORE', s.H, '-inf', s.now, 'LIMIT', 0, PURGE_BUDGET)
   if #dead == 0 then
     return
   end
-  local recs = redis.call('HMGET', M, unpack(dead))
+  local recs = redis.call('HMGET', s.M, unpack(dead))
   local freed = 0
   for i = 1, #dead do
     local w = recs[i] and string.match(recs[i], '^h|[^|]*|(%d+)|')
@@ -95,81 +105,77 @@ local function purge_holders()
       freed = freed + tonumber(w)
     end
   end
-  redis.call('HDEL', M, unpack(dead))
-  redis.call('ZREM', H, unpack(dead))
-  set_used(math.max(0, used - freed))
-end
-
-local function purge_waiters()
-  return purge_waiters_from(M)
-end
-
--- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
-if used > 0 and not earliest then
-  set_used(0)
+  redis.call('HDEL', s.M, unpack(dead))
+  redis.call('ZREM', s.H, unpack(dead))
+  sem_set_used(s, math.max(0, s.used - freed))
 end
 
 -- Makes `id` a holder until now + ttl. Returns fence, deadline.
-local function make_holder(id, token, weight, ttl)
-  fence = fence + 1
-  if now_us > fence then
-    fence = now_us
+local function sem_make_holder(s, id, token, weight, ttl)
+  local fence = s.fence + 1
+  if s.now_us > fence then
+    fence = s.now_us
   end
-  if used == 0 then
+  s.fence = fence
+  if s.used == 0 then
     -- H is empty, so this ZADD creates it.
-    arm(H)
+    sem_arm(s, s.H)
   end
-  set_used(used + weight)
-  local deadline = now + ttl
-  grow(deadline, ttl)
-  redis.call('ZADD', H, deadline, id)
-  write('f', fmt(fence))
-  write(id, 'h|' .. token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. now)
+  sem_set_used(s, s.used + weight)
+  local deadline = s.now + ttl
+  sem_grow(s, deadline, ttl)
+  redis.call('ZADD', s.H, deadline, id)
+  sem_write(s, 'f', fmt(fence))
+  sem_write(s, id, 'h|' .. token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. s.now)
   return fence, deadline
+end
+
+-- Removes waiter `hid` from Q, D and (unless `keep_record`) M.
+local function sem_drop_waiter(s, hid, keep_record)
+  redis.call('ZREM', s.Q, hid)
+  redis.call('ZREM', s.D, hid)
+  if not keep_record then
+    redis.call('HDEL', s.M, hid)
+  end
 end
 
 -- Baton passing: serves queue heads in order while they fit. A head that does not fit blocks the
 -- rest, so a heavy waiter is never starved by lighter ones. Returns fence, deadline if `self_id`
 -- was served (it is not announced). With `scan`, a full semaphore still looks at its head (to
 -- reject one that a lowered limit made too heavy).
-local function grant_heads(self_id, heads_alive, scan)
+local function sem_grant_heads(s, self_id, heads_alive, scan)
   local self_fence, self_deadline
   for _ = 1, GRANT_BUDGET do
-    if used >= limit and not scan then
+    if s.used >= s.limit and not scan then
       break
     end
-    local hid = redis.call('ZRANGE', Q, 0, 0)[1]
+    local hid = redis.call('ZRANGE', s.Q, 0, 0)[1]
     if not hid then
       break
     end
-    local rec = redis.call('HGET', M, hid)
+    local rec = redis.call('HGET', s.M, hid)
     local token, weight, ttl
     if rec then
       token, weight, ttl = string.match(rec, '^w|([^|]*)|(%d+)|(%d+)|')
     end
-    local alive = heads_alive or (tonumber(redis.call('ZSCORE', D, hid)) or 0) > now
+    local alive = heads_alive or (tonumber(redis.call('ZSCORE', s.D, hid)) or 0) > s.now
     if not token or not alive then
-      redis.call('ZREM', Q, hid)
-      redis.call('ZREM', D, hid)
-      redis.call('HDEL', M, hid)
+      sem_drop_waiter(s, hid)
     else
       weight = tonumber(weight)
-      if weight > limit then
-        redis.call('ZREM', Q, hid)
-        redis.call('ZREM', D, hid)
-        redis.call('HDEL', M, hid)
-        announce(hid .. '|x|' .. limit)
-      elseif weight > limit - used then
+      if weight > s.limit then
+        sem_drop_waiter(s, hid)
+        announce(s.C, hid .. '|x|' .. s.limit)
+      elseif weight > s.limit - s.used then
         break
       else
-        redis.call('ZREM', Q, hid)
-        redis.call('ZREM', D, hid)
+        sem_drop_waiter(s, hid, true)
         if hid == self_id then
-          self_fence, self_deadline = make_holder(hid, token, weight, tonumber(ttl))
+          self_fence, self_deadline = sem_make_holder(s, hid, token, weight, tonumber(ttl))
         else
           local claim = math.min(tonumber(ttl), CLAIM_MS)
-          local f, deadline = make_holder(hid, token, weight, claim)
-          announce(hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim)
+          local f, deadline = sem_make_holder(s, hid, token, weight, claim)
+          announce(s.C, hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim)
         end
       end
     end
@@ -177,12 +183,13 @@ local function grant_heads(self_id, heads_alive, scan)
   return self_fence, self_deadline
 end
 
--- Purges what expired, then serves the queue: the work every slow path starts with.
-local function settle(self_id, queued, scan)
-  if earliest and earliest <= now then
-    purge_holders()
+-- Purges what expired, then serves the queue (when `queued`): the work every slow path starts
+-- with. Returns fence, deadline if `self_id` was served.
+local function sem_settle(s, self_id, queued, scan)
+  if s.earliest and s.earliest <= s.now then
+    sem_purge_holders(s)
   end
   if queued then
-    return grant_heads(self_id, purge_waiters(), scan)
+    return sem_grant_heads(s, self_id, purge_waiters(s.Q, s.D, s.M, s.now), scan)
   end
 end

@@ -1,11 +1,13 @@
 --[[
-  waiters.lua: queue helpers shared by locks and semaphores (included). Expects Q (queue ZSET), D
-  (heartbeat deadlines ZSET), C (the grant channel), `now` (server ms) and PURGE_BUDGET; `records`
-  is the hash that holds the waiters' records (I for locks, M for semaphores).
+  waiters.lua: queue helpers shared by locks and semaphores (included).
+    Q  ZSET  waiter id -> order score
+    D  ZSET  waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
+    records  the hash that holds the waiters' records (I for locks, M for semaphores)
+    C  the shard channel grants are announced on
 ]]
 
--- Announces a message on C: sharded pub/sub where the server has it (Redis 7+).
-local function announce(msg)
+-- Announces a message on channel C: sharded pub/sub where the server has it (Redis 7+).
+local function announce(C, msg)
   if redis.REDIS_VERSION_NUM then
     redis.call('SPUBLISH', C, msg)
   else
@@ -15,13 +17,13 @@ end
 
 -- Tells the waiting processes that the claim of `id` was turned into a lease (see CLAIM_MS), so
 -- none of them needs to re-check when the claim window ends.
-local function announce_claimed(id)
-  announce(id .. '|k')
+local function announce_claimed(C, id)
+  announce(C, id .. '|k')
 end
 
--- Drops waiters whose heartbeat deadline passed (bounded per call). Returns false when the budget
--- ran out, so dead waiters may remain and heads must be checked one by one.
-local function purge_waiters_from(records)
+-- Drops waiters whose heartbeat deadline passed by `now` (bounded per call). Returns false when
+-- the budget ran out, so dead waiters may remain and heads must be checked one by one.
+local function purge_waiters(Q, D, records, now)
   local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
   if #dead > 0 then
     redis.call('ZREM', Q, unpack(dead))
