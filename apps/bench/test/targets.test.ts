@@ -1,7 +1,8 @@
 // The Targets table's computation (pure): ratios within one run, bounds, and the baseline column.
 import { describe, expect, it } from 'vitest';
-import { check, checkTargets } from '../src/report/targets.js';
+import { ceilingShare, check, checkTargets } from '../src/report/targets.js';
 import type { Metrics, RowResult } from '../src/results.js';
+import { meanHoldersOver } from '../src/workloads/contention-metrics.js';
 
 function row(workload: string, rowId: string, kind: RowResult['kind'], median: Metrics): RowResult {
   return { workload, rowId, library: rowId, variant: 'default', setting: '', kind, median, rounds: [median] };
@@ -50,11 +51,13 @@ describe('checkTargets', () => {
       row('semaphore-in-process', 'lockstep', 'lockstep', sem),
     ]);
     // 800 / (1000 / 1.1) = 0.88 < 0.90
-    const m = t.get('mutex-in-process acquisitions/s vs hold-bound ceiling (1 / measured hold)');
+    const m = t.get('mutex-in-process acquisitions/s vs hold-bound ceiling (share of the window held)');
     expect(m?.value).toBeCloseTo(0.88);
     expect(m?.pass).toBe(false);
     // 4000 / (5 × 1000 / 1.2) = 0.96
-    expect(t.get('semaphore-in-process acquisitions/s vs ceiling (limit 5 / measured hold)')?.pass).toBe(true);
+    expect(t.get('semaphore-in-process acquisitions/s vs hold-bound ceiling (share of 5 permits held)')?.pass).toBe(
+      true,
+    );
     // p99 30 ms vs ideal 16 × 1.1 ms: 1.70× ≤ 2×
     expect(t.get('mutex-in-process wait p99 vs ideal FIFO wait (callers × measured hold)')?.value).toBeCloseTo(
       30 / 17.6,
@@ -84,5 +87,19 @@ describe('checkTargets', () => {
     expect(check('w', 't', Number.NaN, 1, '<=').pass).toBe(false);
     expect(check('w', 't', undefined, 0, '==').pass).toBe(false);
     expect(check('w', 't', 0, 0, '==').bound).toBe('= 0');
+  });
+});
+
+describe('meanHoldersOver', () => {
+  it('sums holds clipped to the window end, so a hold stretched past the end does not count beyond it', () => {
+    const a = (grantedUs: number, releasedUs: number) => ({ caller: 0, askedUs: grantedUs, grantedUs, releasedUs });
+    // Window [0, 1000): holds 0–400, 500–900, and 950–5000 (clipped to 950–1000).
+    expect(meanHoldersOver([a(0, 400), a(500, 900), a(950, 5_000)], 1_000, 1_000)).toBeCloseTo(0.85);
+    expect(meanHoldersOver([], 0, 0)).toBeNaN();
+  });
+
+  it('feeds the ceiling share, which falls back to the mean hold without it', () => {
+    expect(ceilingShare({ meanHolders: 4.5 }, 5)).toBeCloseTo(0.9);
+    expect(ceilingShare({ opsPerSec: 900, holdMeanMs: 1 }, 1)).toBeCloseTo(0.9);
   });
 });

@@ -166,7 +166,8 @@ export async function memory(
     libs ? rows.filter((r) => libs.has(r.id) || libs.has(r.id.split(':')[0] as string)) : rows;
   const count = (row: LibraryRow) => (row.kind === 'peer' ? ctx.profile.memoryPeerLocks : ctx.profile.memoryLocks);
   for (const row of chosen(locks)) out.push(await held(ctx, row, count(row), 'lock'));
-  for (const row of chosen(semaphores)) out.push(await held(ctx, row, count(row), 'semaphore'));
+  // Bytes per permit do not depend on the count: the smaller count for every semaphore row.
+  for (const row of chosen(semaphores)) out.push(await held(ctx, row, ctx.profile.memoryPeerLocks, 'semaphore'));
   for (const build of await coreBuilds(libs)) {
     out.push(await parkedWaiters(ctx, build, 'lock', ctx.profile.memoryWaiters));
     out.push(await parkedWaiters(ctx, build, 'semaphore', ctx.profile.memoryWaiters));
