@@ -22,7 +22,6 @@ import { deepQueue } from './workloads/deep-queue.js';
 import { diagnostics } from './workloads/diagnostics.js';
 import { expressIntegration, expressWorkload } from './workloads/express.js';
 import { memory } from './workloads/memory.js';
-import { nestWorkload } from './workloads/nest.js';
 import { relayRound } from './workloads/relay.js';
 import { uncontendedRound } from './workloads/uncontended.js';
 
@@ -157,6 +156,8 @@ export async function runSuite(
     integrations.push(...expressIntegration(await expressWorkload(ctx)));
   });
   await section('nest', async () => {
+    // Loaded on demand: Nest and its decorators are set up at import.
+    const { nestWorkload } = await import('./workloads/nest.js');
     integrations.push(...(await nestWorkload(ctx)));
   });
   await section('bullmq', async () => {

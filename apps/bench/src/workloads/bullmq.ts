@@ -111,13 +111,19 @@ async function runOnce(
     () => new Worker(name, processor, { connection, concurrency: CONCURRENCY }),
   );
   let failures = 0;
+  // A failed job ends too (a lease lost under heavy load fails its job): count it, never wait for it.
+  const settle = () => {
+    const ended = done + failures;
+    if (ended === jobs || (mode === 'relay' && ended === RELAY_PAIRS * 2)) finished();
+  };
   for (const w of workers) {
     w.on('completed', () => {
       done++;
-      if (done === jobs || (mode === 'relay' && done === RELAY_PAIRS * 2)) finished();
+      settle();
     });
     w.on('failed', () => {
       failures++;
+      settle();
     });
     w.on('error', () => undefined);
   }
