@@ -125,7 +125,8 @@ export async function runSuite(
     rows.push(...(await deepQueue(ctx)));
   });
   await section('memory', async () => {
-    const defaults = (rows: LibraryRow[]) => rows.filter((r) => r.variant === 'default' || r.kind === 'raw');
+    // Retry settings change no key: the tuned variants would repeat their default rows.
+    const defaults = (rows: LibraryRow[]) => rows.filter((r) => r.variant !== 'tuned' || r.kind === 'raw');
     rows.push(...(await memory(ctx, defaults(uncontendedRows()), defaults(semaphoreRows()))));
   });
   await section('quorum', async () => {

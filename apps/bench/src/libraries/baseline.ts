@@ -10,7 +10,7 @@ import { type CoreModule, lockstepInstance } from './lockstep.js';
 export const BASELINE_ENV = 'LOCKSTEP_BENCH_BASELINE';
 
 let rows: LibraryRow[] = [];
-let loaded: BaselineBuild | undefined;
+let loaded: { readonly build: BaselineBuild; readonly core: CoreModule } | undefined;
 
 /** The baseline row, or none when no `--baseline` was given. */
 export function baselineRows(): readonly LibraryRow[] {
@@ -19,7 +19,7 @@ export function baselineRows(): readonly LibraryRow[] {
 
 /** The loaded baseline build, if any. */
 export function baselineBuild(): BaselineBuild | undefined {
-  return loaded;
+  return loaded?.build;
 }
 
 /** The row id of a baseline build: `lockstep@<sha7>`. */
@@ -33,7 +33,7 @@ export async function loadBaseline(build: BaselineBuild): Promise<CoreModule> {
   if (typeof core.Lockstep !== 'function' || typeof core.AcquireTimeoutError !== 'function') {
     throw new Error(`baseline ${build.short}: its bundle exports no Lockstep / AcquireTimeoutError`);
   }
-  loaded = build;
+  loaded = { build, core };
   process.env[BASELINE_ENV] = JSON.stringify(build);
   rows = [
     {
@@ -65,14 +65,14 @@ export interface CoreBuild {
 }
 
 /** Lockstep, and the `--baseline` build when there is one (unless `--libs` leaves it out). */
-export async function coreBuilds(libs: ReadonlySet<string> | undefined): Promise<CoreBuild[]> {
+export function coreBuilds(libs: ReadonlySet<string> | undefined): CoreBuild[] {
   const out: CoreBuild[] = [{ rowId: 'lockstep', library: 'Lockstep', kind: 'lockstep', core: current }];
-  if (loaded && (!libs || libs.has(baselineId(loaded)))) {
+  if (loaded && (!libs || libs.has(baselineId(loaded.build)))) {
     out.push({
-      rowId: baselineId(loaded),
-      library: `Lockstep @ ${loaded.short}`,
+      rowId: baselineId(loaded.build),
+      library: `Lockstep @ ${loaded.build.short}`,
       kind: 'baseline',
-      core: await loadBaseline(loaded),
+      core: loaded.core,
     });
   }
   return out;

@@ -171,16 +171,16 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     if (memLocks.length || memWaiters.length || memHolders.length) {
       out.push('## 7. Memory (Redis `used_memory`)', '');
       const rawBytes = memLocks.find((r) => r.kind === 'raw')?.median.bytesPerOp;
-      out.push('| Library | What | bytes each | × raw | keys each |', '|---|---|---:|---:|---:|');
+      out.push('| Library | What | bytes each | ratio | keys each |', '|---|---|---:|---:|---:|');
       for (const r of memLocks) {
         const b = r.median.bytesPerOp;
         const x = b !== undefined && rawBytes ? b / rawBytes : Number.NaN;
-        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} | ${num(r.median.keysPerOp)} |`);
+        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} raw | ${num(r.median.keysPerOp)} |`);
       }
       for (const r of memHolders) {
         const b = r.median.bytesPerOp;
         const x = b !== undefined && lsHolder ? b / lsHolder : Number.NaN;
-        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} × Lockstep | ${num(r.median.keysPerOp)} |`);
+        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} Lockstep | ${num(r.median.keysPerOp)} |`);
       }
       for (const r of memWaiters) out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | — | — |`);
       out.push(

@@ -28,7 +28,9 @@ export function targetsSection(rows: readonly RowResult[], baselineRowId: string
   }
   out.push(
     '',
-    'Ratios (×) are taken within this run: pairs/s to the raw `SET NX PX` + compare-and-delete row and to the best peer row of the same workload, acquisitions/s to the hold-bound ceiling from the row’s own measured mean hold, wait p99 to the ideal FIFO wait from that hold, the deep queue’s grant rate at 10,000 waiters to its rate at 10. Script µs is the `INFO commandstats` usec of EVAL/EVALSHA per uncontended pair.',
+    'Ratios (×) are taken within this run: pairs/s to the raw `SET NX PX` + compare-and-delete row and to the best peer row of the same workload, acquisitions/s to the hold-bound ceiling (limit / measured hold), computed as the mean number of holders over the window with every hold clipped to the window’s end (equal to acquisitions/s × mean hold, without the bias of a last hold stretched past the end), wait p99 to the ideal FIFO wait from the row’s measured mean hold, the deep queue’s grant rate at 10,000 waiters to its rate at 10. Script µs is the `INFO commandstats` usec of EVAL/EVALSHA per uncontended pair.',
+    '',
+    'On a shared machine these time-based ratios move with the load between rows of one run; callgrind’s instruction counts (section 10, `--callgrind`) do not.',
     '',
   );
   return out;

@@ -99,7 +99,7 @@ async function depthRun(
 
 export async function deepQueue(ctx: BenchContext): Promise<RowResult[]> {
   const out: RowResult[] = [];
-  const all = await coreBuilds(ctx.libs);
+  const all = coreBuilds(ctx.libs);
   for (const [index, depth] of ctx.profile.depths.entries()) {
     // Alternate which build goes first at each depth, so neither always runs on a warmer machine.
     const order = index % 2 === 0 ? all : [...all].reverse();

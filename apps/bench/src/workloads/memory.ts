@@ -168,7 +168,7 @@ export async function memory(
   for (const row of chosen(locks)) out.push(await held(ctx, row, count(row), 'lock'));
   // Bytes per permit do not depend on the count: the smaller count for every semaphore row.
   for (const row of chosen(semaphores)) out.push(await held(ctx, row, ctx.profile.memoryPeerLocks, 'semaphore'));
-  for (const build of await coreBuilds(libs)) {
+  for (const build of coreBuilds(libs)) {
     out.push(await parkedWaiters(ctx, build, 'lock', ctx.profile.memoryWaiters));
     out.push(await parkedWaiters(ctx, build, 'semaphore', ctx.profile.memoryWaiters));
   }
