@@ -25,6 +25,9 @@ describe('options are checked before any I/O', () => {
       [{ priorities: [] }, /`priorities`/],
       [{ prefix: 'a{b}' }, /`prefix`/],
       [{ lockstep: {} }, /`lockstep` to be a Lockstep/],
+      [{ priority: 'bulk' }, /`priority` to be a function, got "bulk"/],
+      [{ queue: 'exports' }, /`queue` to be a BullMQ Queue or Worker, got string/],
+      [{ maxStartedAttempts: 0 }, /`maxStartedAttempts`.*got 0/],
     ];
     for (const [patch, message] of bad) {
       let error: unknown;
@@ -41,6 +44,21 @@ describe('options are checked before any I/O', () => {
   it('refuses quorum mode (semaphores need one Redis or a Cluster)', () => {
     const quorum = new Lockstep({ redis: quorumClients({ lazyConnect: true }) });
     expect(() => new JobGate({ ...base, lockstep: quorum })).toThrow(/quorum/);
+  });
+
+  it('refuses a sandboxed processor (a file path or URL) by name, before any I/O', () => {
+    for (const file of ['./export-processor.js', new URL('file:///srv/export-processor.js')]) {
+      let error: unknown;
+      try {
+        limitProcessor(file as never, base);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect((error as Error).message).toMatch(
+        /`processor`.*export-processor\.js.*sandboxed processors are not supported/,
+      );
+    }
   });
 
   it('returns a processor that declares three parameters, so BullMQ passes its signal', () => {
