@@ -10,9 +10,11 @@ import {
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from '@lockstep/core';
+import { isObservable } from 'rxjs';
 import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
 import type { ResolvedGuardOptions } from './decorator-options.js';
+import { guardObservable } from './guard-observable.js';
 import { type BackendEntry, backendFor } from './registry.js';
 import { describe } from './validate.js';
 
@@ -159,20 +161,38 @@ async function guarded(
     o.minHoldMs > 0 && o.autoExtend
       ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
       : async () => {};
+  const held = lease;
+  // After the work succeeded: a lease lost meanwhile fails the call (the work ran partly unprotected).
+  const settle = async (): Promise<void> => {
+    await stop();
+    const lost = held.lostError;
+    if (lost) {
+      await held.release().catch(() => undefined);
+      throw markOrigin(lost, spec.kind);
+    }
+    await finish(held, grantedAt, o.minHoldMs, entry.onError);
+  };
+  const abandon = async (): Promise<void> => {
+    await stop();
+    await finish(held, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
+  };
   let result: unknown;
   try {
     result = await leaseStorage.run(lease, () => method.apply(self, args));
   } catch (err) {
-    await stop();
-    await finish(lease, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
+    await abandon();
     throw err;
   }
-  await stop();
-  const lost = lease.lostError;
-  if (lost) {
-    await lease.release().catch(() => undefined);
-    throw markOrigin(lost, spec.kind);
+  if (isObservable(result)) {
+    return guardObservable(result, {
+      lease,
+      where: spec.where,
+      orphanMs: o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs,
+      settle,
+      abandon,
+      track: (ended) => void entry.track(ended),
+    });
   }
-  await finish(lease, grantedAt, o.minHoldMs, entry.onError);
+  await settle();
   return result;
 }
