@@ -1,14 +1,13 @@
 // A decorated method that returned an Observable does its work when it is subscribed (Nest routes,
 // microservice handlers, @nestjs/axios), after the method returned: hold the lease until then.
 
-import type { Lease } from '@lockstep/core';
 import { InvalidArgumentError } from '@lockstep/core';
 import { Observable } from 'rxjs';
-import { leaseStorage } from './current-lease.js';
 
 /** How a guarded Observable's lease ends. */
 export interface ObservableGuard {
-  readonly lease: Lease;
+  /** Runs a function with the call's lease as `currentLease()` and its lock marked as held. */
+  readonly inside: <R>(fn: () => R) => R;
   /** `@Locked on Class.method`, for error messages. */
   readonly where: string;
   /** Longest wait for the first subscription before the lease is given back, ms. */
@@ -57,7 +56,7 @@ export function guardObservable<T>(source: Observable<T>, guard: ObservableGuard
     }
     state = 'running';
     clearTimeout(orphan);
-    const inner = leaseStorage.run(guard.lease, () =>
+    const inner = guard.inside(() =>
       source.subscribe({
         next: (value) => subscriber.next(value),
         error: (error: unknown) => {

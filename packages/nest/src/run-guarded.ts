@@ -15,6 +15,7 @@ import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
 import type { ResolvedGuardOptions } from './decorator-options.js';
 import { guardObservable } from './guard-observable.js';
+import { holdsLock, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
 import { describe } from './validate.js';
 
@@ -146,6 +147,16 @@ async function guarded(
   method: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
   const name = nameOf(spec, self, args);
+  if (spec.kind === 'lock' && holdsLock(entry.lockstep, name)) {
+    // The lock is not re-entrant: waiting would time out after waitMs (reported as busy, 409) and
+    // 'skip' would silently skip; both hide a bug in the caller.
+    throw markOrigin(
+      new InvalidArgumentError(
+        `${spec.where}: re-entrant call on the lock ${describe(name)}, which this call chain already holds; the lock is not re-entrant, so it would wait for itself. Call the undecorated logic from inside, or use another key`,
+      ),
+      spec.kind,
+    );
+  }
   // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
   if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
@@ -162,8 +173,11 @@ async function guarded(
       ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
       : async () => {};
   const held = lease;
+  const frame = newFrame(entry.lockstep, name);
+  const inside = <T>(fn: () => T): T => leaseStorage.run(held, () => runInFrame(frame, fn));
   // After the work succeeded: a lease lost meanwhile fails the call (the work ran partly unprotected).
   const settle = async (): Promise<void> => {
+    frame.running = false;
     await stop();
     const lost = held.lostError;
     if (lost) {
@@ -173,19 +187,20 @@ async function guarded(
     await finish(held, grantedAt, o.minHoldMs, entry.onError);
   };
   const abandon = async (): Promise<void> => {
+    frame.running = false;
     await stop();
     await finish(held, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
   };
   let result: unknown;
   try {
-    result = await leaseStorage.run(lease, () => method.apply(self, args));
+    result = await inside(() => method.apply(self, args));
   } catch (err) {
     await abandon();
     throw err;
   }
   if (isObservable(result)) {
     return guardObservable(result, {
-      lease,
+      inside,
       where: spec.where,
       orphanMs: o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs,
       settle,
