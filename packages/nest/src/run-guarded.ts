@@ -17,6 +17,7 @@ import type { ResolvedGuardOptions } from './decorator-options.js';
 import { guardObservable } from './guard-observable.js';
 import { holdsLock, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
+import { requestSignal } from './request-signal.js';
 import { describe } from './validate.js';
 
 /** Everything a decorated method needs to know, fixed when the decorator is applied. */
@@ -29,6 +30,11 @@ export interface GuardSpec {
 }
 
 const MAX_NAME_BYTES = 512;
+
+/** `AbortSignal.any` (Node 20.3+), which the @types/node version we build against lacks. */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  return (AbortSignal as unknown as { any(list: AbortSignal[]): AbortSignal }).any(signals);
+}
 
 function nameOf(spec: GuardSpec, self: unknown, args: unknown[]): string {
   const name = typeof spec.key === 'function' ? spec.key.apply(self, args) : spec.key;
@@ -52,7 +58,9 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
   let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
-  const signal = entry.shutdown;
+  // A route handler's wait also ends when its client leaves (the handler then never runs).
+  const client = requestSignal();
+  const signal = client === undefined ? entry.shutdown : anySignal([entry.shutdown, client]);
   let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {
     limiter = entry.lockstep.lock(name, common);
