@@ -1,6 +1,5 @@
 // The gate: takes a key's permit for a job, or parks the job (DelayedError) and wakes it on release.
 import type { Lease, Semaphore } from '@lockstep/core';
-import { isLockstepError } from '@lockstep/core';
 import { DelayedError } from 'bullmq';
 import { anySignal, bullPriority, fallbackFor, jobId } from './job-facts.js';
 import { checkKey, type GateKeys, gateKeys } from './keys.js';
@@ -16,6 +15,14 @@ import {
 } from './options.js';
 import { promoteJob, queueOf } from './promote.js';
 import { runScript } from './scripts.js';
+
+/**
+ * A wait that ran out, by its code: the Lockstep may come from another copy of @lockstep/core (its
+ * CommonJS build), whose error classes `instanceof` does not recognise.
+ */
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_ACQUIRE_TIMEOUT';
+}
 
 /** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
 const MAX_CACHED = 10_000;
@@ -179,7 +186,7 @@ export class JobGate<J extends GateJob = GateJob> {
       lease = await semaphore
         .acquire({ priority: MAX_PRIORITY, waitMs: o.reserveMs, autoExtend: true })
         .catch((error: unknown) => {
-          if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
+          if (isTimeout(error)) return null;
           throw error;
         });
       if (!lease) {
@@ -226,7 +233,7 @@ export class JobGate<J extends GateJob = GateJob> {
         ...(signal ? { signal } : {}),
       })
       .catch((error: unknown) => {
-        if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
+        if (isTimeout(error)) return null;
         throw error;
       });
   }

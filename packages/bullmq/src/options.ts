@@ -1,5 +1,5 @@
 // Options of limitProcessor / JobGate: defaults, and validation once, before any I/O.
-import { assertKnownOptions, describeValue, InvalidArgumentError, Lockstep } from '@lockstep/core';
+import { assertKnownOptions, describeValue, InvalidArgumentError, type Lockstep } from '@lockstep/core';
 import type { Job } from 'bullmq';
 import type { RedisClient } from './scripts.js';
 
@@ -117,7 +117,7 @@ const KNOWN = [
 function integer(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
-      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${String(value)}`,
+      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -139,12 +139,14 @@ function classesOf(priorities: unknown): ReadonlyMap<string, number> {
   const classes = new Map<string, number>();
   if (priorities === undefined) return classes;
   if (!Array.isArray(priorities) || priorities.length === 0) {
-    throw new InvalidArgumentError('Expected `priorities` to be a non-empty array of class names');
+    throw new InvalidArgumentError(
+      `Expected \`priorities\` to be a non-empty array of class names, got ${describeValue(priorities)}`,
+    );
   }
   priorities.forEach((name: unknown, index) => {
     if (typeof name !== 'string' || name.length === 0 || classes.has(name)) {
       throw new InvalidArgumentError(
-        `Expected \`priorities\` to hold distinct non-empty names, got ${String(name)} at ${index}`,
+        `Expected \`priorities\` to hold distinct non-empty names, got ${describeValue(name)} at ${index}`,
       );
     }
     classes.set(name, priorities.length - 1 - index);
@@ -155,12 +157,15 @@ function classesOf(priorities: unknown): ReadonlyMap<string, number> {
 /** Validates the options and fills in defaults. */
 export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions<J>): ResolvedJobGateOptions<J> {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`Expected options to be an object, got ${String(options)}`);
+    throw new InvalidArgumentError(`Expected options to be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, KNOWN, 'limitProcessor / JobGate options');
   const o = options;
-  if (!(o.lockstep instanceof Lockstep)) {
-    throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
+  // Duck-typed, not `instanceof`: an application may load @lockstep/core's CommonJS build while this
+  // package loads its ES module build (or two copies), and both Lockstep classes are the real thing.
+  const candidate = o.lockstep as Partial<Lockstep> | null | undefined;
+  if (typeof candidate?.semaphore !== 'function' || !('client' in candidate)) {
+    throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep instance, got ${describeValue(candidate)}`);
   }
   const client = o.lockstep.client;
   if (!client)
@@ -175,7 +180,7 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
   const prefix = o.prefix ?? DEFAULT_JOB_GATE_OPTIONS.prefix;
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
     throw new InvalidArgumentError(
-      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${String(prefix)}`,
+      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${describeValue(prefix)}`,
     );
   }
   return {

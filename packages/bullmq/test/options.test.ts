@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Lockstep } from '@lockstep/core';
 import { quorumClients, standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,12 @@ describe('options are checked before any I/O', () => {
       [{ priorities: [] }, /`priorities`/],
       [{ prefix: 'a{b}' }, /`prefix`/],
       [{ lockstep: {} }, /`lockstep` to be a Lockstep/],
+      [{ lockstep: undefined }, /`lockstep` to be a Lockstep instance, got undefined/],
+      // A string that looks like a number must not read like a valid value in the message.
+      [{ limit: '2' }, /`limit` to be an integer from 1 to 1000000, got "2"/],
+      [{ ttlMs: '1000' }, /`ttlMs`.*got "1000"/],
+      [{ prefix: '' }, /`prefix`.*got ""/],
+      [{ priorities: 'critical' }, /`priorities`.*got "critical"/],
       [{ priority: 'bulk' }, /`priority` to be a function, got "bulk"/],
       [{ queue: 'exports' }, /`queue` to be a BullMQ Queue or Worker, got string/],
       [{ maxStartedAttempts: 0 }, /`maxStartedAttempts`.*got 0/],
@@ -39,6 +46,13 @@ describe('options are checked before any I/O', () => {
       expect(error, JSON.stringify(patch)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
       expect((error as Error).message).toMatch(message);
     }
+  });
+
+  it("accepts a Lockstep from @lockstep/core's CommonJS build (a dual-package application)", () => {
+    const cjs = createRequire(import.meta.url)('@lockstep/core') as typeof import('@lockstep/core');
+    expect(cjs.Lockstep).not.toBe(Lockstep); // the hazard is real here: two classes
+    const other = new cjs.Lockstep({ redis: standaloneClient({ lazyConnect: true }) });
+    expect(() => new JobGate({ ...base, lockstep: other as unknown as Lockstep })).not.toThrow();
   });
 
   it('refuses quorum mode (semaphores need one Redis or a Cluster)', () => {

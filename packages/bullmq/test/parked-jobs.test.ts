@@ -37,7 +37,14 @@ describe('parked jobs', () => {
         if (hold) await until(hold, 20_000, `${job.name} to be let go`);
         running--;
       },
-      { lockstep, key: (job) => job.data.key, limit: 1, prefix: fresh.prefix, fallbackDelayMs: 30_000, onError: (e) => errors.push(e) },
+      {
+        lockstep,
+        key: (job) => job.data.key,
+        limit: 1,
+        prefix: fresh.prefix,
+        fallbackDelayMs: 30_000,
+        onError: (e) => errors.push(e),
+      },
     );
     const startWorker = () => {
       const worker = new Worker(fresh.name, processor, {

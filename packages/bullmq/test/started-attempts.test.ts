@@ -1,6 +1,7 @@
 // BullMQ counts every start, parks included (attemptsStarted), and a Worker with maxStartedAttempts
 // fails a job started more often without running it. With the same maxStartedAttempts, the gate
 // stops parking a job on its last start and lets it wait for the permit in its slot.
+import { createRequire } from 'node:module';
 import { Lockstep } from '@lockstep/core';
 import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { type Job, Queue, Worker } from 'bullmq';
@@ -18,11 +19,14 @@ describe('maxStartedAttempts', () => {
     await q?.cleanup();
   });
 
-  function start(options: (q: FreshQueue) => Partial<JobGateOptions<KeyJob>>) {
+  function start(
+    options: (q: FreshQueue) => Partial<JobGateOptions<KeyJob>>,
+    { maxStartedAttempts = 2, core = Lockstep }: { maxStartedAttempts?: number; core?: typeof Lockstep } = {},
+  ) {
     const redis = standaloneClient();
     q = freshQueue(standalonePort(), redis);
     const gateOptions = options(q);
-    const lockstep = new Lockstep({ redis, prefix: q.prefix });
+    const lockstep = new core({ redis, prefix: q.prefix });
     const ran: string[] = [];
     const failed: string[] = [];
     const processor = limitProcessor<KeyJob, void>(
@@ -36,7 +40,7 @@ describe('maxStartedAttempts', () => {
       connection: { port: standalonePort(), host: '127.0.0.1', maxRetriesPerRequest: null },
       prefix: q.bullPrefix,
       concurrency: 5,
-      maxStartedAttempts: 2,
+      maxStartedAttempts,
     });
     worker.on('failed', (job, error) => failed.push(`${job?.name}: ${error.message}`));
     closers.push(async () => {
@@ -56,6 +60,23 @@ describe('maxStartedAttempts', () => {
     await until(async () => (await waiter.getState()) === 'completed' || failed.length > 0, 20_000, 'the waiter');
     expect(failed).toEqual([]);
     expect(ran).toEqual(['holder', 'waiter']);
+    expect((await queue.getJob(waiter.id as string))?.attemptsStarted).toBe(2);
+  });
+
+  it('parks after the in-slot wait runs out (12 x fallbackDelayMs), also with a CommonJS-built Lockstep', async () => {
+    // The CommonJS build of core has its own error classes: a timeout must still read as a timeout.
+    const cjs = createRequire(import.meta.url)('@lockstep/core') as typeof import('@lockstep/core');
+    const { queue, ran, failed } = start(() => ({ maxStartedAttempts: 1, fallbackDelayMs: 10 }), {
+      maxStartedAttempts: 1,
+      core: cjs.Lockstep as unknown as typeof Lockstep,
+    });
+    await queue.add('holder', { key: 'k', holdMs: 1_500 });
+    await until(() => ran.includes('holder'), 10_000, 'the holder to run');
+    const waiter = await queue.add('waiter', { key: 'k', holdMs: 1 });
+    await until(() => failed.length > 0, 20_000, 'the waiter to fail');
+    // It waited ~120 ms in its slot, parked, and BullMQ failed its second start, as configured.
+    expect(failed).toEqual(['waiter: job started more than allowable limit']);
+    expect(ran).toEqual(['holder']);
     expect((await queue.getJob(waiter.id as string))?.attemptsStarted).toBe(2);
   });
 
