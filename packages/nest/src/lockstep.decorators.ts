@@ -41,7 +41,7 @@ function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options:
     };
     const method = original as (...args: unknown[]) => unknown;
     const wrapper = function (this: unknown, ...args: unknown[]) {
-      return runGuarded(spec, this, args, method);
+      return runGuarded(spec, this, args, method, wrapper);
     };
     copyMethodIdentity(method, wrapper);
     markGuarded(wrapper);

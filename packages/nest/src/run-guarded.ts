@@ -17,7 +17,7 @@ import type { ResolvedGuardOptions } from './decorator-options.js';
 import { guardObservable } from './guard-observable.js';
 import { holdsLock, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
-import { requestSignal } from './request-signal.js';
+import { requestSignal, routeResponseDone } from './request-signal.js';
 import { describe } from './validate.js';
 
 /** Everything a decorated method needs to know, fixed when the decorator is applied. */
@@ -137,6 +137,7 @@ export function runGuarded(
   self: unknown,
   args: unknown[],
   method: (...args: unknown[]) => unknown,
+  wrapper: object,
 ): Promise<unknown> {
   let entry: BackendEntry;
   try {
@@ -144,7 +145,7 @@ export function runGuarded(
   } catch (err) {
     return Promise.reject(err);
   }
-  return entry.track(guarded(spec, entry, self, args, method));
+  return entry.track(guarded(spec, entry, self, args, method, wrapper));
 }
 
 async function guarded(
@@ -153,6 +154,7 @@ async function guarded(
   self: unknown,
   args: unknown[],
   method: (...args: unknown[]) => unknown,
+  wrapper: object,
 ): Promise<unknown> {
   const name = nameOf(spec, self, args);
   if (spec.kind === 'lock' && holdsLock(entry.lockstep, name)) {
@@ -215,6 +217,16 @@ async function guarded(
       abandon,
       track: (ended) => void entry.track(ended),
     });
+  }
+  const responseDone = routeResponseDone(wrapper);
+  if (responseDone !== undefined) {
+    // A route handler: its response (a stream, a StreamableFile, @Res() piping) may still be written
+    // after it returned. A lease lost during the handler still fails the request; otherwise the
+    // lease is kept until the response finished or the client left.
+    if (held.lostError) await settle();
+    frame.running = false;
+    void entry.track(responseDone.then(abandon));
+    return result;
   }
   await settle();
   return result;
