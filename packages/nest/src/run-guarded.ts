@@ -131,6 +131,14 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
   await lease.release();
 }
 
+function report(entry: BackendEntry, error: unknown): void {
+  try {
+    entry.onError(error);
+  } catch {
+    // A throwing onError must not turn a background failure into an unhandled rejection.
+  }
+}
+
 /** Runs `method` on `self` under the decorator described by `spec`. */
 export function runGuarded(
   spec: GuardSpec,
@@ -199,7 +207,9 @@ async function guarded(
   const abandon = async (): Promise<void> => {
     frame.running = false;
     await stop();
-    await finish(held, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
+    // The call's outcome is already decided (an error, or a response under way): a release that
+    // fails (Redis down; the lease then expires with its TTL) is a background error.
+    await finish(held, grantedAt, o.minHoldMs, entry.onError).catch((error: unknown) => report(entry, error));
   };
   let result: unknown;
   try {

@@ -5,11 +5,12 @@ import 'reflect-metadata';
 import type { ServerResponse } from 'node:http';
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { uniquePrefix } from '@lockstep/test-utils';
+import { startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { Controller, Get, type INestApplication, Module, Res, StreamableFile } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, LockstepModule } from '../src/index.js';
 
@@ -104,3 +105,39 @@ for (const platform of ['express', 'fastify'] as const) {
     }
   });
 }
+
+describe('a streamed route response when Redis stops mid-body', () => {
+  it('reports the failed release to onError (the permit then expires with its TTL)', async () => {
+    const server = await startRedisServer();
+    const redis = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    redis.on('error', () => undefined);
+    await new Promise((resolve) => redis.once('ready', resolve));
+    const errors: string[] = [];
+    @Module({
+      imports: [
+        LockstepModule.forRoot({
+          redis,
+          prefix: uniquePrefix('stream-outage'),
+          requestTimeoutMs: 500,
+          onError: (error) => errors.push(String((error as { code?: string }).code)),
+        }),
+      ],
+      controllers: [DownloadsController],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const download = get(`${base}/file`);
+      await download.started;
+      await server.stop();
+      expect((await download.done).status).toBe(200);
+      await expect.poll(() => errors.includes('ERR_REDIS'), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await app.close();
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
