@@ -52,7 +52,7 @@ function visibleNames() {
 function usage(n) {
   const limit = n.limit ?? '?';
   const share = n.limit ? Math.min(1, n.used / n.limit) : 0;
-  const bar = h('span', { class: 'bar' }, h('span', { style: `width:${(share * 100).toFixed(0)}%` }));
+  const bar = h('span', { class: 'bar' }, h('span', { style: { width: `${(share * 100).toFixed(0)}%` } }));
   return h('td', { class: 'num' }, bar, `${n.used} / ${limit}`);
 }
 

@@ -13,12 +13,17 @@ export function clock(epochMs) {
   return new Date(epochMs).toLocaleTimeString(undefined, { hour12: false });
 }
 
-/** Creates an element with text content and attributes. */
+/**
+ * Creates an element with text content and attributes. `style` is an object of CSSOM properties
+ * (`{ width: '40%' }`), set through `node.style`: the page's CSP (`style-src 'self'`) blocks style
+ * attributes, so a `style="..."` string would be dropped.
+ */
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
     else if (k === 'text') node.textContent = v;
+    else if (k === 'style') Object.assign(node.style, v);
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, String(v));
   }
