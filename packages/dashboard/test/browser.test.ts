@@ -79,37 +79,6 @@ async function openPage(): Promise<Page> {
 }
 
 describe('dashboard in chromium', () => {
-  it('keeps to its own Content-Security-Policy and draws usage bars to scale', async () => {
-    const sem = lockstep.semaphore('csp:bars', { limit: 4, ttlMs: 30_000 });
-    const permit = await sem.acquire();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    const violations: string[] = [];
-    page.on('console', (m) => {
-      if (m.text().includes('Content Security Policy')) violations.push(m.text());
-    });
-    await page.goto(served.url);
-    const row = page.locator('#names tr', { hasText: 'csp:bars' });
-    // The limit reaches Redis with the first stats flush (stats: true), then the row reads 1 / 4.
-    await expect
-      .poll(() => row.locator('td.num').first().textContent({ timeout: 1_000 }), { timeout: 20_000 })
-      .toContain('1 / 4');
-    try {
-      const share = await row.locator('.bar').evaluate(
-        (bar) => {
-          const inner = bar.firstElementChild as HTMLElement;
-          return inner.getBoundingClientRect().width / bar.getBoundingClientRect().width;
-        },
-        undefined,
-        { timeout: 5_000 },
-      );
-      expect(share).toBeCloseTo(0.25, 2);
-      expect(violations).toEqual([]);
-    } finally {
-      await page.close();
-      await permit.release();
-    }
-  });
-
   it('lists names, renders hostile names as text, and updates the detail view live', async () => {
     const held: Lease[] = [];
     for (const name of ['orders:invoice-42', 'reports:daily', SCRIPT_NAME, IMG_NAME]) {
@@ -179,5 +148,42 @@ describe('dashboard in chromium', () => {
     }
     await page.close();
     for (const lease of [...held, last]) await lease.release();
+  });
+
+  it('keeps to its own Content-Security-Policy and draws usage bars to scale', async () => {
+    const sem = lockstep.semaphore('csp:bars', { limit: 4, ttlMs: 30_000 });
+    const permit = await sem.acquire();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) violations.push(m.text());
+    });
+    await page.goto(served.url);
+    const row = page.locator('#names tr', { hasText: 'csp:bars' });
+    // The limit reaches Redis with the first stats flush (stats: true), then the row reads 1 / 4.
+    await expect
+      .poll(() => row.locator('td.num').first().textContent({ timeout: 1_000 }), { timeout: 20_000 })
+      .toContain('1 / 4');
+    try {
+      const share = await row.locator('.bar').evaluate(
+        (bar) => {
+          const inner = bar.firstElementChild as HTMLElement;
+          return inner.getBoundingClientRect().width / bar.getBoundingClientRect().width;
+        },
+        undefined,
+        { timeout: 5_000 },
+      );
+      expect(share).toBeCloseTo(0.25, 2);
+      // The detail view (holders, waiters, plots) too.
+      await row.click();
+      await expect
+        .poll(() => page.locator('#holders tbody td:first-child').allTextContents())
+        .toEqual([String(permit.fence)]);
+      await expect.poll(() => page.locator('#rate-plot polyline').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(violations).toEqual([]);
+    } finally {
+      await page.close();
+      await permit.release();
+    }
   });
 });
