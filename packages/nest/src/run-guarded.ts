@@ -178,14 +178,19 @@ async function guarded(
   // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
   if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
+  const requestedAt = performance.now();
   try {
     lease = await take(spec, entry, name, self, args);
   } catch (err) {
     throw markOrigin(err, spec.kind);
   }
   if (lease === null) return undefined; // onBusy: 'skip'
-  const grantedAt = performance.now();
   const o = spec.options;
+  // minHoldMs counts from the grant (ShedLock's lockAtLeastFor counts from its request). A try is
+  // one request, so its grant came after `requestedAt`, even when this process resumes late (an
+  // event-loop stall while the reply waited would otherwise stretch the hold into the next cron
+  // tick). A queued wait counts from the moment the lease is in hand.
+  const grantedAt = o.onBusy === 'wait' ? performance.now() : requestedAt;
   const stop =
     o.minHoldMs > 0 && o.autoExtend
       ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)

@@ -56,6 +56,11 @@ class Billing {
     return currentLease()?.fence;
   }
 
+  @Locked('stalled-job', { onBusy: 'skip', minHoldMs: 3_000 })
+  async stalledJob(): Promise<number | undefined> {
+    return currentLease()?.fence;
+  }
+
   @Locked('long-job', { onBusy: 'skip', minHoldMs: 100, ttlMs: 300 })
   async longJob(ms: number): Promise<boolean> {
     await sleep(ms);
@@ -191,6 +196,24 @@ describe('decorators on a Nest application', () => {
     expect(await billing.quick()).toBeTypeOf('number');
     await sleep(200);
     expect(await billing.quick()).toBeTypeOf('number');
+  });
+
+  it('minHoldMs counts from the request: a process stalled while the grant reply waited does not hold longer', async () => {
+    const requestedAt = performance.now();
+    const run = billing.stalledJob();
+    // The request is on the wire; stall the event loop before its reply is read (a GC pause, a
+    // blocking handler), as a replica of the demo did right when a cron tick took the lock. With an
+    // immediate pending, the loop's poll phase does not wait for the reply, so it is read after.
+    setImmediate(() => {
+      const until = performance.now() + 1_500;
+      while (performance.now() < until);
+    });
+    expect(await run).toBeTypeOf('number');
+    const left = await redis.pttl(`{${prefix}:l:stalled-job}:h`);
+    // Counted from the resumed continuation, about 3,000 ms would be left; from the request, at most 1,500.
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(3_000 - 1_500);
+    expect(performance.now() - requestedAt).toBeGreaterThanOrEqual(1_500);
   });
 
   it('with minHoldMs, a job that outlives its TTL keeps its lease extended, then is released', async () => {
