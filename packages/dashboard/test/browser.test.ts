@@ -167,8 +167,8 @@ describe('dashboard in chromium', () => {
     try {
       const share = await row.locator('.bar').evaluate(
         (bar) => {
-          const inner = bar.firstElementChild as HTMLElement;
-          return inner.getBoundingClientRect().width / bar.getBoundingClientRect().width;
+          const inner = bar.firstElementChild;
+          return inner ? inner.getBoundingClientRect().width / bar.getBoundingClientRect().width : -1;
         },
         undefined,
         { timeout: 5_000 },
