@@ -15,7 +15,9 @@ export type AttemptReply =
   | { readonly kind: 'queued'; readonly recheckInMs: number; readonly serverNow: number }
   | { readonly kind: 'busy'; readonly recheckInMs: number }
   | { readonly kind: 'full' }
-  | { readonly kind: 'too-heavy'; readonly limit: number };
+  | { readonly kind: 'too-heavy'; readonly limit: number }
+  /** The fast first attempt changed nothing: the full attempt follows at once. */
+  | { readonly kind: 'contended' };
 
 /** A grant (or rejection) pushed to a waiter by another process's release. */
 export type PushedReply =
@@ -37,8 +39,13 @@ export interface Contender {
   readonly weight: number;
   readonly maxWaiters: number;
   readonly waiterTtlMs: number;
-  /** Runs the acquire script once. */
-  attempt(id: string, token: string, wait: boolean): Promise<AttemptReply>;
+  /**
+   * Runs the acquire script once. With `first`, it may run a cheaper script made for the
+   * uncontended case instead, which answers `contended` (having changed nothing) when it cannot
+   * decide; the loop then runs the full attempt, one script per attempt, so a cleanup after an
+   * abort is always sent after every script of the acquisition.
+   */
+  attempt(id: string, token: string, wait: boolean, first?: boolean): Promise<AttemptReply>;
   /** Gives up whatever `id` has: a grant (passed on) or a queue place. */
   giveUp(id: string, token: string): Promise<number>;
   /** Parses a grant message addressed to a waiter. */
@@ -150,6 +157,11 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
   // A waiter on a name that already has a subscription registers before its first request, so a
   // grant published before the request's reply is read still reaches it.
   let watching = hub?.preRegister(c.channel, id, onMessage) ?? false;
+  // The first attempt may try the contender's uncontended fast path, unless a waiter of this
+  // process is already queued on the name (then the name is contended: one round trip, not two).
+  let fast = !watching;
+  // Set when the fast path answered `contended`: the full attempt is sent even if the wait ran out.
+  let fullNow = false;
 
   try {
     for (;;) {
@@ -167,7 +179,7 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
         // Too little of the window is left to extend it safely: the attempt below finds our grant
         // (if it is still there) and turns it into the full lease at once.
       }
-      if (monotonicNow() >= deadline && lastQueued === undefined && failures === 0 && wait) {
+      if (monotonicNow() >= deadline && lastQueued === undefined && failures === 0 && wait && !fullNow) {
         throw new AcquireTimeoutError(c.name, request.waitMs);
       }
 
@@ -177,7 +189,10 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
       try {
         // A wait ends on time even when Redis stalls: the attempt gets what is left of it.
         const timeout = wait ? Math.min(attemptTimeout, Math.max(deadline - sent, MIN_ATTEMPT_MS)) : attemptTimeout;
-        reply = await bounded(c.attempt(id, token, wait), `acquiring "${c.name}"`, timeout, abortable);
+        const first = fast;
+        fast = false;
+        fullNow = false;
+        reply = await bounded(c.attempt(id, token, wait, first), `acquiring "${c.name}"`, timeout, abortable);
         failures = 0;
       } catch (err) {
         if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
@@ -211,6 +226,10 @@ export async function acquire(c: Contender, rt: AcquireRuntime, request: Acquire
         case 'too-heavy':
           mayHold = lastQueued !== undefined;
           throw weightError(c, reply.limit);
+        case 'contended':
+          mayHold = false;
+          fullNow = true;
+          continue;
         case 'queued':
           if (lastTry) throw new AcquireTimeoutError(c.name, request.waitMs);
           break;

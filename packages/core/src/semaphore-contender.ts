@@ -38,8 +38,8 @@ export class SemaphoreContender implements Contender {
     this.classes = s.classes;
   }
 
-  attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {
-    return this.engine.attempt(id, token, wait, this.permit);
+  attempt(id: string, token: string, wait: boolean, first?: boolean): Promise<AttemptReply> {
+    return this.engine.attempt(id, token, wait, this.permit, first);
   }
 
   giveUp(id: string, token: string): Promise<number> {
