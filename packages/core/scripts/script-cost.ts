@@ -75,7 +75,7 @@ const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
     expect(b === 1, 'semRelease', b);
   },
   raw: async (r, i) => {
-    const key = lockKeys(i)[0] as string;
+    const key = `{raw:${nameOf(i)}}`;
     expect((await r.set(key, token(i), 'PX', 10_000, 'NX')) === 'OK', 'SET NX PX', null);
     const b = await call(r, 'cad', [key], [token(i)]);
     expect(b === 1, 'compare-and-delete', b);
