@@ -1,9 +1,9 @@
 // A waiter killed with SIGKILL while queued, at default settings (its heartbeat deadline is still
 // seconds away when the lock or permit is freed): the grant it receives is only a short claim, so
 // the lock or permit reaches a live waiter or a fresh caller long before the dead one's lease TTL.
+import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../packages/core/src/index.js';
-import { standalonePort } from './harness/context.js';
 import { eventually, standaloneLockstep } from './support/fixtures.js';
 import { startHolder } from './support/workers.js';
 

@@ -1,11 +1,10 @@
 // Extensions and releases whose replies are slow, through the fault proxy: a late answer never
 // resurrects a lease already reported lost, and never leaves it blocking the next owner.
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lockstep } from '../packages/core/src/index.js';
 import { FaultProxy } from './faults/proxy/fault-proxy.js';
-import { uniquePrefix } from './harness/prefix.js';
-import { type RedisServer, startRedisServer } from './harness/redis-server.js';
 import { delay } from './support/fixtures.js';
 
 describe('slow replies to extensions', () => {

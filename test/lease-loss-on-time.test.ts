@@ -1,10 +1,9 @@
 // A lease whose auto-extension is in flight when its window ends is still reported lost at the end
 // of the window (not when the request gives up), and a late reply never revives it.
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lockstep } from '../packages/core/src/index.js';
-import { uniquePrefix } from './harness/prefix.js';
-import { type RedisServer, startRedisServer } from './harness/redis-server.js';
 
 describe('loss reported on time while an extension is in flight', () => {
   let server: RedisServer;

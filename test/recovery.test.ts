@@ -2,13 +2,11 @@
 // within their TTL, dead waiters are purged and never granted, and aborts or timeouts racing a
 // grant never leak a permit.
 import { randomInt } from 'node:crypto';
+import { keysWithoutTtl, type RedisServer, scanKeys, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lockstep } from '../packages/core/src/index.js';
-import { standalonePort } from './harness/context.js';
-import { keysWithoutTtl, scanKeys } from './harness/faults.js';
-import { uniquePrefix } from './harness/prefix.js';
-import { type RedisServer, startRedisServer } from './harness/redis-server.js';
 import { delay, eventually, standaloneLockstep } from './support/fixtures.js';
 import { startHolder } from './support/workers.js';
 

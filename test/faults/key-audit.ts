@@ -1,7 +1,7 @@
 // The key rules: no key without a TTL, and no key at all once the longest TTL has passed with no load.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { scanKeys } from '@lockstep/test-utils';
 import type { Cluster, Redis } from 'ioredis';
-import { scanKeys } from '../harness/faults.js';
 import type { ScenarioRun } from './scenarios/scenario-run.js';
 
 /**

@@ -4,9 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RedisServer, startRedisServers, uniquePrefix } from '@lockstep/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServers } from '../harness/index.js';
-import { uniquePrefix } from '../harness/prefix.js';
 import { checkHistory } from '../support/checker.js';
 import type { WorkerConfig } from '../support/contender-worker.js';
 import { hostNow, readHistory } from '../support/history.js';

@@ -1,11 +1,10 @@
 // Lockstep instances on the shared servers, each with a unique prefix, closed after the file; the
 // file fails if any key it wrote is left without a TTL.
+import { keysWithoutTtl, uniquePrefix } from '@lockstep/test-utils';
+import { clusterClient, quorumClients, standaloneClient } from '@lockstep/test-utils/context';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, expect } from 'vitest';
 import { Lockstep, type LockstepOptions } from '../../packages/core/src/index.js';
-import { clusterClient, quorumClients, standaloneClient } from '../harness/context.js';
-import { keysWithoutTtl } from '../harness/faults.js';
-import { uniquePrefix } from '../harness/prefix.js';
 
 const created: { lockstep: Lockstep; clients: (Redis | Cluster)[]; prefix: string }[] = [];
 

@@ -1,10 +1,9 @@
 import { Lockstep } from '@lockstep/core';
+import { scanKeys, uniquePrefix } from '@lockstep/test-utils';
+import { clusterClient } from '@lockstep/test-utils/context';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
-import { clusterClient } from '../../../test/harness/context.js';
-import { scanKeys } from '../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { limitProcessor } from '../src/index.js';
 import { hostNow, maxConcurrency, until, type WorkInterval } from './support/harness.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Lockstep } from '@lockstep/core';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
 import type { GatedWorkerConfig } from './support/gated-worker.js';
 import { intervalsOf, maxConcurrency, readHistory, until } from './support/harness.js';
 import { processSuite } from './support/process-suite.js';

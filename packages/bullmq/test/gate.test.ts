@@ -1,8 +1,8 @@
 import { Lockstep, type LockstepError } from '@lockstep/core';
+import { scanKeys } from '@lockstep/test-utils';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { type Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { type JobGateOptions, limitProcessor } from '../src/index.js';
 import { type FreshQueue, freshQueue, hostNow, percentile, until } from './support/harness.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
 import { intervalsOf, maxConcurrency, readHistory, until } from './support/harness.js';
 import { processSuite } from './support/process-suite.js';
 

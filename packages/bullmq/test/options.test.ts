@@ -1,6 +1,6 @@
 import { Lockstep } from '@lockstep/core';
+import { quorumClients, standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { quorumClients, standaloneClient } from '../../../test/harness/context.js';
 import { JobGate, limitProcessor } from '../src/index.js';
 
 describe('options are checked before any I/O', () => {

@@ -1,9 +1,9 @@
 import { Lockstep } from '@lockstep/core';
+import { type RedisServer, startRedisServer } from '@lockstep/test-utils';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
 import { limitProcessor } from '../src/index.js';
 import { type FreshQueue, freshQueue, until } from './support/harness.js';
 

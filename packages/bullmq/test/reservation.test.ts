@@ -1,7 +1,7 @@
 import { Lockstep } from '@lockstep/core';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
 import { JobGate } from '../src/index.js';
 import { type FreshQueue, freshQueue } from './support/harness.js';
 

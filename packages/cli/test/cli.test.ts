@@ -1,5 +1,5 @@
+import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, inject, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
 import { clusterLockstep, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease } from '../../core/src/index.js';
 import type { InspectJson, LsJson, ReleaseJson } from '../src/index.js';

@@ -1,8 +1,8 @@
 // `watch` into a pipe: plain snapshots or NDJSON (no escape codes), a name that does not exist yet
 // is said so and still watched, and a reader that goes away (`| head`) ends it quietly with 0.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { BIN } from './run-cli.js';
 

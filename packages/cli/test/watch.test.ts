@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { afterAll, describe, expect, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../../core/src/index.js';
 import { BIN } from './run-cli.js';

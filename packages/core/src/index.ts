@@ -40,10 +40,12 @@ export {
   type QuorumNodeResult,
   RedisUnavailableError,
 } from './errors.js';
-export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease.js';
-export type { Limiter } from './limiter.js';
-export { Lock } from './lock.js';
-export type { LockState } from './lock-engine.js';
+export { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from './lease/lease.js';
+export { type AcquireOptions, DEFAULT_ACQUIRE_OPTIONS, type TryAcquireOptions } from './limiter/acquire-options.js';
+export type { Limiter } from './limiter/limiter.js';
+export { Lock } from './lock/lock.js';
+export type { LockState } from './lock/lock-engine.js';
+export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock/lock-options.js';
 export { Lockstep } from './lockstep.js';
 export type { LockstepLike } from './lockstep-like.js';
 export {
@@ -54,26 +56,19 @@ export {
 } from './lockstep-options.js';
 export { MultiLease } from './multi/multi-lease.js';
 export { MAX_LOCK_ALL_NAMES, MultiLock } from './multi/multi-lock.js';
-export { assertKnownOptions } from './option-names.js';
-export {
-  type AcquireOptions,
-  DEFAULT_ACQUIRE_OPTIONS,
-  DEFAULT_LOCK_OPTIONS,
-  type LockOptions,
-  type TryAcquireOptions,
-} from './options.js';
-export type { RedisClient } from './scripts.js';
+export type { RedisClient } from './redis/scripts.js';
 export {
   Semaphore,
   type SemaphoreHolder,
   type SemaphoreState,
   type SemaphoreWaiter,
-} from './semaphore.js';
+} from './semaphore/semaphore.js';
 export {
   DEFAULT_SEMAPHORE_OPTIONS,
   type SemaphoreAcquireOptions,
   type SemaphoreOptions,
   type SemaphoreTryAcquireOptions,
-} from './semaphore-options.js';
+} from './semaphore/semaphore-options.js';
+export { assertKnownOptions } from './util/option-names.js';
 // Option checks shared with the integrations, so they reject bad input with the same wording.
-export { checkInteger, describe as describeValue, MAX_TIMER_MS } from './validate.js';
+export { checkInteger, describe as describeValue, MAX_TIMER_MS } from './util/validate.js';

@@ -1,9 +1,9 @@
 // The surface of a Lockstep that integrations take, so a test can hand them the in-memory one.
-import type { Lock } from './lock.js';
+import type { Lock } from './lock/lock.js';
+import type { LockOptions } from './lock/lock-options.js';
 import type { MultiLock } from './multi/multi-lock.js';
-import type { LockOptions } from './options.js';
-import type { Semaphore } from './semaphore.js';
-import type { SemaphoreOptions } from './semaphore-options.js';
+import type { Semaphore } from './semaphore/semaphore.js';
+import type { SemaphoreOptions } from './semaphore/semaphore-options.js';
 
 /**
  * What both `Lockstep` and the in-memory backend of `@lockstep/core/testing` offer. Take this type

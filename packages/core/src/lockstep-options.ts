@@ -1,9 +1,9 @@
 // Options of a Lockstep instance: the client(s), key prefix, time bounds and quorum settings.
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
-import { checkPrefix } from './names.js';
-import { assertKnownOptions, orDefault } from './option-names.js';
-import type { RedisClient } from './scripts.js';
+import type { RedisClient } from './redis/scripts.js';
+import { checkPrefix } from './util/names.js';
+import { assertKnownOptions, orDefault } from './util/option-names.js';
 import {
   checkBoolean,
   checkFunction,
@@ -12,7 +12,7 @@ import {
   checkOptions,
   describe,
   MAX_TIMER_MS,
-} from './validate.js';
+} from './util/validate.js';
 
 /** Settings of quorum mode (several independent Redis servers). */
 export interface QuorumOptions {

@@ -1,25 +1,25 @@
 // The entry point: validates the client(s) once and creates locks and semaphores on them.
 import type { Redis } from 'ioredis';
-import type { AcquireRuntime } from './acquire.js';
 import { LockstepAdmin } from './admin/admin.js';
 import { InvalidArgumentError, LockstepError } from './errors.js';
-import { HeartbeatBatcher } from './heartbeats.js';
-import { DETACH, type Lease } from './lease.js';
-import { Lock } from './lock.js';
+import { DETACH, type Lease } from './lease/lease.js';
+import { Lock } from './lock/lock.js';
+import { type LockOptions, resolveLockOptions } from './lock/lock-options.js';
+import { RedisLockEngine } from './lock/redis-lock.js';
 import type { LockstepLike } from './lockstep-like.js';
 import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOptions } from './lockstep-options.js';
 import { lockAllWith, type MultiLock } from './multi/multi-lock.js';
-import { checkName } from './names.js';
-import { type LockOptions, resolveLockOptions } from './options.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
-import { RedisLockEngine } from './redis-lock.js';
-import { type RedisClient, registerScripts } from './scripts.js';
-import { Semaphore } from './semaphore.js';
-import { SemaphoreEngine } from './semaphore-engine.js';
-import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore-options.js';
+import { type RedisClient, registerScripts } from './redis/scripts.js';
+import { Semaphore } from './semaphore/semaphore.js';
+import { SemaphoreEngine } from './semaphore/semaphore-engine.js';
+import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
-import { WaitHub } from './wait-hub.js';
+import { checkName } from './util/names.js';
+import type { AcquireRuntime } from './waiting/contender.js';
+import { HeartbeatBatcher } from './waiting/heartbeats.js';
+import { WaitHub } from './waiting/wait-hub.js';
 
 /**
  * Distributed locks and semaphores on Redis.

@@ -1,5 +1,5 @@
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
 import { clusterLockstep, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease, LockstepAdmin } from '../src/index.js';
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
 import { delay, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { LeaseHandle } from '../src/index.js';
 import { createMemoryLockstep } from '../src/testing/index.js';

@@ -4,8 +4,8 @@
 // process that died right after queueing would have left it.
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { keySet } from '../src/names.js';
-import { registerScripts, runScript } from '../src/scripts.js';
+import { registerScripts, runScript } from '../src/redis/scripts.js';
+import { keySet } from '../src/util/names.js';
 
 const TTL_MS = 20_000;
 const WAITER_TTL_MS = 10_000;

@@ -1,8 +1,13 @@
+import {
+  keysWithoutTtl,
+  type RedisClusterHarness,
+  scanKeys,
+  scriptFlush,
+  startRedisCluster,
+  uniquePrefix,
+} from '@lockstep/test-utils';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisClusterHarness, startRedisCluster } from '../../../test/harness/cluster.js';
-import { keysWithoutTtl, scanKeys, scriptFlush } from '../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { clusterLockstep, eventually } from '../../../test/support/fixtures.js';
 import { type Lease, Lockstep } from '../src/index.js';
 

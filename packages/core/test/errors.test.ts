@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AcquireTimeoutError, ERROR_CODES, isLockstepError, LockstepError, QuorumError } from '../src/index.js';
-import { bounded } from '../src/request.js';
+import { bounded } from '../src/redis/request.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const docs = readFileSync(join(root, 'docs/errors.md'), 'utf8');

@@ -2,9 +2,9 @@
 // own, without lockstep.close(): nothing of Lockstep's keeps the event loop alive when idle.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, inject, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/exit-script.ts', import.meta.url));
 /** Generous: a hung script never exits at all; a loaded machine may take seconds to start tsx. */

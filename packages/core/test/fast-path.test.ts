@@ -5,8 +5,8 @@
 // across fast grants, hand-offs and a lost holder key, and the semaphore's healing of its counter.
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { keySet } from '../src/names.js';
-import { registerScripts, runScript } from '../src/scripts.js';
+import { registerScripts, runScript } from '../src/redis/scripts.js';
+import { keySet } from '../src/util/names.js';
 
 const TTL_MS = 20_000;
 const setups = { standalone: standaloneLockstep, cluster: clusterLockstep } as const;

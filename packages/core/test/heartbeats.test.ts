@@ -1,8 +1,7 @@
 // Queued waiters of one process keep their places with one call per name and period.
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
 import { delay, eventually } from '../../../test/support/fixtures.js';
 import { Lockstep } from '../src/index.js';
 

@@ -1,8 +1,7 @@
 // ioredis keyPrefix is honoured: keys, scripts and the grant channel all carry it.
+import { scanKeys, uniquePrefix } from '@lockstep/test-utils';
+import { clusterClient, standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { clusterClient, standaloneClient } from '../../../test/harness/context.js';
-import { scanKeys } from '../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { eventually } from '../../../test/support/fixtures.js';
 import { type Lease, Lockstep } from '../src/index.js';
 

@@ -1,9 +1,9 @@
 // Clients created with ioredis `lazyConnect: true` connect on their first command: the first
 // acquisition must not wait for a `ready` event that only a command would bring, in any mode.
+import { uniquePrefix } from '@lockstep/test-utils';
+import { clusterClient, quorumClients, standaloneClient } from '@lockstep/test-utils/context';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { clusterClient, quorumClients, standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { Lockstep } from '../src/index.js';
 
 /** Far above a first connection on loopback: a stall waits all of it (the bug), a grant takes ms. */

@@ -1,5 +1,5 @@
+import { scanKeys } from '@lockstep/test-utils';
 import { describe, expect, it } from 'vitest';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { clusterLockstep, delay, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lockstep } from '../src/index.js';
 import { createMemoryLockstep } from '../src/testing/index.js';

@@ -1,6 +1,6 @@
+import { scanKeys } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease, LeaseLostError } from '../src/index.js';
 

@@ -1,6 +1,6 @@
 // User-supplied names cannot reach another lock's keys, pick a cluster slot, or act as patterns.
 import { describe, expect, it } from 'vitest';
-import { encodeName, keySet } from '../src/names.js';
+import { encodeName, keySet } from '../src/util/names.js';
 
 describe('name encoding', () => {
   it('escapes every character that could break the key layout', () => {

@@ -1,9 +1,9 @@
 // What reaches onError: outages, never the caller's own short wait, and never a cleanup worded as a release.
 import { createServer, type Server, type Socket } from 'node:net';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { Lockstep } from '../src/index.js';
 

@@ -2,10 +2,10 @@
 // contention (tryAcquire null, acquire ERR_ACQUIRE_TIMEOUT with the per-node detail as cause);
 // ERR_QUORUM only when no majority could answer. Every mix of granted / held / unreachable for 3
 // and 5 nodes, on the shared servers plus clients of a port where nothing listens.
+import { uniquePrefix } from '@lockstep/test-utils';
+import { quorumPorts } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quorumPorts } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { AcquireTimeoutError, Lockstep, QuorumError } from '../src/index.js';
 
 type Outcome = 'granted' | 'held' | 'unreachable';

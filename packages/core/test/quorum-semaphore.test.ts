@@ -1,7 +1,6 @@
+import { type RedisServer, startRedisServers, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServers } from '../../../test/harness/index.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { delay, quorumLockstep } from '../../../test/support/fixtures.js';
 import { AcquireTimeoutError, Lockstep, QuorumError } from '../src/index.js';
 

@@ -7,10 +7,10 @@
 // Deterministic: the stall is a synchronous busy-wait started right after the first release is
 // sent, so the release's deadline (2 node timeouts) and the retry delay both run out during it, and
 // the retry of the release is sent 10 ms after the next attempt, whatever the machine's load.
+import { uniquePrefix } from '@lockstep/test-utils';
+import { quorumClients } from '@lockstep/test-utils/context';
 import type { Command, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quorumClients } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { Lockstep } from '../src/index.js';
 
 const NODE_TIMEOUT_MS = 1_000;

@@ -1,7 +1,6 @@
+import { type RedisServer, startRedisServers, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { type RedisServer, startRedisServers } from '../../../test/harness/redis-server.js';
 import { delay, eventually, quorumLockstep } from '../../../test/support/fixtures.js';
 import { Lockstep, QuorumError } from '../src/index.js';
 

@@ -1,5 +1,5 @@
+import { scanKeys } from '@lockstep/test-utils';
 import { describe, expect, it } from 'vitest';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../src/index.js';
 

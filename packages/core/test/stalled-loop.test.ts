@@ -1,9 +1,9 @@
 // A reply that arrived while the event loop was stalled (a busy or overloaded process) wins over
 // its request deadline: a healthy Redis is never reported as down because this process was slow.
+import { standalonePort } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { standalonePort } from '../../../test/harness/context.js';
-import { bounded } from '../src/request.js';
+import { bounded } from '../src/redis/request.js';
 
 const redis = new Redis({ port: standalonePort() });
 

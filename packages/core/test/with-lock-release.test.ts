@@ -1,8 +1,8 @@
 // withLock / withPermit when only the release fails: the work was done under the lease, so they
 // resolve with the callback's result and report the failed release (ERR_REDIS) through onError.
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { Lockstep } from '../src/index.js';
 
 describe('withLock when the release cannot reach Redis', () => {

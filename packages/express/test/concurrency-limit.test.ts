@@ -1,9 +1,9 @@
 // The middleware's behaviour, run on Express 5 and Express 4 over real sockets and a real Redis.
+import { scanKeys } from '@lockstep/test-utils';
 import type { NextFunction, Request, Response } from 'express';
 import express5 from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { scanKeys } from '../../../test/harness/faults.js';
 import { type ConcurrencyLimitOptions, concurrencyLimit } from '../src/index.js';
 import { listen, openRequest, request } from './support/http.js';
 import { gate, settled, testLockstep, testLockstepAndClient } from './support/lockstep.js';

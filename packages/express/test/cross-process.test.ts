@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Lockstep } from '@lockstep/core';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { afterAll, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { checkHistory } from '../../../test/support/checker.js';
 import type { HistoryEvent } from '../../../test/support/history.js';
 import { openRequest, request } from './support/http.js';

@@ -1,11 +1,9 @@
 // Redis stopped mid-load: a 503 that says "outage" (or a pass-through), no crash, recovery after.
 import { Lockstep } from '@lockstep/core';
+import { keysWithoutTtl, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { keysWithoutTtl } from '../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { startRedisServer } from '../../../test/harness/redis-server.js';
 import { concurrencyLimit } from '../src/index.js';
 import { listen, type Reply, request } from './support/http.js';
 import { eventually, settled } from './support/lockstep.js';

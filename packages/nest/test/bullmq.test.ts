@@ -2,13 +2,12 @@
 // most `limit` jobs at once; the processor waits for a permit (limitProcessor in @lockstep/bullmq
 // is the non-blocking option). BullMQ keeps keys without a TTL, so this uses its own Redis.
 import 'reflect-metadata';
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
 import { currentLease, Limited, LockstepModule } from '../src/index.js';
 
 const QUEUE = 'renders';

@@ -1,9 +1,9 @@
 // Several OS processes, each a Nest application, share one Redis: exclusion with increasing fences,
 // cron once per tick with a skewed clock, and @Limited's limit and priority order.
 import { Lockstep } from '@lockstep/core';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { afterEach, describe, expect, it } from 'vitest';
-import { standaloneClient, standalonePort } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { checkHistory } from '../../../test/support/checker.js';
 import type { HistoryEvent } from '../../../test/support/history.js';
 import type { WorkerConfig } from './fixtures/nest-worker.js';

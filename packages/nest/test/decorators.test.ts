@@ -2,12 +2,12 @@
 // currentLease, a lost lease, bad options and keys, and calls with no module running.
 import 'reflect-metadata';
 import { isLockstepError, type Lease, Lockstep } from '@lockstep/core';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Injectable, Module, Scope } from '@nestjs/common';
 import { ContextIdFactory } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 import { currentLease, Limited, Locked, LockstepModule } from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

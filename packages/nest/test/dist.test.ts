@@ -3,10 +3,10 @@
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
 
 const dist = (file: string) => fileURLToPath(new URL(`../dist/${file}`, import.meta.url));
 type Api = typeof import('../src/index.js');

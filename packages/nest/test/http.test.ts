@@ -1,13 +1,12 @@
 // Real HTTP requests on Express and on Fastify: a busy @Limited route answers 503 + Retry-After, a
 // busy @Locked route 409, and a stopped Redis 503; never a 500.
 import 'reflect-metadata';
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
 import { Limited, Locked, LockstepModule } from '../src/index.js';
 
 // Handlers wait here until the test opens the gate.

@@ -3,6 +3,8 @@
 // and Swagger documents the operations.
 import 'reflect-metadata';
 import { isLockstepError, Lockstep } from '@lockstep/core';
+import { freePort, uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Controller, Get, type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -11,9 +13,6 @@ import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { ApiOperation, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { freePort } from '../../../test/harness/redis-server.js';
 import { currentLease, Limited, Locked, LockstepModule } from '../src/index.js';
 
 const NEVER = '0 0 1 1 *'; // once a year: registered, never fired during the test

@@ -2,13 +2,12 @@
 // shutdown: a module-owned client is closed, a passed client is not.
 import 'reflect-metadata';
 import { isLockstepError, Lockstep } from '@lockstep/core';
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standaloneClient } from '../../../test/harness/context.js';
-import { uniquePrefix } from '../../../test/harness/prefix.js';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.js';
 import { Locked, LockstepModule } from '../src/index.js';
 
 @Injectable()

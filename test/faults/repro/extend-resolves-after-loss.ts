@@ -4,9 +4,9 @@
 // back); kept as a check. Run: tsx test/faults/repro/extend-resolves-after-loss.ts
 // Expected now: "extend() rejected ERR_LEASE_LOST; held false; token still on the server: false"
 // (since cc4d02e a released lock key may stay behind as `fence:` until its TTL; the token is gone).
+import { startRedisServer } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { Lockstep } from '../../../packages/core/src/index.js';
-import { startRedisServer } from '../../harness/index.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';
 
 const server = await startRedisServer();

@@ -4,9 +4,9 @@
 // C3 control run against the semaphore scripts of 2162f6d.
 // Run: tsx test/faults/repro/semaphore-over-admission.ts   (bounded: 20 s, one local server)
 import { randomInt } from 'node:crypto';
+import { startRedisServer } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { Lockstep } from '../../../packages/core/src/index.js';
-import { startRedisServer } from '../../harness/index.js';
 
 const LIMIT = 2;
 const server = await startRedisServer();

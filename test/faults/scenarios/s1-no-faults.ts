@@ -1,5 +1,5 @@
 // Scenario 1: a lock and a semaphore under 64 contenders each, with no faults. The checker passes.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { ScenarioRun } from './scenario-run.js';
 import { ownServer } from './servers.js';

@@ -1,6 +1,6 @@
 // Scenario 2: a holder is killed (kill -9). Its lock or permit comes back within the TTL plus a
 // margin: measured precisely with a queued waiter, and under load with kills at random moments.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { LoadConfig } from '../worker/protocol.js';

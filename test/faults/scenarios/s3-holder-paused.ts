@@ -1,7 +1,7 @@
 // Scenario 3: a holder is paused for twice its TTL (SIGSTOP, or its event loop blocked). Its signal
 // fires on resume; its late extend and release do not disturb the new owner; a resource that
 // checks fences rejects its stale write.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { WorkerProcess } from '../worker/worker-process.js';

@@ -2,8 +2,7 @@
 // and SCRIPT FLUSH, under load through a fault proxy. Outcomes are indeterminate, callers get clear
 // errors, and no orphan key outlives its TTL.
 
-import { clientKillAll } from '../../harness/faults.js';
-import { scriptFlush, uniquePrefix } from '../../harness/index.js';
+import { clientKillAll, scriptFlush, uniquePrefix } from '@lockstep/test-utils';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';

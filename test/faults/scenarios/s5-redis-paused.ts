@@ -1,7 +1,7 @@
 // Scenario 5: Redis paused (SIGSTOP) for twice the TTL while clients acquire. A caller whose wait
 // ends first gets a timeout error (ERR_REDIS); a caller still waiting after the resume gets a lease
 // that is still valid; an already-expired lease is never returned (the checker's expired-grant rule).
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { LoadConfig } from '../worker/protocol.js';

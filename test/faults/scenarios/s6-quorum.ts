@@ -1,7 +1,7 @@
 // Scenario 6: quorum locks over 5 servers, each behind a fault proxy. Two nodes killed mid-run
 // (restarted only after a TTL, as Redlock requires): still correct. Three nodes cut: ERR_QUORUM
 // naming them unavailable. Latency ramped on two nodes: the validity accounting holds.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { LoadConfig } from '../worker/protocol.js';

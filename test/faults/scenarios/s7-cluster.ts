@@ -1,8 +1,8 @@
 // Scenario 7: Redis Cluster under load. Coordinated CLUSTER FAILOVER, repeated: correct. A primary
 // killed (kill -9): whatever the checker finds is the measured over-admission of a documented
 // non-guarantee (a replica promoted before it had every write), reported, not counted.
+import { uniquePrefix } from '@lockstep/test-utils';
 import { Cluster } from 'ioredis';
-import { uniquePrefix } from '../../harness/index.js';
 import type { HistoryEvent } from '../../support/history.js';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';

@@ -1,9 +1,9 @@
 // Scenario 8: semaphore waiters killed while queued are purged and never granted, and a waiter killed
 // just before its turn (lock or semaphore, default settings) only ever gets a claim that passes on;
 // acquisitions aborted while grants race them lose no permit.
+import { uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { Lockstep } from '../../../packages/core/src/index.js';
-import { uniquePrefix } from '../../harness/index.js';
 import { hostNow } from '../../support/history.js';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { LoadConfig } from '../worker/protocol.js';

@@ -1,6 +1,6 @@
 // Scenario 9: documented non-guarantees, run on purpose; the checker must flag them. A quorum node
 // of the winning majority restarts empty; a lock key is evicted under `volatile-lru`.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { auditKeys, longestKeyTtl } from '../key-audit.js';
 import type { ScenarioRun } from './scenario-run.js';
 import { ownProxiedServers, ownServer } from './servers.js';

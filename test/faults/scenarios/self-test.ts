@@ -1,7 +1,7 @@
 // Checker self-test: four deliberately broken implementations, driven by the same workers and
 // recorder as Lockstep, under a workload that gives each bug its chance. The checker must flag
 // every one; in the full profile the same workload on Lockstep is the control and must pass.
-import { uniquePrefix } from '../../harness/index.js';
+import { uniquePrefix } from '@lockstep/test-utils';
 import { FaultProxy } from '../proxy/fault-proxy.js';
 import type { ImplKind, LoadConfig } from '../worker/protocol.js';
 import type { ScenarioRun } from './scenario-run.js';

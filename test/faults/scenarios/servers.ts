@@ -1,12 +1,7 @@
 // Servers a scenario owns (never the shared ones: scenarios kill, pause and restart them), stopped
 // by the scenario's clean-up after its key audit.
+import { type RedisClusterHarness, type RedisServer, startRedisCluster, startRedisServer } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
-import {
-  type RedisClusterHarness,
-  type RedisServer,
-  startRedisCluster,
-  startRedisServer,
-} from '../../harness/index.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';
 import type { ScenarioRun } from './scenario-run.js';
 

@@ -4,10 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scanKeys, uniquePrefix } from '@lockstep/test-utils';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { scanKeys } from '../../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../../test/harness/prefix.js';
 import type { GatedWorkerConfig, JobEvent } from './gated-worker.js';
 
 const WORKER = fileURLToPath(new URL('./gated-worker.ts', import.meta.url));

@@ -1,8 +1,8 @@
 // The shared setup of the suites that run gated workers in OS processes: one fresh queue per test,
 // every started process stopped and the queue's keys removed after each test.
+import { standalonePort } from '@lockstep/test-utils/context';
 import type { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
-import { standalonePort } from '../../../../test/harness/context.js';
 import type { GatedWorkerConfig } from './gated-worker.js';
 import { type FreshQueue, freshQueue, startWorkerProcess, type WorkerProcess } from './harness.js';
 

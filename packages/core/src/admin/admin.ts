@@ -2,10 +2,10 @@
 // read grant statistics. Used by @lockstep/dashboard and @lockstep/cli; never exposes tokens.
 import { InvalidArgumentError } from '../errors.js';
 import { isIoredisClient } from '../lockstep-options.js';
-import { checkName, checkPrefix } from '../names.js';
-import { bounded } from '../request.js';
-import { type RedisClient, registerScripts, runScript } from '../scripts.js';
-import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from '../validate.js';
+import { bounded } from '../redis/request.js';
+import { type RedisClient, registerScripts, runScript } from '../redis/scripts.js';
+import { checkName, checkPrefix } from '../util/names.js';
+import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from '../util/validate.js';
 import type { NameDetail, NameSummary, RateSeries } from './admin-types.js';
 import { discoverNames } from './discover.js';
 import { keysOf, type NameKind, type NameRef, tagOf } from './key-layout.js';

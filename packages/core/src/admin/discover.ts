@@ -1,7 +1,7 @@
 // Finds every lock and semaphore of a prefix with SCAN: on a standalone server, or on every primary
 // of a Cluster (each primary holds its own slots, so each is scanned).
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from '../scripts.js';
+import type { RedisClient } from '../redis/scripts.js';
 import { type NameRef, parseStateKey, scanPattern } from './key-layout.js';
 
 const SCAN_COUNT = 1_000;

@@ -1,5 +1,5 @@
 // Reads Lockstep's key layout back: which lock or semaphore a key belongs to, and its name.
-import { keySet } from '../names.js';
+import { keySet } from '../util/names.js';
 
 /** The kind of a named object: a mutex or a counting semaphore. */
 export type NameKind = 'lock' | 'semaphore';
@@ -10,7 +10,7 @@ export interface NameRef {
   readonly name: string;
 }
 
-/** Reverses `encodeName` (names.ts): `%XX` back to the character; `%` itself is always encoded. */
+/** Reverses `encodeName` (util/names.ts): `%XX` back to the character; `%` itself is always encoded. */
 export function decodeName(encoded: string): string {
   return encoded.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }

@@ -1,5 +1,5 @@
 // Reads the grant statistics the GrantRecorders of every process wrote (stats/stats-layout.ts).
-import type { RedisClient } from '../scripts.js';
+import type { RedisClient } from '../redis/scripts.js';
 import {
   CLASSES_FIELD,
   LIMIT_FIELD,

@@ -1,11 +1,13 @@
 // Adopting a lease exported by another process (`lease.toJSON()`): validate the handle, then ask
 // Redis (an extension under the handle's token) whether it still holds before returning a Lease.
-import type { AcquireRuntime } from '../acquire.js';
-import { monotonicNow } from '../clock.js';
+
 import { InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { Lease, type LeaseDriver, type LeaseHandle, type LeaseKind, type LostCallback } from '../lease.js';
-import { assertKnownOptions, orDefault } from '../option-names.js';
-import { checkBoolean, checkFunction, checkOptions, describe } from '../validate.js';
+import { Lease, type LeaseHandle, type LeaseKind, type LostCallback } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
+import { monotonicNow } from '../util/clock.js';
+import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import { checkBoolean, checkFunction, checkOptions, describe } from '../util/validate.js';
+import type { AcquireRuntime } from '../waiting/contender.js';
 
 /** Options of `adopt()`. */
 export interface AdoptOptions {

@@ -1,8 +1,9 @@
 // Publishes one acquisition on `lockstep:acquire` (and `lockstep:acquire:queued` when it queues).
-import type { AcquireRequest } from '../acquire.js';
-import { monotonicNow } from '../clock.js';
+
 import { LockstepError } from '../errors.js';
-import type { Lease } from '../lease.js';
+import type { Lease } from '../lease/lease.js';
+import { monotonicNow } from '../util/clock.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import {
   type AcquireMessage,
   type AcquireOutcome,

@@ -1,5 +1,5 @@
 // Publishes releases and extensions of a lease on `lockstep:release` and `lockstep:extend`.
-import type { ExtendOutcome } from '../lease.js';
+import type { ExtendOutcome } from '../lease/lease-driver.js';
 import {
   type ExtendMessage,
   extendTracing,

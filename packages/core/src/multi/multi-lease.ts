@@ -1,6 +1,6 @@
 // The lease of several names at once: one Lease per name, one signal, one release.
 import type { LeaseLostError } from '../errors.js';
-import { type Lease, REPORT } from '../lease.js';
+import { type Lease, REPORT } from '../lease/lease.js';
 
 /**
  * Several locks held together, returned by `lockstep.lockAll(names).acquire()`. Each name has its

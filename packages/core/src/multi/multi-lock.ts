@@ -1,17 +1,18 @@
 // Several names locked together (`lockstep.lockAll`): taken one by one in a canonical order, so two
 // callers listing the same names in any order cannot deadlock; all or nothing.
-import { monotonicNow } from '../clock.js';
+
 import { AcquireTimeoutError, InvalidArgumentError, isLockstepError, type LeaseLostError } from '../errors.js';
-import { type Lease, type LostCallback, REPORT, SET_AUTO_EXTEND } from '../lease.js';
-import type { Lock } from '../lock.js';
+import { type Lease, type LostCallback, REPORT, SET_AUTO_EXTEND } from '../lease/lease.js';
 import {
   type AcquireOptions,
   DEFAULT_ACQUIRE_OPTIONS,
   resolveAcquireOptions,
   type TryAcquireOptions,
-} from '../options.js';
-import { describe } from '../validate.js';
-import { runWithLease } from '../with-lease.js';
+} from '../limiter/acquire-options.js';
+import { runWithLease } from '../limiter/with-lease.js';
+import type { Lock } from '../lock/lock.js';
+import { monotonicNow } from '../util/clock.js';
+import { describe } from '../util/validate.js';
 import { MultiLease } from './multi-lease.js';
 
 /** Most names one `lockAll` may take. */

@@ -2,20 +2,21 @@
 // clock, early decisions, release on every node, and per-node diagnostics.
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
-import { monotonicNow } from '../clock.js';
-import { AcquireTimeoutError, QuorumError } from '../errors.js';
-import { newToken } from '../ids.js';
-import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
-import type { LockEngine, LockState } from '../lock-engine.js';
+import { QuorumError } from '../errors.js';
+import { Lease } from '../lease/lease.js';
+import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
+import type { LockEngine, LockState } from '../lock/lock-engine.js';
+import type { LockOptions } from '../lock/lock-options.js';
 import type { QuorumOptions } from '../lockstep-options.js';
-import { encodeName } from '../names.js';
-import type { LockOptions } from '../options.js';
-import { abortedError, bounded } from '../request.js';
-import { runScript, STATUS } from '../scripts.js';
+import { abortedError, bounded } from '../redis/request.js';
+import { runScript, STATUS } from '../redis/scripts.js';
+import { monotonicNow } from '../util/clock.js';
+import { newToken } from '../util/ids.js';
+import { encodeName } from '../util/names.js';
+import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
-import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
+import { acquireRound, extendRound, outOfTime, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
 const limiters = new WeakMap<AcquireRuntime, InFlightLimiter>();
 const firstConnects = new WeakMap<Redis, Promise<void>>();
@@ -137,16 +138,7 @@ export class QuorumLockEngine implements LockEngine {
       if (result.kind === 'unavailable') throw new QuorumError(this.name, 'unavailable', result.nodes, attempts);
       const delay = retryDelayMs + (retryJitterMs > 0 ? randomInt(0, retryJitterMs + 1) : 0);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
-        // The rule (docs/errors.md): a majority answered without granting is contention (null, or
-        // ERR_ACQUIRE_TIMEOUT with the per-node detail as its cause); ERR_QUORUM only when no
-        // majority could answer in time.
-        const kind = result.kind === 'slow' ? 'unavailable' : result.kind;
-        const detail = new QuorumError(this.name, kind, result.nodes, attempts);
-        if (result.kind === 'contention') {
-          if (request.orNull) return null;
-          throw new AcquireTimeoutError(this.name, request.waitMs, { cause: detail });
-        }
-        throw detail;
+        return outOfTime(this.name, result, attempts, request);
       }
       await sleep(delay, signal);
       if (signal?.aborted) throw abortedError(this.name, signal);

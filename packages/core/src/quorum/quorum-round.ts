@@ -1,15 +1,41 @@
 // One round over every node of a quorum, shared by quorum locks and quorum semaphores: an acquire
 // attempt decided as early as the outcome is certain, release with retries, and extension.
 import type { Redis } from 'ioredis';
-import { monotonicNow } from '../clock.js';
-import { LockstepError, QuorumError, type QuorumNodeOutcome, type QuorumNodeResult } from '../errors.js';
-import type { ExtendOutcome } from '../lease.js';
-import { STATUS } from '../scripts.js';
+import {
+  AcquireTimeoutError,
+  LockstepError,
+  QuorumError,
+  type QuorumNodeOutcome,
+  type QuorumNodeResult,
+} from '../errors.js';
+import type { ExtendOutcome } from '../lease/lease-driver.js';
+import { STATUS } from '../redis/scripts.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** What a failed node request says about the node. */
 export function classify(error: unknown): QuorumNodeOutcome {
   const cause = error instanceof LockstepError ? error.cause : error;
   return (cause as { name?: string } | undefined)?.name === 'ReplyError' ? 'error' : 'unreachable';
+}
+
+/**
+ * Ends a quorum acquisition whose time ran out after a failed round. The rule (docs/errors.md): a
+ * majority answered without granting is contention (`null` for a try, or ERR_ACQUIRE_TIMEOUT with
+ * the per-node detail as its cause); ERR_QUORUM only when no majority could answer in time.
+ */
+export function outOfTime(
+  name: string,
+  result: Exclude<RoundResult, { kind: 'granted' }>,
+  attempts: number,
+  request: { readonly waitMs: number; readonly orNull: boolean },
+): null {
+  const kind = result.kind === 'slow' ? 'unavailable' : result.kind;
+  const detail = new QuorumError(name, kind, result.nodes, attempts);
+  if (result.kind === 'contention') {
+    if (request.orNull) return null;
+    throw new AcquireTimeoutError(name, request.waitMs, { cause: detail });
+  }
+  throw detail;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

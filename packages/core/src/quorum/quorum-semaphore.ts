@@ -2,21 +2,22 @@
 // (redis-semaphore's RedlockSemaphore / RedlockMultiSemaphore, made safe for limits above 1).
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AcquireRequest, AcquireRuntime } from '../acquire.js';
 import { type AdoptOptions, adoptLease, checkHandle } from '../adopt/adopt-lease.js';
-import { monotonicNow } from '../clock.js';
-import { AcquireTimeoutError, InvalidArgumentError, QuorumError } from '../errors.js';
-import { newToken } from '../ids.js';
-import { type ExtendOutcome, Lease, type LeaseDriver } from '../lease.js';
+import { InvalidArgumentError, QuorumError } from '../errors.js';
+import { Lease } from '../lease/lease.js';
+import type { ExtendOutcome, LeaseDriver } from '../lease/lease-driver.js';
 import type { QuorumOptions } from '../lockstep-options.js';
-import { encodeName } from '../names.js';
-import { abortedError, bounded } from '../request.js';
-import { runScript, STATUS } from '../scripts.js';
-import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore.js';
-import type { ResolvedSemaphoreOptions } from '../semaphore-options.js';
+import { abortedError, bounded } from '../redis/request.js';
+import { runScript, STATUS } from '../redis/scripts.js';
+import type { PermitRequest, SemaphoreBackend, SemaphoreState } from '../semaphore/semaphore.js';
+import type { ResolvedSemaphoreOptions } from '../semaphore/semaphore-options.js';
+import { monotonicNow } from '../util/clock.js';
+import { newToken } from '../util/ids.js';
+import { encodeName } from '../util/names.js';
+import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { firstConnect, inFlightLimiter } from './quorum-lock.js';
-import { acquireRound, extendRound, type RoundResult, releaseRound, sleep } from './quorum-round.js';
+import { acquireRound, extendRound, outOfTime, type RoundResult, releaseRound, sleep } from './quorum-round.js';
 
 /** Immediate re-picks per acquisition when the nodes say other slots are free. */
 const QUICK_REPICKS = 3;
@@ -131,15 +132,7 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
       }
       const delay = this.#retryDelay(permit.priority);
       if (request.waitMs === 0 || monotonicNow() + delay >= deadline) {
-        // As for quorum locks: a majority answered without granting is contention; ERR_QUORUM only
-        // when no majority could answer in time.
-        const kind = result.kind === 'slow' ? 'unavailable' : result.kind;
-        const detail = new QuorumError(this.name, kind, result.nodes, attempts);
-        if (result.kind === 'contention') {
-          if (request.orNull) return null;
-          throw new AcquireTimeoutError(this.name, request.waitMs, { cause: detail });
-        }
-        throw detail;
+        return outOfTime(this.name, result, attempts, request);
       }
       slots = this.#pick(permit.weight, result.taken);
       await sleep(delay, signal);

@@ -1,6 +1,6 @@
 // Counts this process's grants per name and second, with their waits, and adds them to Redis once
 // a second (one pipelined write per active name), so the dashboard sees every process's grants.
-import { type RedisClient, runScript } from '../scripts.js';
+import { type RedisClient, runScript } from '../redis/scripts.js';
 import { STATS_TTL_MS, statsKey, waitBucket, waitField } from './stats-layout.js';
 
 const FLUSH_EVERY_MS = 1_000;

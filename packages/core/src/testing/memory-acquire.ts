@@ -1,11 +1,13 @@
 // One acquisition on a MemoryQueue: an attempt, then (when queued) a wait that ends with a grant,
 // `waitMs`, the caller's signal or `close()`, with the errors the Redis engines raise.
-import type { AcquireRequest } from '../acquire.js';
+
 import type { LimiterKind } from '../diagnostics/channels.js';
 import { AcquireTimeoutError, LockstepError, QueueFullError } from '../errors.js';
-import { newRequestId, newToken } from '../ids.js';
-import { Lease, type LeaseDriver } from '../lease.js';
-import { abortedError } from '../request.js';
+import { Lease } from '../lease/lease.js';
+import type { LeaseDriver } from '../lease/lease-driver.js';
+import { abortedError } from '../redis/request.js';
+import { newRequestId, newToken } from '../util/ids.js';
+import type { AcquireRequest } from '../waiting/contender.js';
 import type { MemoryAttempt, MemoryQueue } from './memory-queue.js';
 
 /** What the owning MemoryLockstep provides to its engines. */

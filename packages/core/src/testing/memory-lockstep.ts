@@ -1,19 +1,20 @@
 // A Lockstep with no Redis: the same Lock, Semaphore and Lease objects over in-memory queues.
 import { InvalidArgumentError, LockstepError, type LockstepError as LockstepErrorType } from '../errors.js';
-import { DETACH, type Lease } from '../lease.js';
-import { Lock } from '../lock.js';
+import { DETACH, type Lease } from '../lease/lease.js';
+import type { Lock } from '../lock/lock.js';
+import type { LockOptions } from '../lock/lock-options.js';
 import type { LockstepLike } from '../lockstep-like.js';
 import { DEFAULT_LOCKSTEP_OPTIONS } from '../lockstep-options.js';
 import { lockAllWith, type MultiLock } from '../multi/multi-lock.js';
-import { checkName } from '../names.js';
-import { assertKnownOptions } from '../option-names.js';
-import { type LockOptions, resolveLockOptions } from '../options.js';
-import { Semaphore } from '../semaphore.js';
-import { resolveSemaphoreOptions, type SemaphoreOptions } from '../semaphore-options.js';
-import { checkFunction, checkNumber, checkOptions } from '../validate.js';
+import type { Semaphore } from '../semaphore/semaphore.js';
+import type { SemaphoreOptions } from '../semaphore/semaphore-options.js';
+import { checkName } from '../util/names.js';
+import { assertKnownOptions } from '../util/option-names.js';
+import { checkFunction, checkNumber, checkOptions } from '../util/validate.js';
 import type { MemoryRuntime } from './memory-acquire.js';
-import { MemoryLockEngine, MemorySemaphoreEngine } from './memory-engines.js';
+import { memoryLock } from './memory-lock.js';
 import { MemoryQueue } from './memory-queue.js';
+import { memorySemaphore } from './memory-semaphore.js';
 
 /** Options of {@link createMemoryLockstep}. */
 export interface MemoryLockstepOptions {
@@ -105,8 +106,7 @@ export class MemoryLockstep implements LockstepLike {
   lock(name: string, options?: LockOptions): Lock {
     this.#runtime.assertOpen();
     checkName(name);
-    const resolved = resolveLockOptions(options);
-    return new Lock(name, new MemoryLockEngine(name, this.#queue(`l:${name}`), resolved, this.#runtime));
+    return memoryLock(name, options, (key) => this.#queue(key), this.#runtime);
   }
 
   /**
@@ -125,9 +125,7 @@ export class MemoryLockstep implements LockstepLike {
   semaphore(name: string, options: SemaphoreOptions): Semaphore {
     this.#runtime.assertOpen();
     checkName(name);
-    const resolved = resolveSemaphoreOptions(options);
-    const engine = new MemorySemaphoreEngine(name, this.#queue(`s:${name}`), { ...resolved }, this.#runtime);
-    return new Semaphore(name, resolved, engine);
+    return memorySemaphore(name, options, (key) => this.#queue(key), this.#runtime);
   }
 
   /**

@@ -1,6 +1,6 @@
 // The state of one lock or semaphore name in memory: holders with deadlines, waiters in service
 // order (priority, then arrival, with optional aging), the fence, and baton passing on every change.
-import { monotonicNow, unrefTimer } from '../clock.js';
+import { monotonicNow, unrefTimer } from '../util/clock.js';
 
 /** A granted lease, by request id. Deadlines and times are on the monotonic clock. */
 export interface MemoryHolder {

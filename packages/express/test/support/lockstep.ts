@@ -1,10 +1,9 @@
 // A Lockstep (from the built @lockstep/core, as users get it) on the shared test Redis; each file
 // gets its own prefix, and fails if a key it wrote is left without a TTL.
 import { Lockstep, type LockstepOptions, type Semaphore } from '@lockstep/core';
+import { keysWithoutTtl, uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { afterAll, expect } from 'vitest';
-import { standaloneClient } from '../../../../test/harness/context.js';
-import { keysWithoutTtl } from '../../../../test/harness/faults.js';
-import { uniquePrefix } from '../../../../test/harness/prefix.js';
 
 const made: { lockstep: Lockstep; prefix: string; redis: ReturnType<typeof standaloneClient> }[] = [];
 

@@ -1,0 +1,394 @@
+// A held lock or permit: its validity window, fence, auto-extension and loss reporting.
+
+import { type LeaseMessage, type LimiterKind, lostChannel } from '../diagnostics/channels.js';
+import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
+import { type LeaseLossReason, LeaseLostError } from '../errors.js';
+import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
+import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
+import type { ExtendOutcome, LeaseDriver } from './lease-driver.js';
+import { Watchdog } from './watchdog.js';
+
+/** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */
+export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
+
+/** What a lease holds: a lock or semaphore permits. */
+export type LeaseKind = LimiterKind;
+
+/**
+ * A lease exported by {@link Lease.toJSON}, to be adopted by another process with
+ * `lock.adopt(handle)` or `semaphore.adopt(handle)`. It is a bearer secret: whoever has it can
+ * extend and release the lease, so treat it like a password (never log it).
+ */
+export interface LeaseHandle {
+  /** The lock or semaphore name. */
+  readonly name: string;
+  readonly kind: LeaseKind;
+  /** The public request id the lease was granted to. */
+  readonly id: string;
+  /** The secret owner token. */
+  readonly token: string;
+  /** The fence, or `null` when there is none (quorum locks and semaphores). */
+  readonly fence: number | null;
+  /** Permits held (1 for locks). */
+  readonly weight: number;
+  /** End of the validity window when exported, epoch ms (informative: adopting asks Redis). */
+  readonly expiresAt: number;
+}
+
+/** Everything needed to create a {@link Lease}. */
+export interface LeaseInit {
+  readonly name: string;
+  /** The request id the lease was granted to. */
+  readonly id: string;
+  readonly token: string;
+  readonly fence: number | undefined;
+  readonly ttlMs: number;
+  /** End of the validity window on the monotonic clock. */
+  readonly validUntil: number;
+  readonly weight: number;
+  /**
+   * True for a grant handed over from the queue: a short claim (`validUntil` ends with it) that the
+   * lease turns into its TTL with an extension due within a third of the window.
+   */
+  readonly claim?: boolean;
+  readonly autoExtend: boolean;
+  readonly onLost: LostCallback | undefined;
+  readonly driver: LeaseDriver;
+  /** Told once when the lease is released or lost. */
+  readonly onSettle?: (lease: Lease) => void;
+}
+
+/** @internal Stops a lease's timers without releasing it (used by `Lockstep.close()`). */
+export const DETACH = Symbol('lockstep.detach');
+
+/** @internal Turns auto-extension on or off (used by multi-name leases). */
+export const SET_AUTO_EXTEND = Symbol('lockstep.setAutoExtend');
+
+/** @internal Reports a background error through the owning Lockstep's `onError`. */
+export const REPORT = Symbol('lockstep.report');
+
+type State = 'held' | 'releasing' | 'released' | 'lost';
+
+/**
+ * A lock or semaphore permit held until `expiresAt` unless extended. Each acquisition returns its
+ * own Lease. When the lease is lost (expired, taken or unreachable) `signal` aborts with a
+ * {@link LeaseLostError} and `onLost` is called; nothing is ever thrown at the event loop.
+ *
+ * Supports `await using lease = await lock.acquire()`: it is released on scope exit.
+ */
+export class Lease implements AsyncDisposable {
+  /** The lock or semaphore name. */
+  readonly name: string;
+  /** The secret owner token (at least 128 bits from `crypto`). Do not log it. */
+  readonly token: string;
+  /**
+   * Fencing token: strictly increases with every grant of the same name. Pass it to the resource
+   * you protect and reject writes carrying a smaller one. `undefined` for quorum locks, which cannot
+   * mint a monotonic fence.
+   */
+  readonly fence: number | undefined;
+  /** Permits held (1 for locks). */
+  readonly weight: number;
+
+  readonly #id: string;
+  #ttlMs: number;
+  #validUntil: number;
+  #state: State = 'held';
+  #lostError: LeaseLostError | undefined;
+  #controller: AbortController | undefined;
+  #onLost: LostCallback | undefined;
+  #autoExtend: boolean;
+  /** Still a claim: the next extension (due early) turns it into the TTL. */
+  #claim: boolean;
+  #driver: LeaseDriver;
+  /** The next auto-extension or end of the window, and the guard while an extension is in flight. */
+  readonly #watchdog = new Watchdog({
+    isHeld: () => this.#state === 'held',
+    validUntil: () => this.#validUntil,
+    isClaim: () => this.#claim,
+    autoExtends: () => this.#autoExtend,
+    ttlMs: () => this.#ttlMs,
+    expire: () => this.#lose('expired'),
+    extend: () => this.#autoExtendNow(),
+  });
+  #extending: Promise<void> | undefined;
+  #onSettle: ((lease: Lease) => void) | undefined;
+  readonly #grantedAt = monotonicNow();
+
+  /** @internal Leases are created by `acquire`, never directly. */
+  constructor(init: LeaseInit) {
+    this.name = init.name;
+    this.#id = init.id;
+    this.token = init.token;
+    this.fence = init.fence;
+    this.weight = init.weight;
+    this.#ttlMs = init.ttlMs;
+    this.#validUntil = init.validUntil;
+    this.#onLost = init.onLost;
+    this.#autoExtend = init.autoExtend;
+    this.#claim = init.claim === true;
+    this.#driver = init.driver;
+    this.#onSettle = init.onSettle;
+    // Without auto-extension, a claim to confirm, or anyone observing the loss, no timer is needed.
+    if (this.#autoExtend || this.#claim || this.#onLost) this.#watchdog.schedule();
+  }
+
+  /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
+  get expiresAt(): number {
+    return toEpochMs(this.#validUntil);
+  }
+
+  /** Milliseconds of validity left (0 once expired or lost). */
+  get remainingMs(): number {
+    if (this.#state !== 'held' && this.#state !== 'releasing') return 0;
+    return Math.max(0, this.#validUntil - monotonicNow());
+  }
+
+  /** True while the lease is inside its validity window and neither released nor lost. */
+  get held(): boolean {
+    if (this.#state !== 'held') return false;
+    if (monotonicNow() >= this.#validUntil) {
+      this.#lose('expired');
+      return false;
+    }
+    return true;
+  }
+
+  /** Aborts (with a {@link LeaseLostError} as reason) when the lease is lost. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#lostError) this.#controller.abort(this.#lostError);
+      else if (this.#state === 'held') this.#watchdog.schedule();
+    }
+    if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired');
+    return this.#controller.signal;
+  }
+
+  /** The loss, once the lease was lost. */
+  get lostError(): LeaseLostError | undefined {
+    return this.#lostError;
+  }
+
+  /**
+   * Moves the end of the validity window to `ttlMs` from now (default: the lease's TTL). Never
+   * re-creates a lease that was lost.
+   *
+   * @param ttlMs - new validity from now, in ms
+   * @throws {@link LeaseLostError} `ERR_LEASE_LOST` if it is no longer held
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked
+   */
+  async extend(ttlMs: number = this.#ttlMs): Promise<void> {
+    checkInteger('ttlMs', ttlMs, 10, MAX_TIMER_MS);
+    if (this.#state !== 'held') {
+      throw this.#lostError ?? new LeaseLostError(this.name, 'not-held');
+    }
+    if (!this.held) throw this.#lostError as LeaseLostError;
+    const outcome = await this.#extendOnce(ttlMs, false);
+    // The window ended while the extension was in flight: the loss was already reported.
+    if (this.#wasLost()) throw this.#lostError as LeaseLostError;
+    if (outcome !== 'extended') {
+      const reason = outcome === 'no-quorum' ? 'no-quorum' : 'not-held';
+      if (this.#state === 'held') this.#lose(reason);
+      throw this.#lostError ?? new LeaseLostError(this.name, reason);
+    }
+  }
+
+  /**
+   * Releases the lease. Resolves true if this call released it, false if it was no longer held
+   * (already released, expired or taken). Stops auto-extension first.
+   *
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked: the lease stays
+   * held until its window ends (no more auto-extension), then is reported lost (`onLost`, `signal`);
+   * `release()` may be called again meanwhile
+   */
+  async release(): Promise<boolean> {
+    if (this.#state === 'released') return false;
+    const wasLost = this.#state === 'lost';
+    this.#state = 'releasing';
+    this.#watchdog.cancel();
+    try {
+      const released = await traceRelease(
+        () => this.#message(),
+        () => this.#driver.release(this.#id, this.token),
+      );
+      this.#state = 'released';
+      this.#settle();
+      return released && !wasLost;
+    } catch (err) {
+      this.#state = wasLost ? 'lost' : 'held';
+      if (!wasLost) this.#runOut();
+      throw err;
+    }
+  }
+
+  // After a release Redis could not be asked for: no more extensions (the lease runs out with its
+  // TTL, as documented), but its loss is still reported at the end of the window.
+  #runOut(): void {
+    this.#autoExtend = false;
+    this.#claim = false;
+    if (this.#onLost || this.#controller) this.#watchdog.schedule();
+  }
+
+  /**
+   * Exports the lease so another process can adopt it (`lock.adopt(handle)`). The handle holds
+   * the secret token: it is a bearer secret, treat it like a password. `JSON.stringify(lease)`
+   * calls this too, so never log a lease.
+   */
+  toJSON(): LeaseHandle {
+    return {
+      name: this.name,
+      kind: this.#driver.kind ?? 'lock',
+      id: this.#id,
+      token: this.token,
+      fence: this.fence ?? null,
+      weight: this.weight,
+      expiresAt: this.expiresAt,
+    };
+  }
+
+  /** @internal */
+  [SET_AUTO_EXTEND](on: boolean): void {
+    if (this.#autoExtend === on) return;
+    this.#autoExtend = on;
+    if (this.#state === 'held' && !this.#extending) this.#watchdog.schedule();
+  }
+
+  /** @internal */
+  [REPORT](error: unknown): void {
+    this.#driver.onError(error);
+  }
+
+  /** @internal */
+  [DETACH](): void {
+    this.#watchdog.stop();
+    this.#autoExtend = false;
+    this.#onLost = undefined;
+  }
+
+  #settle(): void {
+    const onSettle = this.#onSettle;
+    this.#onSettle = undefined;
+    onSettle?.(this);
+  }
+
+  /** Releases on scope exit (`await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+
+  #autoExtendNow(): void {
+    if (this.#state !== 'held' || this.#extending) return;
+    this.#extending = this.#extendLoop().finally(() => {
+      this.#extending = undefined;
+    });
+  }
+
+  // Retries a failed extension while validity remains; gives up (lost) when it runs out.
+  async #extendLoop(): Promise<void> {
+    let delay = Math.min(250, Math.max(10, Math.floor(this.#ttlMs / 20)));
+    while (this.#state === 'held') {
+      const left = this.#validUntil - monotonicNow();
+      if (left <= 0) {
+        this.#lose('expired');
+        return;
+      }
+      try {
+        const outcome = await this.#extendOnce(this.#ttlMs, true);
+        // A refresh that lost the race to a voluntary release is not a loss.
+        if (this.#state !== 'held') return;
+        if (outcome !== 'extended') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+        return;
+      } catch (err) {
+        if (this.#state !== 'held') return;
+        if (monotonicNow() >= this.#validUntil) {
+          this.#lose('expired', err);
+          return;
+        }
+        this.#driver.onError(err);
+      }
+      const wait = Math.min(delay, Math.max(0, this.#validUntil - monotonicNow()));
+      await new Promise<void>((resolve) => unrefTimer(resolve, wait));
+      delay = Math.min(delay * 2, 1_000);
+    }
+  }
+
+  /**
+   * One extension request, for `extend()` and the auto-extension loop alike: the watchdog reports
+   * the loss on time while it is in flight, a success that lands after the loss is given back, and a
+   * success applies the new window. `auto` tells diagnostics who asked; a background extension that
+   * lost the race to a release does not move the window.
+   */
+  async #extendOnce(ttlMs: number, auto: boolean): Promise<ExtendOutcome> {
+    const started = monotonicNow();
+    this.#watchdog.arm();
+    let outcome: ExtendOutcome;
+    try {
+      outcome = await traceExtend(
+        () => this.#message(),
+        ttlMs,
+        auto,
+        () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
+      );
+    } finally {
+      this.#watchdog.disarm();
+    }
+    // Declared lost while in flight: what Redis extended must not outlive the reported loss.
+    if (this.#wasLost()) {
+      if (outcome === 'extended') this.#abandonServerEntry();
+      return outcome;
+    }
+    if (outcome === 'extended' && (!auto || this.#state === 'held')) {
+      this.#ttlMs = ttlMs;
+      this.#claim = false;
+      this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
+      if (this.#state === 'held') this.#watchdog.schedule();
+    }
+    return outcome;
+  }
+
+  // What diagnostics may show of this lease (never the token).
+  #message(): LeaseMessage {
+    return {
+      name: this.name,
+      kind: this.#driver.kind ?? 'lock',
+      fence: this.fence,
+      weight: this.weight,
+      heldMs: monotonicNow() - this.#grantedAt,
+    };
+  }
+
+  // A method, not an inline comparison: the state can change while an await is pending.
+  #wasLost(): boolean {
+    return this.#state === 'lost';
+  }
+
+  // Background compare-and-delete of a lease already reported lost.
+  #abandonServerEntry(): void {
+    this.#driver.release(this.#id, this.token).then(
+      () => undefined,
+      (err: unknown) => this.#driver.onError(err),
+    );
+  }
+
+  #lose(reason: LeaseLossReason, cause?: unknown): void {
+    if (this.#state !== 'held') return;
+    this.#state = 'lost';
+    this.#watchdog.stop();
+    const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
+    this.#lostError = error;
+    this.#settle();
+    if (lostChannel.hasSubscribers) lostChannel.publish({ ...this.#message(), reason });
+    this.#controller?.abort(error);
+    const onLost = this.#onLost;
+    if (!onLost) return;
+    try {
+      const result = onLost(error);
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#driver.onError(err));
+      }
+    } catch (err) {
+      this.#driver.onError(err);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Bounds every Redis call in time and maps client failures to RedisUnavailableError.
+
+import { LockstepError, RedisUnavailableError } from '../errors.js';
+import { cancelDeadline, setDeadline } from './deadlines.js';
+
+/** The caller's signal aborted a wait. */
+export function abortedError(resource: string, signal: AbortSignal): LockstepError {
+  return new LockstepError('ERR_ABORTED', `Acquiring "${resource}" was aborted`, { cause: signal.reason });
+}
+
+/** Wraps any failure of a Redis call (already a LockstepError or not) as `ERR_REDIS`. */
+export function redisError(what: string, err: unknown, indeterminate: boolean): LockstepError {
+  if (err instanceof LockstepError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RedisUnavailableError(`${what} failed: ${message}`, indeterminate, { cause: err });
+}
+
+/**
+ * Awaits `promise` for at most `timeoutMs`. On timeout it rejects with an indeterminate
+ * `ERR_REDIS`; the late outcome is swallowed (the caller cleans up by token). If `signal` aborts
+ * first it rejects with `ERR_ABORTED`.
+ */
+export function bounded<T>(
+  promise: Promise<T>,
+  what: string,
+  timeoutMs: number,
+  signal?: { readonly signal: AbortSignal; readonly resource: string },
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const finish = () => {
+      done = true;
+      cancelDeadline(deadline);
+      signal?.signal.removeEventListener('abort', onAbort);
+    };
+    const deadline = setDeadline(timeoutMs, () => {
+      if (done) return;
+      finish();
+      reject(new RedisUnavailableError(`${what} got no reply within ${Math.round(timeoutMs)} ms`, true));
+    });
+    const onAbort = () => {
+      if (done || !signal) return;
+      finish();
+      reject(abortedError(signal.resource, signal.signal));
+    };
+    signal?.signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        if (done) return;
+        finish();
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (done) return;
+        finish();
+        reject(redisError(what, err, true));
+      },
+    );
+  });
+}

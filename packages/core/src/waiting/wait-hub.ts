@@ -1,0 +1,286 @@
+// One subscriber connection per Lockstep: subscribed to the grant channels of names that have local
+// waiters, dispatching each message to the waiter whose id it carries.
+import { randomInt } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { LockstepError } from '../errors.js';
+import type { RedisClient } from '../redis/scripts.js';
+
+/** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
+export type WaitHandler = (message: string | null) => void;
+
+interface ChannelState {
+  readonly waiters: Map<string, WaitHandler>;
+  ready: Promise<void>;
+  /** True once the subscription is active: messages published from then on reach us. */
+  active: boolean;
+  /** Per waiter: whether the subscription was still inactive when it registered. */
+  readonly fresh: Map<string, boolean>;
+  linger: NodeJS.Timeout | undefined;
+  /** Claims handed to waiters of other processes, by waiter id: when one lapses, re-check. */
+  readonly claims: Map<string, NodeJS.Timeout>;
+}
+
+/** How long a channel stays subscribed after its last local waiter left, to avoid churn. */
+const LINGER_MS = 5_000;
+/** How long after a claim window a waiter re-checks (plus up to as much jitter), so processes do not herd. */
+const CLAIM_MARGIN_MS = 50;
+
+function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+/**
+ * Owns the subscriber connection (a `duplicate()` of the user's client, created on first use) and
+ * the subscriptions. Uses sharded pub/sub (`SSUBSCRIBE`) where the server has it and falls back to
+ * `SUBSCRIBE` on servers before Redis 7. A lost message is never fatal: waiters re-check on timers,
+ * and every waiter is poked to re-check when the subscriber reconnects.
+ */
+export class WaitHub {
+  #subscriber: Redis | Cluster | undefined;
+  #sharded = true;
+  #channels = new Map<string, ChannelState>();
+  #handlers = new Map<string, WaitHandler>();
+  #closed = false;
+  #readyOnce = false;
+
+  /**
+   * @param client - the user's client; never used in subscribe mode itself
+   * @param onError - receives background errors of the subscriber (never thrown)
+   */
+  constructor(
+    private readonly client: RedisClient,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  /** The number of channels currently subscribed. */
+  get channelCount(): number {
+    return this.#channels.size;
+  }
+
+  #ensureSubscriber(): Redis | Cluster {
+    if (this.#subscriber) return this.#subscriber;
+    const sub = isCluster(this.client)
+      ? this.client.duplicate([], { shardedSubscribers: true })
+      : this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    sub.on('error', (err: Error) => this.onError(err));
+    const onMessage = (channel: string, message: string) => this.#dispatch(channel, message);
+    sub.on('smessage', onMessage);
+    sub.on('message', onMessage);
+    // A new connection's socket is referenced: while nobody waits it must not keep the process alive.
+    sub.on('connect', () => this.#holdProcess(this.#handlers.size > 0));
+    sub.on('ready', () => {
+      // After a reconnect ioredis re-subscribes; messages sent meanwhile are lost, so re-check.
+      if (this.#readyOnce) this.#pokeAll();
+      this.#readyOnce = true;
+    });
+    this.#subscriber = sub;
+    return sub;
+  }
+
+  /**
+   * References the subscriber's socket while a local waiter waits, and unreferences it otherwise, so
+   * a script that used a lock exits on its own (Node's `socket.unref()`). A Cluster subscriber has
+   * several sockets: it is closed instead once its channels' linger ends.
+   */
+  #holdProcess(hold: boolean): void {
+    const sub = this.#subscriber;
+    if (!sub || isCluster(sub)) return;
+    const stream = (sub as unknown as { stream?: { ref?: () => void; unref?: () => void } }).stream;
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
+  /** Closes the subscriber once no channel is subscribed; the next wait opens a new one. */
+  #closeIdle(): void {
+    const sub = this.#subscriber;
+    if (!sub || this.#channels.size > 0) return;
+    this.#subscriber = undefined;
+    this.#readyOnce = false;
+    sub.quit().catch(() => sub.disconnect());
+  }
+
+  #dispatch(channel: string, message: string): void {
+    const parts = message.split('|');
+    const id = parts[0] as string;
+    const handler = this.#handlers.get(id);
+    if (parts[1] === 'k') {
+      // A claim was turned into a lease: nobody needs to re-check for it.
+      this.#claimSettled(channel, id);
+      return;
+    }
+    if (handler) {
+      handler(message);
+      return;
+    }
+    const claimMs = Number(parts[3]);
+    if (parts.length === 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+  }
+
+  #state(channel: string): ChannelState | undefined {
+    const prefix = this.#prefixed('');
+    const key = prefix && channel.startsWith(prefix) ? channel.slice(prefix.length) : channel;
+    return this.#channels.get(key) ?? this.#channels.get(channel);
+  }
+
+  /**
+   * A grant went to a waiter of another process as a claim of `claimMs`. If that waiter died, nobody
+   * takes it up, and only a transition on the name passes it on: so when the claim window ends
+   * without its "taken" message, one local waiter of the name re-checks (its attempt purges the
+   * lapsed claim and serves the queue, announcing the next grant as usual).
+   */
+  #watchClaim(channel: string, id: string, claimMs: number): void {
+    const state = this.#state(channel);
+    if (!state || state.waiters.size === 0) return;
+    clearTimeout(state.claims.get(id));
+    const timer = setTimeout(
+      () => {
+        state.claims.delete(id);
+        const first = state.waiters.values().next();
+        if (!first.done) first.value(null);
+      },
+      claimMs + CLAIM_MARGIN_MS + randomInt(0, CLAIM_MARGIN_MS),
+    );
+    timer.unref();
+    state.claims.set(id, timer);
+  }
+
+  #claimSettled(channel: string, id: string): void {
+    const state = this.#state(channel);
+    const timer = state?.claims.get(id);
+    if (!state || !timer) return;
+    clearTimeout(timer);
+    state.claims.delete(id);
+  }
+
+  #pokeAll(): void {
+    for (const handler of [...this.#handlers.values()]) handler(null);
+  }
+
+  async #subscribe(channel: string): Promise<void> {
+    const sub = this.#ensureSubscriber();
+    if (this.#sharded) {
+      try {
+        await sub.ssubscribe(channel);
+        return;
+      } catch (err) {
+        if (!/unknown command/i.test(String((err as Error).message))) throw err;
+        this.#sharded = false;
+      }
+    }
+    // SUBSCRIBE channels are not keys, so ioredis does not add keyPrefix: add it ourselves.
+    await sub.subscribe(this.#prefixed(channel));
+  }
+
+  #prefixed(channel: string): string {
+    const options = (this.client as Redis).options as { keyPrefix?: string } | undefined;
+    const clusterOptions = isCluster(this.client) ? this.client.options : undefined;
+    const keyPrefix = clusterOptions?.keyPrefix ?? options?.keyPrefix ?? '';
+    return `${keyPrefix}${channel}`;
+  }
+
+  #unsubscribe(channel: string): void {
+    const sub = this.#subscriber;
+    if (!sub) return;
+    const done = this.#sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(this.#prefixed(channel));
+    done.catch((err: Error) => this.onError(err));
+  }
+
+  /**
+   * Registers a waiter before its request is sent, if the channel already has a subscription, so a
+   * grant published before the request's reply arrives still finds its handler. Returns false (and
+   * registers nothing) when the channel is not subscribed: the caller then uses {@link watch} after
+   * the request and re-checks once.
+   */
+  preRegister(channel: string, id: string, handler: WaitHandler): boolean {
+    if (this.#closed) return false;
+    const state = this.#channels.get(channel);
+    if (!state) return false;
+    this.#attach(state, id, handler);
+    return true;
+  }
+
+  #attach(state: ChannelState, id: string, handler: WaitHandler): void {
+    if (state.linger) {
+      clearTimeout(state.linger);
+      state.linger = undefined;
+    }
+    if (!state.waiters.has(id)) state.fresh.set(id, !state.active);
+    state.waiters.set(id, handler);
+    this.#handlers.set(id, handler);
+    if (this.#handlers.size === 1) this.#holdProcess(true);
+  }
+
+  /**
+   * Registers a waiter on a channel (subscribing if needed) and resolves once the subscription is
+   * active. `fresh` is true when it was not active yet as this waiter registered, in which case a
+   * grant published meanwhile may have been missed and the caller must re-check once.
+   */
+  async watch(channel: string, id: string, handler: WaitHandler): Promise<{ fresh: boolean }> {
+    if (this.#closed) throw new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
+    let state = this.#channels.get(channel);
+    if (!state) {
+      const created: ChannelState = {
+        waiters: new Map(),
+        fresh: new Map(),
+        ready: Promise.resolve(),
+        active: false,
+        linger: undefined,
+        claims: new Map(),
+      };
+      created.ready = this.#subscribe(channel).then(
+        () => {
+          created.active = true;
+        },
+        (err: unknown) => {
+          if (this.#channels.get(channel) === created) this.#channels.delete(channel);
+          throw err;
+        },
+      );
+      this.#channels.set(channel, created);
+      state = created;
+    }
+    this.#attach(state, id, handler);
+    await state.ready;
+    return { fresh: state.fresh.get(id) ?? true };
+  }
+
+  /** Removes a waiter; the channel is unsubscribed after a short linger when nobody waits. */
+  unwatch(channel: string, id: string): void {
+    if (this.#handlers.delete(id) && this.#handlers.size === 0) this.#holdProcess(false);
+    const state = this.#channels.get(channel);
+    if (!state) return;
+    state.waiters.delete(id);
+    state.fresh.delete(id);
+    if (state.waiters.size > 0 || state.linger || this.#closed) return;
+    state.linger = setTimeout(() => {
+      if (state.waiters.size > 0) return;
+      for (const timer of state.claims.values()) clearTimeout(timer);
+      this.#channels.delete(channel);
+      // The last channel: close the subscriber instead (no process stays alive for it).
+      if (this.#channels.size === 0) this.#closeIdle();
+      else this.#unsubscribe(channel);
+    }, LINGER_MS);
+    state.linger.unref();
+  }
+
+  /** Drops every subscription and the subscriber connection; waiters are woken to notice. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#pokeAll();
+    for (const state of this.#channels.values()) {
+      if (state.linger) clearTimeout(state.linger);
+      for (const timer of state.claims.values()) clearTimeout(timer);
+    }
+    this.#channels.clear();
+    this.#handlers.clear();
+    const sub = this.#subscriber;
+    this.#subscriber = undefined;
+    if (sub) {
+      try {
+        await sub.quit();
+      } catch {
+        sub.disconnect();
+      }
+    }
+  }
+}
