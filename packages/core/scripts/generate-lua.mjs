@@ -4,6 +4,8 @@
 //
 // Includes are libraries of Lua functions that take what they need as parameters; an include may
 // include others, and each is inlined once per script, where its first `--@include` line stands.
+// Only the library functions a script uses (directly or through other functions) are kept: every
+// call of a script defines its functions anew, so unused ones would cost each call.
 // src/lua/codes.json (optional) names the reply codes and shared constants once: each script gets
 // a prelude declaring the names it uses (`local GRANTED = 1`), and the module exports the codes
 // as STATUS, so TypeScript switches on `STATUS.granted`, never on `1`.
@@ -21,12 +23,57 @@ const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.u
 const luaDir = join(root, 'src', 'lua');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+const FN_START = '@@fn ';
+const FN_END = '@@end\n';
+
+// Wraps each top-level `local function name(...)` ... `end` of an include (with the comment lines
+// right above it) in markers, so shake() can drop it when unused.
+function markFunctions(library) {
+  return library.replace(/((?:^--(?!\[\[).*\n)*)^local function (\w+)\(([\s\S]*?)^end\n/gm, (block, _c, name) => {
+    return `${FN_START}${name}\n${block}${FN_END}`;
+  });
+}
+
 function resolveIncludes(source, seen = new Set()) {
   return source.replace(/^--@include (\S+)\s*$/gm, (_, name) => {
     if (seen.has(name)) return '';
     seen.add(name);
-    return resolveIncludes(readFileSync(join(luaDir, 'includes', `${name}.lua`), 'utf8'), seen);
+    return resolveIncludes(markFunctions(readFileSync(join(luaDir, 'includes', `${name}.lua`), 'utf8')), seen);
   });
+}
+
+// Lua source without its comments, for finding the names it uses.
+function code(source) {
+  return source.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, '').replace(/--.*$/gm, '');
+}
+
+function uses(source, name) {
+  return new RegExp(`\\b${name}\\b`).test(code(source));
+}
+
+// Drops the library functions the script does not reach from its own code.
+function shake(source) {
+  const parts = source.split(FN_START);
+  const functions = [];
+  let rest = parts[0];
+  for (const part of parts.slice(1)) {
+    const end = part.indexOf(FN_END);
+    const name = part.slice(0, part.indexOf('\n'));
+    functions.push({ name, text: part.slice(name.length + 1, end), live: false });
+    rest += `@@${functions.length - 1}@@${part.slice(end + FN_END.length)}`;
+  }
+  let live = rest;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const fn of functions) {
+      if (!fn.live && uses(live, fn.name)) {
+        fn.live = true;
+        live += fn.text;
+        changed = true;
+      }
+    }
+  }
+  return rest.replace(/@@(\d+)@@/g, (_, i) => (functions[Number(i)].live ? functions[Number(i)].text : ''));
 }
 
 function upperSnake(name) {
@@ -44,7 +91,7 @@ const luaNames = new Map([
 
 // Declares the named codes and constants this script uses, before its first line.
 function prelude(source) {
-  const used = [...luaNames].filter(([name]) => new RegExp(`\\b${name}\\b`).test(source));
+  const used = [...luaNames].filter(([name]) => uses(source, name));
   return used.map(([name, value]) => `local ${name} = ${value}\n`).join('') + source;
 }
 
@@ -57,7 +104,7 @@ for (const file of readdirSync(luaDir).sort()) {
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) continue;
   const [, base, keys] = match;
-  const source = prelude(resolveIncludes(readFileSync(join(luaDir, file), 'utf8')));
+  const source = prelude(shake(resolveIncludes(readFileSync(join(luaDir, file), 'utf8'))));
   const sha = createHash('sha1').update(source).digest('hex');
   entries.push({ key: camel(base), keys: Number(keys), source, sha });
 }

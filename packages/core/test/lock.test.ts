@@ -235,8 +235,10 @@ describe('lock on a standalone Redis', () => {
     const held = await lock.acquire({ autoExtend: true });
     const waiting = lock.acquire({ waitMs: 10_000 });
     await eventually(async () => (await lock.inspect()).waiting === 1);
+    // Expected before close() resolves: close() may end the wait while it still awaits its subscriber.
+    const ended = expect(waiting).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await lockstep.close();
-    await expect(waiting).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await ended;
     await delay(500);
     expect(held.held).toBe(false);
     expect(() => lockstep.lock('other')).toThrow(/closed/);

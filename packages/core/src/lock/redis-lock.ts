@@ -8,7 +8,7 @@ import type { LeaseDriver } from '../lease/lease-driver.js';
 import { parseAttemptReply, parsePushed } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
-import { type RedisClient, runScript } from '../redis/scripts.js';
+import { type RedisClient, runScript, STATUS } from '../redis/scripts.js';
 import { keySet } from '../util/names.js';
 import { acquire } from '../waiting/acquisition.js';
 import type { AcquireRequest, AcquireRuntime, AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
@@ -26,6 +26,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
   readonly maxWaiters: number;
   readonly waiterTtlMs: number;
   readonly #keys: readonly string[];
+  readonly #fastKeys: readonly string[];
   readonly #extendKeys: readonly string[];
   readonly #inspectKeys: readonly string[];
   readonly #heartbeatKeys: readonly string[];
@@ -40,6 +41,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
     super(name, runtime);
     const keys = keySet(prefix, 'l', name);
     this.#keys = keys.keys;
+    this.#fastKeys = keys.keys.slice(0, 2);
     this.#extendKeys = keys.keys.slice(0, 1);
     this.#inspectKeys = keys.keys.slice(0, 3);
     this.#heartbeatKeys = keys.keys.slice(1, 4);
@@ -58,7 +60,17 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
     return adoptLease({ ...target, runtime: this.runtime }, handle, options);
   }
 
-  async attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {
+  async attempt(id: string, token: string, wait: boolean, first = false): Promise<AttemptReply> {
+    if (first) {
+      // Uncontended: one cheap script (a fence string when granted). Held: a try is answered here;
+      // anything else takes the full script, in the next attempt.
+      const fast = await runScript(this.client, 'lockAcquireFast', this.#fastKeys, [token, this.ttlMs]);
+      if (typeof fast === 'string') {
+        this.noteFastGrant(id);
+        return { kind: 'granted', fence: Number(fast), remainingMs: this.ttlMs };
+      }
+      return fast === STATUS.busy && !wait ? { kind: 'busy', recheckInMs: -1 } : { kind: 'contended' };
+    }
     const reply = (await runScript(this.client, 'lockAcquire', this.#keys, [
       id,
       token,
@@ -90,6 +102,10 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
 
   protected extendScript(_id: string, token: string, ttlMs: number): Promise<unknown> {
     return runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]);
+  }
+
+  protected fastReleaseScript(_id: string, token: string): Promise<unknown> {
+    return runScript(this.client, 'lockReleaseFast', this.#fastKeys, [token]);
   }
 
   async inspect(): Promise<LockState> {

@@ -14,30 +14,24 @@
   ARGV[6] max waiters: -1 for no bound
 
   Returns (includes/acquire-reply.lua, the shape sem-acquire shares):
-    {GRANTED, fence, ttlLeft, now}    ttlLeft ms of the lease as of this script
+    {GRANTED, fence, ttlLeft, now}    ttlLeft ms of the lease as of this script (now is 0 when the
+                                      fast path took a free lock without reading the clock)
     {QUEUED, 0, holderLeft, now}      holderLeft ms (-1 none)
     {BUSY, 0, holderLeft, now}        not enqueued (try mode)
     {FULL, 0, -1, now}                queue full
 ]]
---@include clock
+--@include lock-fast
 --@include acquire-reply
 -- Fast path first, before the slow path's helpers are even defined: a free lock and no queue.
 local holder = redis.call('GET', KEYS[1])
-local free = not holder or string.byte(holder, -1) == 58
-local now, now_us = server_clock()
-if free and redis.call('EXISTS', KEYS[2]) == 0 then
-  local fence = now_us
-  if holder then
-    local last = tonumber(string.sub(holder, 1, -2))
-    if last and last >= fence then
-      fence = last + 1
-    end
-  end
-  redis.call('SET', KEYS[1], fmt(fence) .. ':' .. ARGV[2], 'PX', ARGV[3])
-  return acquire_reply(GRANTED, fence, tonumber(ARGV[3]), now)
+local taken = lock_take(KEYS[1], KEYS[2], holder, ARGV[2], ARGV[3])
+if taken then
+  return acquire_reply(GRANTED, tonumber(taken), tonumber(ARGV[3]), 0)
 end
 --@include lock
 local k = lock_keys()
+local free = is_free(holder)
+local now, now_us = server_clock()
 local id, token, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 -- ms the holder has left, -1 for none (PTTL answers -2 for no key).

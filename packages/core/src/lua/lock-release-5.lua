@@ -15,24 +15,21 @@
     DEQUEUED  this id was queued and is removed
     NOTHING   nothing of this id and token was held or queued
 ]]
--- Fast path first, before the slow path's helpers are even defined: our lock and no queue.
-local holder = redis.call('GET', KEYS[1])
-local queued = redis.call('EXISTS', KEYS[2]) == 1
-local result = NOTHING
-if holder and string.sub(holder, -#ARGV[2] - 1) == ':' .. ARGV[2] then
-  result = RELEASED
-  if not queued then
-    redis.call('SET', KEYS[1], string.sub(holder, 1, -#ARGV[2] - 1), 'KEEPTTL')
-    return RELEASED
-  end
-elseif not queued then
-  return NOTHING
+-- Fast path first, before the slow path's helpers are even defined: no queue.
+--@include lock-fast
+local done, holder = lock_give(KEYS[1], KEYS[2], ARGV[2])
+if done then
+  return done
 end
 
+-- Waiters are queued.
 --@include lock
 local k = lock_keys()
 local id, token = ARGV[1], ARGV[2]
-if result == NOTHING then
+local result = NOTHING
+if holder and string.sub(holder, -#token - 1) == ':' .. token then
+  result = RELEASED
+else
   local rec = redis.call('HGET', k.I, id)
   if rec and string.sub(rec, 1, #token + 1) == token .. '|' then
     drop_waiter(k, id, redis.call('ZCARD', k.Q) == 1)

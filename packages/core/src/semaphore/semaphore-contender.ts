@@ -13,7 +13,7 @@ export interface SemaphoreAttempts extends LeaseDriver {
     readonly limit: number;
     readonly classes: ReadonlyMap<string, number>;
   };
-  attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply>;
+  attempt(id: string, token: string, wait: boolean, permit: PermitRequest, first?: boolean): Promise<AttemptReply>;
   giveUp(id: string, token: string): Promise<number>;
   heartbeat(ids: readonly string[]): Promise<string[]>;
 }
@@ -51,8 +51,8 @@ export class SemaphoreContender implements Contender {
     this.classes = s.classes;
   }
 
-  attempt(id: string, token: string, wait: boolean): Promise<AttemptReply> {
-    return this.engine.attempt(id, token, wait, this.permit);
+  attempt(id: string, token: string, wait: boolean, first?: boolean): Promise<AttemptReply> {
+    return this.engine.attempt(id, token, wait, this.permit, first);
   }
 
   giveUp(id: string, token: string): Promise<number> {

@@ -34,6 +34,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
   readonly keys: readonly string[];
   readonly channel: string;
   readonly #extendKeys: readonly string[];
+  readonly #fastKeys: readonly string[];
 
   constructor(
     name: string,
@@ -47,6 +48,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
     this.keys = keys.keys;
     this.channel = keys.channel;
     this.#extendKeys = keys.keys.slice(0, 2);
+    this.#fastKeys = keys.keys.slice(0, 3);
   }
 
   /** The limit this instance uses. */
@@ -60,8 +62,22 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
   }
 
   /** Runs the acquire script once for `permit`. */
-  async attempt(id: string, token: string, wait: boolean, permit: PermitRequest): Promise<AttemptReply> {
+  async attempt(id: string, token: string, wait: boolean, permit: PermitRequest, first = false): Promise<AttemptReply> {
     const s = this.settings;
+    if (first) {
+      // Uncontended: one cheap script (a fence string when granted); anything else takes the full
+      // script, in the next attempt.
+      const fast = await runScript(this.client, 'semAcquireFast', this.#fastKeys, [
+        id,
+        token,
+        permit.weight,
+        s.limit,
+        s.ttlMs,
+      ]);
+      if (typeof fast !== 'string') return { kind: 'contended' };
+      this.noteFastGrant(id);
+      return { kind: 'granted', fence: Number(fast), remainingMs: s.ttlMs };
+    }
     const reply = (await runScript(this.client, 'semAcquire', this.keys, [
       id,
       token,
@@ -139,5 +155,9 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
   /** Extends and releases this semaphore's permits. */
   protected extendScript(id: string, token: string, ttlMs: number): Promise<unknown> {
     return runScript(this.client, 'semExtend', this.#extendKeys, [id, token, ttlMs]);
+  }
+
+  protected fastReleaseScript(id: string, token: string): Promise<unknown> {
+    return runScript(this.client, 'semReleaseFast', this.#fastKeys, [id, token]);
   }
 }

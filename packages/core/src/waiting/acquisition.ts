@@ -51,6 +51,11 @@ export class Acquisition {
   #confirmed = false;
   #beating = false;
   #watching: boolean;
+  // The first attempt may try the contender's uncontended fast path, unless a waiter of this
+  // process is already queued on the name (then the name is contended: one round trip, not two).
+  #fast: boolean;
+  // Set when the fast path answered `contended`: the full attempt is sent even if the wait ran out.
+  #fullNow = false;
   // Set once the wait ran out while queued: one last attempt tells a grant whose message was lost,
   // contention (ERR_ACQUIRE_TIMEOUT) and an outage that began while we slept (ERR_REDIS) apart.
   #lastTry = false;
@@ -71,6 +76,7 @@ export class Acquisition {
     // A waiter on a name that already has a subscription registers before its first request, so a
     // grant published before the request's reply is read still reaches it.
     this.#watching = this.#hub?.preRegister(c.channel, this.#id, this.#onMessage) ?? false;
+    this.#fast = !this.#watching;
   }
 
   /** Runs the loop to a lease, `null` (a busy `orNull` request) or an error; always cleans up. */
@@ -144,7 +150,13 @@ export class Acquisition {
   }
 
   #assertTimeLeft(): void {
-    if (monotonicNow() >= this.#deadline && this.#lastQueued === undefined && this.#failures === 0 && this.#wait) {
+    if (
+      monotonicNow() >= this.#deadline &&
+      this.#lastQueued === undefined &&
+      this.#failures === 0 &&
+      this.#wait &&
+      !this.#fullNow
+    ) {
       throw new AcquireTimeoutError(this.#c.name, this.#request.waitMs);
     }
   }
@@ -160,8 +172,11 @@ export class Acquisition {
       const timeout = this.#wait
         ? Math.min(this.#attemptTimeout, Math.max(deadline - sent, MIN_ATTEMPT_MS))
         : this.#attemptTimeout;
+      const first = this.#fast;
+      this.#fast = false;
+      this.#fullNow = false;
       const reply = await bounded(
-        c.attempt(this.#id, this.#token, this.#wait),
+        c.attempt(this.#id, this.#token, this.#wait, first),
         `acquiring "${c.name}"`,
         timeout,
         this.#abortable,
@@ -205,6 +220,10 @@ export class Acquisition {
       case 'too-heavy':
         this.#mayHold = this.#lastQueued !== undefined;
         throw weightError(c, reply.limit);
+      case 'contended':
+        this.#mayHold = false;
+        this.#fullNow = true;
+        return AGAIN;
     }
   }
 

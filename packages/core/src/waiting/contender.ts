@@ -11,7 +11,9 @@ export type AttemptReply =
   | { readonly kind: 'queued'; readonly recheckInMs: number; readonly serverNow: number }
   | { readonly kind: 'busy'; readonly recheckInMs: number }
   | { readonly kind: 'full' }
-  | { readonly kind: 'too-heavy'; readonly limit: number };
+  | { readonly kind: 'too-heavy'; readonly limit: number }
+  /** The fast first attempt changed nothing: the full attempt follows at once. */
+  | { readonly kind: 'contended' };
 
 /** A grant (or rejection) pushed to a waiter by another process's release. */
 export type PushedReply =
@@ -33,8 +35,13 @@ export interface Contender {
   readonly weight: number;
   readonly maxWaiters: number;
   readonly waiterTtlMs: number;
-  /** Runs the acquire script once. */
-  attempt(id: string, token: string, wait: boolean): Promise<AttemptReply>;
+  /**
+   * Runs the acquire script once. With `first`, it may run a cheaper script made for the
+   * uncontended case instead, which answers `contended` (having changed nothing) when it cannot
+   * decide; the loop then runs the full attempt, one script per attempt, so a cleanup after an
+   * abort is always sent after every script of the acquisition.
+   */
+  attempt(id: string, token: string, wait: boolean, first?: boolean): Promise<AttemptReply>;
   /** Gives up whatever `id` has: a grant (passed on) or a queue place. */
   giveUp(id: string, token: string): Promise<number>;
   /** Parses a grant message addressed to a waiter. */

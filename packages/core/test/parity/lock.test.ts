@@ -137,8 +137,10 @@ describe.each(BACKENDS)('lock parity: $name', ({ create }) => {
     const held = await lock.acquire();
     const waiting = lock.acquire({ waitMs: 10_000 });
     await eventually(async () => (await lock.inspect()).waiting === 1);
+    // Expected before close() resolves: close() may end the wait while it still awaits its subscriber.
+    const ended = expect(waiting).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await lockstep.close();
-    await expect(waiting).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await ended;
     expect(() => lockstep.lock('other')).toThrow(/closed/);
     await expect(lock.acquire()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     expect(held.fence).toBeGreaterThan(0);

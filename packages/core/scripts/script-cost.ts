@@ -1,0 +1,192 @@
+// Redis's cost of uncontended acquire+release pairs, in instructions (valgrind callgrind on a
+// private redis-server: repeatable on a loaded machine) and in commandstats usec (a plain
+// redis-server). Compares Lockstep's scripts with the raw protocol (SET NX PX + compare-and-delete)
+// and with empty scripts given the same keys and arguments.
+//
+// Usage (from the repository root, after `pnpm turbo run generate`):
+//   tsx packages/core/scripts/script-cost.ts [--module <scripts.generated.ts>] [--pairs 1000]
+//     [--only lockFast,semFast,lock,sem,raw,empty] [--same]
+// --module measures another build of the scripts (for a before/after); --same reuses one name
+// instead of a new name per pair.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+
+const { values } = parseArgs({
+  options: {
+    module: { type: 'string', default: join(import.meta.dirname, '../src/lua/scripts.generated.ts') },
+    pairs: { type: 'string', default: '1000' },
+    only: { type: 'string', default: 'lockFast,semFast,lock,sem,raw,empty' },
+    same: { type: 'boolean', default: false },
+  },
+});
+const PAIRS = Number(values.pairs);
+const { LUA_SCRIPTS } = (await import(resolve(values.module))) as {
+  LUA_SCRIPTS: Record<string, { source: string }>;
+};
+
+const CAD = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const EMPTY = 'return 0';
+const shas: Record<string, string> = {};
+const nameOf = (i: number) => (values.same ? 'bench' : `bench-${i}`);
+const lockKeys = (i: number) => ['h', 'q', 'd', 'i', 'c'].map((s) => `{ls:l:${nameOf(i)}}:${s}`);
+const semKeys = (i: number) => ['m', 'h', 'q', 'd', 'c'].map((s) => `{ls:s:${nameOf(i)}}:${s}`);
+const token = (i: number) => `${i.toString(36).padStart(8, '0')}-0123456789abcdef0123456789`;
+
+async function call(r: Redis, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  return r.evalsha(shas[script] as string, keys.length, ...keys, ...args);
+}
+
+function expect(ok: boolean, what: string, reply: unknown): void {
+  if (!ok) throw new Error(`${what}: unexpected reply ${JSON.stringify(reply)}`);
+}
+
+/** One uncontended acquire+release pair per workload, as the client sends it. */
+const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
+  lockFast: async (r, i) => {
+    const k = lockKeys(i).slice(0, 2);
+    const a = await call(r, 'lockAcquireFast', k, [token(i), 10_000]);
+    expect(typeof a === 'string', 'lockAcquireFast', a);
+    const b = await call(r, 'lockReleaseFast', k, [token(i)]);
+    expect(b === 1, 'lockReleaseFast', b);
+  },
+  semFast: async (r, i) => {
+    const k = semKeys(i).slice(0, 3);
+    const a = await call(r, 'semAcquireFast', k, [`id-${i}`, token(i), 1, 5, 10_000]);
+    expect(typeof a === 'string', 'semAcquireFast', a);
+    const b = await call(r, 'semReleaseFast', k, [`id-${i}`, token(i)]);
+    expect(b === 1, 'semReleaseFast', b);
+  },
+  lock: async (r, i) => {
+    const a = (await call(r, 'lockAcquire', lockKeys(i), [`id-${i}`, token(i), 10_000, '1', 3_000, -1])) as number[];
+    expect(a[0] === 1, 'lockAcquire', a);
+    const b = await call(r, 'lockRelease', lockKeys(i), [`id-${i}`, token(i)]);
+    expect(b === 1, 'lockRelease', b);
+  },
+  sem: async (r, i) => {
+    const args = [`id-${i}`, token(i), 1, 5, 10_000, '1', 0, 3_000, -1, 0];
+    const a = (await call(r, 'semAcquire', semKeys(i), args)) as number[];
+    expect(a[0] === 1, 'semAcquire', a);
+    const b = await call(r, 'semRelease', semKeys(i), [`id-${i}`, token(i), 5]);
+    expect(b === 1, 'semRelease', b);
+  },
+  raw: async (r, i) => {
+    const key = `{raw:${nameOf(i)}}`;
+    expect((await r.set(key, token(i), 'PX', 10_000, 'NX')) === 'OK', 'SET NX PX', null);
+    const b = await call(r, 'cad', [key], [token(i)]);
+    expect(b === 1, 'compare-and-delete', b);
+  },
+  // Empty scripts with the fast scripts' keys and arguments: the floor of any two-script pair.
+  empty: async (r, i) => {
+    const k = lockKeys(i).slice(0, 2);
+    await call(r, 'empty', k, [token(i), 10_000]);
+    await call(r, 'empty', k, [token(i)]);
+  },
+};
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function connect(port: number): Promise<Redis> {
+  for (let i = 0; i < 600; i++) {
+    const r = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      await r.ping();
+      for (const [name, { source }] of Object.entries(LUA_SCRIPTS))
+        shas[name] = (await r.script('LOAD', source)) as string;
+      shas.cad = (await r.script('LOAD', CAD)) as string;
+      shas.empty = (await r.script('LOAD', EMPTY)) as string;
+      return r;
+    } catch {
+      r.disconnect();
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not start`);
+}
+
+async function stop(r: Redis, child: ChildProcess): Promise<void> {
+  const exited = new Promise((done) => child.once('exit', done));
+  await r.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+  r.disconnect();
+  await exited;
+}
+
+let seq = 0;
+async function run(r: Redis, name: string, pairs: number): Promise<void> {
+  const pair = workloads[name];
+  if (!pair) throw new Error(`unknown workload ${name}; known: ${Object.keys(workloads).join(', ')}`);
+  for (let i = 0; i < pairs; i++) await pair(r, seq++);
+}
+
+const names = values.only.split(',');
+const rows = new Map<string, { ir: number; usec: number; calls: number }>();
+const dumps = mkdtempSync(join(tmpdir(), 'script-cost-'));
+const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appendonly', 'no', '--hz', '1'];
+
+// Instructions: zero the counters, run the pairs, dump, read the total.
+{
+  const port = await freePort();
+  const out = join(dumps, 'callgrind.out');
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', `--callgrind-out-file=${out}`, 'redis-server', ...serverArgs(port)],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const r = await connect(port);
+  for (const name of names) {
+    await run(r, name, 100);
+    execFileSync('callgrind_control', ['-z', `${child.pid}`], { stdio: 'ignore' });
+    await run(r, name, PAIRS);
+    execFileSync('callgrind_control', ['-d', name, `${child.pid}`], { stdio: 'ignore' });
+    const last = readdirSync(dumps)
+      .filter((f) => f.startsWith('callgrind.out.'))
+      .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
+      .pop() as string;
+    const total = Number(/^(?:summary|totals):\s+(\d+)/m.exec(readFileSync(join(dumps, last), 'utf8'))?.[1]);
+    rows.set(name, { ir: total / PAIRS, usec: 0, calls: 0 });
+  }
+  await stop(r, child);
+}
+
+// Server time: commandstats of EVAL/EVALSHA, and every command run (from scripts too) per pair.
+{
+  const port = await freePort();
+  const child = spawn('redis-server', serverArgs(port), { stdio: 'ignore' });
+  const r = await connect(port);
+  for (const name of names) {
+    await run(r, name, 1_000);
+    await r.config('RESETSTAT');
+    await run(r, name, PAIRS * 5);
+    const stats = [...((await r.info('commandstats')) as string).matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g)];
+    const row = rows.get(name) as { ir: number; usec: number; calls: number };
+    const measured = stats.filter(([, cmd]) => cmd !== 'config' && cmd !== 'info');
+    row.usec = measured.filter(([, cmd]) => cmd === 'evalsha').reduce((sum, m) => sum + Number(m[3]), 0) / (PAIRS * 5);
+    row.calls = measured.reduce((sum, m) => sum + Number(m[2]), 0) / (PAIRS * 5);
+  }
+  await stop(r, child);
+}
+
+console.log(
+  `| workload (${values.same ? 'one name' : 'a new name per pair'}) | instructions / pair | script usec / pair | server calls / pair |`,
+);
+console.log('|---|---:|---:|---:|');
+for (const [name, row] of rows) {
+  console.log(`| ${name} | ${Math.round(row.ir)} | ${row.usec.toFixed(2)} | ${row.calls.toFixed(2)} |`);
+}
+console.log(`\ncallgrind dumps (callgrind_annotate <file>): ${dumps}`);

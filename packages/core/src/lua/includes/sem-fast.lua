@@ -1,0 +1,64 @@
+--[[
+  sem-fast.lua: the uncontended paths of a semaphore (included): grant permits that fit while
+  nobody waits, release a holder's permits while nobody waits. Keys and fields as in
+  semaphore.lua; these change M, H and their expiry as its make_holder and save do.
+]]
+--@include clock
+--@include expiry
+
+-- Grants `weight` permits to a new request `id` (owner `token`) for `ttl` ms when they fit the
+-- limit (M.l, else `limit`) and nobody waits. Returns the fence (decimal digits), or nil when the
+-- full script must decide: the id has a record (a retry or a claim), the permits do not fit
+-- (expired holders may need purging) or waiters are queued.
+local function sem_take(M, H, Q, id, token, weight, limit, ttl)
+  local v = redis.call('HMGET', M, 'u', 'l', 'f', 'x', id)
+  local used = tonumber(v[1]) or 0
+  if v[5] or weight > (tonumber(v[2]) or limit) - used or redis.call('EXISTS', Q) == 1 then
+    return nil
+  end
+  -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
+  if used > 0 and redis.call('EXISTS', H) == 0 then
+    used = 0
+  end
+  local now_us = server_us()
+  local now = tonumber(string.sub(now_us, 1, -4))
+  -- Above the last fence (M.f) and never below the clock, as make_holder does.
+  local fence = now_us
+  if v[3] and digits_ge(v[3], now_us) then
+    fence = succ(v[3])
+  end
+  local deadline = now + ttl
+  local x = tonumber(v[4]) or 0
+  local record = 'h|' .. token .. '|' .. weight .. '|' .. fence .. '|' .. now
+  redis.call('ZADD', H, deadline, id)
+  if deadline > x then
+    -- Past the armed time (or a new M): move it one lease further and re-arm (Q and D do not exist).
+    x = deadline + ttl
+    redis.call('HSET', M, 'u', used + weight, 'f', fence, 'x', x, id, record)
+    expire_after(x, { M, H })
+  else
+    redis.call('HSET', M, 'u', used + weight, 'f', fence, id, record)
+    if used == 0 then
+      -- H was empty, so the ZADD created it.
+      expire_after(x, { H })
+    end
+  end
+  return fence
+end
+
+-- Releases the permits `id` holds with `token` when nobody waits. Returns RELEASED or NOTHING, or
+-- nil when the full script must decide (waiters are queued, or `id` is not this token's holder).
+local function sem_give(M, H, Q, id, token)
+  local v = redis.call('HMGET', M, 'u', id)
+  local mine = v[2]
+  if not mine or string.sub(mine, 1, #token + 3) ~= 'h|' .. token .. '|' or redis.call('EXISTS', Q) == 1 then
+    return nil
+  end
+  redis.call('HDEL', M, id)
+  if redis.call('ZREM', H, id) == 0 then
+    return NOTHING
+  end
+  local weight = tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))
+  redis.call('HSET', M, 'u', math.max(0, (tonumber(v[1]) or 0) - weight))
+  return RELEASED
+end

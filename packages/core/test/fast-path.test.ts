@@ -1,0 +1,129 @@
+// The uncontended path: an acquisition's first attempt runs a small script that only takes a free
+// name nobody waits for, and a lease it granted is released by a small script that only works while
+// nobody waits. These tests hold it to every guarantee of the full scripts at the edges where the
+// two meet: a waiter arriving between the calls, a waiter left behind by an expired holder, fences
+// across fast grants, hand-offs and a lost holder key, and the semaphore's healing of its counter.
+import { describe, expect, it } from 'vitest';
+import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { registerScripts, runScript } from '../src/redis/scripts.js';
+import { keySet } from '../src/util/names.js';
+
+const TTL_MS = 20_000;
+const setups = { standalone: standaloneLockstep, cluster: clusterLockstep } as const;
+type Setup = ReturnType<(typeof setups)[keyof typeof setups]>;
+
+function limiter(setup: Setup, mode: 'lock' | 'semaphore', name: string, ttlMs = TTL_MS) {
+  return mode === 'lock' ? setup.lockstep.lock(name, { ttlMs }) : setup.lockstep.semaphore(name, { limit: 1, ttlMs });
+}
+
+// A holder that will never release or extend: a process that died right after its grant.
+async function ghostHolder(setup: Setup, mode: 'lock' | 'semaphore', name: string, ttlMs: number): Promise<void> {
+  registerScripts(setup.redis);
+  const keys = keySet(setup.prefix, mode === 'lock' ? 'l' : 's', name).keys;
+  const reply =
+    mode === 'lock'
+      ? await runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), ['ghost-token', ttlMs])
+      : await runScript(setup.redis, 'semAcquireFast', keys.slice(0, 3), ['ghost', 'ghost-token', 1, 1, ttlMs]);
+  expect(typeof reply).toBe('string');
+}
+
+describe('the uncontended fast path', () => {
+  for (const [where, make] of Object.entries(setups)) {
+    for (const mode of ['lock', 'semaphore'] as const) {
+      it(`${where} ${mode}: a waiter that queues after a fast grant gets it at the release, not at expiry`, async () => {
+        const setup = make();
+        const holder = await limiter(setup, mode, 'arrive').acquire();
+        const waiting = limiter(setup, mode, 'arrive').acquire({ waitMs: 10_000 });
+        await eventually(async () => (await limiter(setup, mode, 'arrive').inspect()).waiting === 1);
+        const released = Date.now();
+        expect(await holder.release()).toBe(true);
+        const next = await waiting;
+        expect(Date.now() - released).toBeLessThan(TTL_MS / 4);
+        expect(next.fence).toBeGreaterThan(holder.fence as number);
+        expect(await next.release()).toBe(true);
+        // Nobody waits any more: the next pair is uncontended again, with a higher fence.
+        const again = await limiter(setup, mode, 'arrive').acquire();
+        expect(again.fence).toBeGreaterThan(next.fence as number);
+        expect(await again.release()).toBe(true);
+      });
+
+      it(`${where} ${mode}: a newcomer never overtakes a waiter left queued by an expired holder`, async () => {
+        const setup = make();
+        await ghostHolder(setup, mode, 'orphaned', 300);
+        const waiting = limiter(setup, mode, 'orphaned').acquire({ waitMs: 10_000 });
+        await eventually(async () => (await limiter(setup, mode, 'orphaned').inspect()).waiting === 1);
+        await delay(400);
+        // The holder's lease is over and the queue is not empty: the name is the waiter's.
+        expect(await limiter(setup, mode, 'orphaned').tryAcquire()).toBeNull();
+        const lease = await waiting;
+        expect(lease.held).toBe(true);
+        expect(await limiter(setup, mode, 'orphaned').tryAcquire()).toBeNull();
+        expect(await lease.release()).toBe(true);
+      });
+
+      it(`${where} ${mode}: fences strictly increase across fast grants, hand-offs and a lost holder key`, async () => {
+        const setup = make();
+        const fences: number[] = [];
+        const take = async () => {
+          const lease = await limiter(setup, mode, 'fences').acquire();
+          fences.push(lease.fence as number);
+          return lease;
+        };
+        await (await take()).release();
+        await (await take()).release();
+        // A hand-off through the queue.
+        const first = await take();
+        const waiting = limiter(setup, mode, 'fences').acquire({ waitMs: 10_000 });
+        await eventually(async () => (await limiter(setup, mode, 'fences').inspect()).waiting === 1);
+        await first.release();
+        const handed = await waiting;
+        fences.push(handed.fence as number);
+        await handed.release();
+        await (await take()).release();
+        // The key that remembers the last fence is lost (an eviction, a DEL, a restart without data).
+        const keys = keySet(setup.prefix, mode === 'lock' ? 'l' : 's', 'fences').keys;
+        await setup.redis.del(keys[0] as string);
+        if (mode === 'semaphore') await setup.redis.del(keys[1] as string);
+        await (await take()).release();
+        await (await take()).release();
+        for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1] as number);
+      });
+
+      it(`${where} ${mode}: a fast grant counts up from a remembered fence ahead of the clock`, async () => {
+        const setup = make();
+        const keys = keySet(setup.prefix, mode === 'lock' ? 'l' : 's', 'ahead').keys;
+        // Fences ahead of the server clock (as after a clock step back): 1 and 9 as last digits.
+        for (const last of [1n, 9n]) {
+          const ahead = ((BigInt(Date.now()) * 1000n + 10n ** 10n) / 10n) * 10n + last;
+          if (mode === 'lock') {
+            await setup.redis.set(keys[0] as string, `${ahead}:`, 'PX', TTL_MS);
+          } else {
+            await setup.redis.hset(keys[0] as string, 'f', `${ahead}`);
+            await setup.redis.pexpire(keys[0] as string, TTL_MS);
+          }
+          const lease = await limiter(setup, mode, 'ahead').acquire();
+          expect(lease.fence).toBe(Number(ahead + 1n));
+          await lease.release();
+        }
+      });
+    }
+
+    it(`${where} semaphore: a fast grant heals the permit count after the holders key vanished`, async () => {
+      const setup = make();
+      const semaphore = () => setup.lockstep.semaphore('healed', { limit: 2, ttlMs: TTL_MS });
+      const lost = await semaphore().acquire();
+      const keys = keySet(setup.prefix, 's', 'healed').keys;
+      await setup.redis.del(keys[1] as string);
+      const a = await semaphore().acquire();
+      expect((await semaphore().inspect()).used).toBe(1);
+      const b = await semaphore().acquire();
+      expect(await semaphore().tryAcquire()).toBeNull();
+      expect(await setup.redis.pttl(keys[1] as string)).toBeGreaterThan(0);
+      // The permits whose entry vanished are not held any more.
+      expect(await lost.release()).toBe(false);
+      expect(await a.release()).toBe(true);
+      expect(await b.release()).toBe(true);
+      expect((await semaphore().inspect()).used).toBe(0);
+    });
+  }
+});
