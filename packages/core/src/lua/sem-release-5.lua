@@ -15,6 +15,9 @@
     RELEASED  this token's permits were released (and passed on)
     DEQUEUED  this id was queued and is removed
     NOTHING   nothing of this id and token was held or queued
+    {status, message...}  one of the above, when waiters were served or rejected: the messages
+                          announced to them, in order, so waiters in the releasing process start at
+                          once (local hand-off)
 ]]
 local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
@@ -58,5 +61,8 @@ sem_save(s)
 if result == RELEASED then
   -- If these permits began as a claim, the waiting processes no longer need to watch it.
   announce_claimed(s.C, id)
+end
+if #s.handed > 0 then
+  return { result, unpack(s.handed) }
 end
 return result

@@ -16,6 +16,25 @@ export function parsePushed(message: string): PushedReply {
   return { kind: 'granted', fence: Number(second), deadline: Number(third), claimMs: Number(fourth ?? 0) };
 }
 
+/** A release script's reply: its status, and the messages announced to waiters it served. */
+export interface ReleaseReply {
+  /** STATUS.released, dequeued or nothing. */
+  readonly status: number;
+  /** Grant (or rejection) messages announced to the waiters served, in order; often empty. */
+  readonly handed: readonly string[];
+}
+
+const NONE_HANDED: readonly string[] = Object.freeze([]);
+
+/**
+ * Reads the reply of lock-release and sem-release: a status, or `[status, message...]` when the
+ * release served waiters (their messages, for local hand-off).
+ */
+export function parseReleaseReply(reply: unknown): ReleaseReply {
+  if (!Array.isArray(reply)) return { status: Number(reply), handed: NONE_HANDED };
+  return { status: Number(reply[0]), handed: reply.slice(1).map(String) };
+}
+
 /**
  * Reads the one reply shape of lock-acquire and sem-acquire (src/lua/includes/acquire-reply.lua):
  * `[status, fence, ms, now, limit]`.

@@ -24,6 +24,12 @@ interface ChannelState {
 const LINGER_MS = 5_000;
 /** How long after a claim window a waiter re-checks (plus up to as much jitter), so processes do not herd. */
 const CLAIM_MARGIN_MS = 50;
+/**
+ * Ids whose grant was handed over locally, remembered so their pushed copy is ignored. Past this
+ * many (pushed copies lost with the subscriber) the oldest is forgotten: its copy, if it still
+ * comes, is then treated as a grant to another process, which costs one timer and nothing else.
+ */
+const MAX_HANDED = 1_024;
 
 function isCluster(client: RedisClient): client is Cluster {
   return (client as Cluster).isCluster === true;
@@ -42,6 +48,8 @@ export class WaitHub {
   #handlers = new Map<string, WaitHandler>();
   #closed = false;
   #readyOnce = false;
+  /** Ids served by local hand-off whose pushed message has not come yet (insertion order). */
+  readonly #handed = new Set<string>();
 
   /**
    * @param client - the user's client; never used in subscribe mode itself
@@ -102,6 +110,8 @@ export class WaitHub {
   #dispatch(channel: string, message: string): void {
     const parts = message.split('|');
     const id = parts[0] as string;
+    // The pushed copy of a grant already handed over locally: it was acted on.
+    if (parts[1] !== 'k' && this.#handed.delete(id)) return;
     const handler = this.#handlers.get(id);
     if (parts[1] === 'k') {
       // A claim was turned into a lease: nobody needs to re-check for it.
@@ -114,6 +124,22 @@ export class WaitHub {
     }
     const claimMs = Number(parts[3]);
     if (parts.length === 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+  }
+
+  /**
+   * Local hand-off: gives each message (a grant or rejection a script of this process announced)
+   * to the local waiter it names, at once, and remembers the id so the pushed copy is ignored.
+   * Messages for waiters of other processes are left to pub/sub.
+   */
+  deliver(messages: readonly string[]): void {
+    for (const message of messages) {
+      const id = message.slice(0, message.indexOf('|'));
+      const handler = this.#handlers.get(id);
+      if (!handler) continue;
+      if (this.#handed.size >= MAX_HANDED) this.#handed.delete(this.#handed.values().next().value as string);
+      this.#handed.add(id);
+      handler(message);
+    }
   }
 
   #state(channel: string): ChannelState | undefined {
@@ -273,6 +299,7 @@ export class WaitHub {
     }
     this.#channels.clear();
     this.#handlers.clear();
+    this.#handed.clear();
     const sub = this.#subscriber;
     this.#subscriber = undefined;
     if (sub) {

@@ -87,6 +87,10 @@ class FakeRuntime implements AcquireRuntime {
     return hub as unknown as WaitHub;
   }
 
+  handOff(messages: readonly string[]): void {
+    for (const message of messages) this.handlers.get(message.slice(0, message.indexOf('|')))?.(message);
+  }
+
   heartbeats(): HeartbeatBatcher {
     const batcher = {
       add: (_target: unknown, id: string, onGone: () => void) => void this.beating.set(id, onGone),
