@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LockstepError } from '../errors.js';
 import type { RedisClient } from '../redis/scripts.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
 export type WaitHandler = (message: string | null) => void;
@@ -18,6 +19,9 @@ interface ChannelState {
   linger: NodeJS.Timeout | undefined;
   /** Claims handed to waiters of other processes, by waiter id: when one lapses, re-check. */
   readonly claims: Map<string, NodeJS.Timeout>;
+  /** The name's re-check (see {@link WaitHub.recheckIn}), due at `recheckAt` (monotonic ms). */
+  recheck: NodeJS.Timeout | undefined;
+  recheckAt: number;
 }
 
 /** How long a channel stays subscribed after its last local waiter left, to avoid churn. */
@@ -178,6 +182,31 @@ export class WaitHub {
     state.claims.delete(id);
   }
 
+  /**
+   * Re-checks the name once for all its local waiters, `ms` from now (or sooner, if already due
+   * sooner): its first local waiter is poked, and its attempt purges a holder that died and serves
+   * the queue (announcing the grant as usual). Waiters that are subscribed sleep on this instead of
+   * one timer and one attempt each, so the cost of watching for a dead holder does not grow with
+   * the depth of the queue. After each poke the next re-check is armed `fallbackMs` later, in case
+   * the poked waiter leaves before its attempt arms an earlier one.
+   */
+  recheckIn(channel: string, ms: number, fallbackMs: number): void {
+    const state = this.#channels.get(channel);
+    if (!state || this.#closed) return;
+    const at = monotonicNow() + ms;
+    if (state.recheck && state.recheckAt <= at) return;
+    clearTimeout(state.recheck);
+    state.recheckAt = at;
+    state.recheck = setTimeout(() => {
+      state.recheck = undefined;
+      const first = state.waiters.values().next();
+      if (first.done) return;
+      this.recheckIn(channel, fallbackMs, fallbackMs);
+      first.value(null);
+    }, ms);
+    state.recheck.unref();
+  }
+
   #pokeAll(): void {
     for (const handler of [...this.#handlers.values()]) handler(null);
   }
@@ -252,6 +281,8 @@ export class WaitHub {
         active: false,
         linger: undefined,
         claims: new Map(),
+        recheck: undefined,
+        recheckAt: 0,
       };
       created.ready = this.#subscribe(channel).then(
         () => {
@@ -281,6 +312,7 @@ export class WaitHub {
     state.linger = setTimeout(() => {
       if (state.waiters.size > 0) return;
       for (const timer of state.claims.values()) clearTimeout(timer);
+      clearTimeout(state.recheck);
       this.#channels.delete(channel);
       // The last channel: close the subscriber instead (no process stays alive for it).
       if (this.#channels.size === 0) this.#closeIdle();
@@ -295,6 +327,7 @@ export class WaitHub {
     this.#pokeAll();
     for (const state of this.#channels.values()) {
       if (state.linger) clearTimeout(state.linger);
+      clearTimeout(state.recheck);
       for (const timer of state.claims.values()) clearTimeout(timer);
     }
     this.#channels.clear();
