@@ -7,6 +7,7 @@ import { standalonePort } from '@lockstep/test-utils/context';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '../packages/core/src/index.js';
+import { LUA_SCRIPTS } from '../packages/core/src/lua/scripts.generated.js';
 import { delay, eventually, standaloneLockstep } from './support/fixtures.js';
 import { startHolder } from './support/workers.js';
 
@@ -27,22 +28,40 @@ async function timed<T>(promise: Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - started];
 }
 
-// Captures the subscriber connection the Lockstep duplicates from `redis` on its first wait.
-function captureSubscriber(redis: Redis): { pause(): void; resume(): void; messages(): number } {
+// Captures the subscriber connection the Lockstep duplicates from `redis` on its first wait, and
+// tells when its subscriptions are confirmed (the socket must not be paused before that: the
+// waiter would wait for the confirmation, not for its grant).
+function captureSubscriber(redis: Redis): {
+  pause(): void;
+  resume(): void;
+  messages(): number;
+  ready(): Promise<void>;
+} {
   let sub: Redis | undefined;
   let count = 0;
+  let pending = 0;
+  let confirmed = 0;
   const duplicate = redis.duplicate.bind(redis);
   redis.duplicate = ((...args: Parameters<Redis['duplicate']>) => {
-    sub = duplicate(...args);
-    sub.on('smessage', () => count++);
-    sub.on('message', () => count++);
-    return sub;
+    const created = duplicate(...args);
+    for (const method of ['ssubscribe', 'subscribe'] as const) {
+      const original = created[method].bind(created) as (...a: unknown[]) => Promise<unknown>;
+      (created as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+        pending++;
+        return original(...a).finally(() => confirmed++);
+      };
+    }
+    created.on('smessage', () => count++);
+    created.on('message', () => count++);
+    sub = created;
+    return created;
   }) as Redis['duplicate'];
   const stream = () => (sub as unknown as { stream: Socket }).stream;
   return {
     pause: () => stream().pause(),
     resume: () => stream().resume(),
     messages: () => count,
+    ready: () => eventually(() => pending > 0 && confirmed === pending),
   };
 }
 
@@ -62,6 +81,7 @@ describe('local hand-off', () => {
       const holder = await target(setup, mode, 'relay').acquire();
       const waiting = target(setup, mode, 'relay').acquire({ waitMs: WAIT_MS });
       await eventually(async () => (await target(setup, mode, 'relay').inspect()).waiting === 1);
+      await sub.ready();
       sub.pause();
       const before = sub.messages();
       const [next, ms] = await timed(holder.release().then(() => waiting));
@@ -98,6 +118,7 @@ describe('local hand-off', () => {
       }),
     );
     await eventually(async () => (await sem.inspect()).waiting === 3);
+    await sub.ready();
     sub.pause();
     const [leases, ms] = await timed(big.release().then(() => Promise.all(waits)));
     expect(ms).toBeLessThan(PROMPT_MS);
@@ -123,6 +144,7 @@ describe('local hand-off', () => {
       await eventually(async () => (await target(setup, mode, 'abort').inspect()).waiting === 1);
       const second = target(setup, mode, 'abort').acquire({ waitMs: WAIT_MS });
       await eventually(async () => (await target(setup, mode, 'abort').inspect()).waiting === 2);
+      await sub.ready();
       sub.pause();
       // The release is sent first and grants `first`; the abort's clean-up follows it on the same
       // connection, finds that grant and passes it on to `second`, whose grant comes back on the
@@ -231,4 +253,41 @@ describe('local hand-off', () => {
       await remote.kill();
     }
   }, 40_000);
+
+  it('lock: a release that hands on says in the same message whose claim it settled', async () => {
+    // Two instances on one name: for each, the other's waiters are remote. `x` holds and has
+    // `w1` queued; `y` has `w2` and `w3` queued behind. When w1's claim is released and handed to
+    // w2, y must learn that w1's claim is settled from the grant message alone, or it re-checks
+    // (an acquire from w3) when w1's claim window ends.
+    const x = standaloneLockstep();
+    const y = standaloneLockstep({ prefix: x.prefix });
+    let yAcquires = 0;
+    const send = y.redis.sendCommand.bind(y.redis);
+    y.redis.sendCommand = ((command: { name: string; args: unknown[] }) => {
+      const sha = String(command.args[0]);
+      if (command.name === 'evalsha' && sha === LUA_SCRIPTS.lockAcquire.sha) yAcquires++;
+      return send(command as never);
+    }) as typeof y.redis.sendCommand;
+    const xLock = x.lockstep.lock('settle', { ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS });
+    const yLock = y.lockstep.lock('settle', { ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS });
+    const holder = await xLock.acquire();
+    const w1 = xLock.acquire({ waitMs: 20_000 });
+    await eventually(async () => (await xLock.inspect()).waiting === 1);
+    const w2 = yLock.acquire({ waitMs: 20_000 });
+    await eventually(async () => (await xLock.inspect()).waiting === 2);
+    const controller = new AbortController();
+    const w3 = yLock.acquire({ waitMs: 20_000, signal: controller.signal });
+    await eventually(async () => (await xLock.inspect()).waiting === 3);
+    await holder.release();
+    const first = await w1;
+    await first.release();
+    const second = await w2;
+    const after = yAcquires;
+    // Past w1's claim window (CLAIM_MS 1 s, plus the hub's margin): no re-check from y.
+    await delay(1_400);
+    expect(yAcquires).toBe(after);
+    controller.abort();
+    await expect(w3).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await second.release();
+  });
 });

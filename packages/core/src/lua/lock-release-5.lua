@@ -7,8 +7,9 @@
   ARGV[1] id
   ARGV[2] token
 
-  With waiters queued, a release also announces "id|k" (see lock-acquire: the claim of this id, if
-  it was one, is settled).
+  With waiters queued, a release also announces that the claim of this id, if it was one, is
+  settled (see lock-acquire): as the fifth field of the grant message when it hands the lock on
+  ("next|fence|deadline|claim|id"), else as "id|k".
 
   Returns:
     RELEASED  the lock was held by this token and is released (and passed on if anyone waits)
@@ -42,12 +43,12 @@ end
 local served, handed
 if result == RELEASED or is_free(holder) then
   local now, now_us = server_clock()
-  served, handed = serve_head(k, holder, now, now_us, nil)
+  served, handed = serve_head(k, holder, now, now_us, nil, result == RELEASED and id or nil)
   if served == 'none' and result == RELEASED then
     redis.call('SET', k.H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
   end
 end
-if result == RELEASED then
+if result == RELEASED and served ~= 'other' then
   -- If this lease began as a claim, the waiting processes no longer need to watch it.
   announce_claimed(k.C, id)
 end

@@ -9,7 +9,10 @@ export function unexpectedReply(script: string, reply: unknown): LockstepError {
   return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
 }
 
-/** Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline) or "id|x|limit" (a rejection). */
+/**
+ * Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline; a fifth field, the id whose
+ * claim the same release settled, is for the wait hub) or "id|x|limit" (a rejection).
+ */
 export function parsePushed(message: string): PushedReply {
   const [, second, third, fourth] = message.split('|');
   if (second === 'x') return { kind: 'rejected', limit: Number(third) };

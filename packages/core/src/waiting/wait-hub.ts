@@ -114,20 +114,22 @@ export class WaitHub {
   #dispatch(channel: string, message: string): void {
     const parts = message.split('|');
     const id = parts[0] as string;
-    // The pushed copy of a grant already handed over locally: it was acted on.
-    if (parts[1] !== 'k' && this.#handed.delete(id)) return;
-    const handler = this.#handlers.get(id);
     if (parts[1] === 'k') {
-      // A claim was turned into a lease: nobody needs to re-check for it.
+      // A claim was turned into a lease (or released): nobody needs to re-check for it.
       this.#claimSettled(channel, id);
       return;
     }
+    // A grant made by a release may say, as its fifth field, whose claim that release settled.
+    if (parts.length > 4) this.#claimSettled(channel, parts[4] as string);
+    // The pushed copy of a grant already handed over locally: it was acted on.
+    if (this.#handed.delete(id)) return;
+    const handler = this.#handlers.get(id);
     if (handler) {
       handler(message);
       return;
     }
     const claimMs = Number(parts[3]);
-    if (parts.length === 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+    if (parts.length >= 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
   }
 
   /**

@@ -53,6 +53,8 @@ local function sem_open(keys, v, now, now_us, earliest, used, limit)
     x = tonumber(v[6]) or 0, m_is_new = not v[6], writes = {}, to_arm = {},
     -- Messages announced to served (or rejected) waiters, in order: a release returns them too.
     handed = {},
+    -- The id of released permits whose claim the next grant message also settles (see sem-release).
+    settled = nil,
   }
   -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
   if used > 0 and not earliest then
@@ -180,6 +182,10 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
           local claim = math.min(tonumber(ttl), CLAIM_MS)
           local f, deadline = sem_make_holder(s, hid, token, weight, claim)
           local msg = hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim
+          if s.settled then
+            msg = msg .. '|' .. s.settled
+            s.settled = nil
+          end
           announce(s.C, msg)
           s.handed[#s.handed + 1] = msg
         end
