@@ -108,6 +108,28 @@ describe('the uncontended fast path', () => {
       });
     }
 
+    it(`${where} lock: releasing an expired fast grant leaves the next holder's lease, or no key, as it was`, async () => {
+      const setup = make();
+      const keys = keySet(setup.prefix, 'l', 'expired').keys;
+      const lock = () => setup.lockstep.lock('expired', { ttlMs: 150 });
+      // The name was taken by another caller after the first lease expired.
+      const first = await lock().acquire();
+      await delay(250);
+      const second = await lock().acquire();
+      const value = await setup.redis.get(keys[0] as string);
+      const ttl = await setup.redis.pttl(keys[0] as string);
+      expect(await first.release()).toBe(false);
+      expect(await setup.redis.get(keys[0] as string)).toBe(value);
+      expect(await setup.redis.pttl(keys[0] as string)).toBeLessThanOrEqual(ttl);
+      expect(await setup.redis.pttl(keys[0] as string)).toBeGreaterThan(0);
+      expect(await second.release()).toBe(true);
+      // Nobody took it, and its key is gone.
+      const third = await lock().acquire();
+      await setup.redis.del(keys[0] as string);
+      expect(await third.release()).toBe(false);
+      expect(await setup.redis.exists(keys[0] as string)).toBe(0);
+    });
+
     it(`${where} semaphore: a fast grant heals the permit count after the holders key vanished`, async () => {
       const setup = make();
       const semaphore = () => setup.lockstep.semaphore('healed', { limit: 2, ttlMs: TTL_MS });

@@ -198,8 +198,9 @@ export class Lease implements AsyncDisposable {
    * Releases the lease. Resolves true if this call released it, false if it was no longer held
    * (already released, expired or taken). Stops auto-extension first.
    *
-   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked (the lease then
-   * expires with its TTL)
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked: the lease stays
+   * held until its window ends (no more auto-extension), then is reported lost (`onLost`, `signal`);
+   * `release()` may be called again meanwhile
    */
   async release(): Promise<boolean> {
     if (this.#state === 'released') return false;
@@ -216,8 +217,17 @@ export class Lease implements AsyncDisposable {
       return released && !wasLost;
     } catch (err) {
       this.#state = wasLost ? 'lost' : 'held';
+      if (!wasLost) this.#runOut();
       throw err;
     }
+  }
+
+  // After a release Redis could not be asked for: no more extensions (the lease runs out with its
+  // TTL, as documented), but its loss is still reported at the end of the window.
+  #runOut(): void {
+    this.#autoExtend = false;
+    this.#claim = false;
+    if (this.#onLost || this.#controller) this.#watchdog.schedule();
   }
 
   /**

@@ -66,7 +66,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
       // anything else takes the full script, in the next attempt.
       const fast = await runScript(this.client, 'lockAcquireFast', this.#fastKeys, [token, this.ttlMs]);
       if (typeof fast === 'string') {
-        this.noteFastGrant(id);
+        this.noteFastGrant(id, fast);
         return { kind: 'granted', fence: Number(fast), remainingMs: this.ttlMs };
       }
       return fast === STATUS.busy && !wait ? { kind: 'busy', recheckInMs: -1 } : { kind: 'contended' };
@@ -106,8 +106,8 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
     return runScript(this.client, 'lockExtend', this.#extendKeys, [token, ttlMs]);
   }
 
-  protected fastReleaseScript(_id: string, token: string): Promise<unknown> {
-    return runScript(this.client, 'lockReleaseFast', this.#fastKeys, [token]);
+  protected fastReleaseScript(_id: string, token: string, fence: string): Promise<unknown> {
+    return runScript(this.client, 'lockReleaseFast', this.#fastKeys, [token, fence]);
   }
 
   async inspect(): Promise<LockState> {

@@ -7,15 +7,16 @@ import { bounded } from './request.js';
 import { STATUS } from './scripts.js';
 
 // At most this many fast grants are remembered per engine (a lease lost without a release stays
-// in the set); past it the set starts over and those leases use the full release: still correct.
+// in the map); past it the map starts over and those leases use the full release: still correct.
 const MAX_FAST_GRANTS = 10_000;
 
 /** Bounds each extend and release script in time and maps its reply. */
 export abstract class ScriptLeaseDriver implements LeaseDriver {
-  // Ids granted by the fast acquire script: their release tries the fast release script first.
-  // Other leases (pushed grants, grants with waiters around) go straight to the full one, so a
-  // contended hand-off never pays a second round trip.
-  readonly #fastGrants = new Set<string>();
+  // Ids granted by the fast acquire script, with their fence (decimal digits, as the script sent
+  // it): their release tries the fast release script first. Other leases (pushed grants, grants
+  // with waiters around) go straight to the full one, so a contended hand-off never pays a second
+  // round trip.
+  readonly #fastGrants = new Map<string, string>();
 
   /**
    * @param name - the lock or semaphore name (for messages)
@@ -32,19 +33,24 @@ export abstract class ScriptLeaseDriver implements LeaseDriver {
   /** Gives up a grant or queue place of `id` (a release status: STATUS.released, dequeued or nothing). */
   abstract giveUp(id: string, token: string): Promise<number>;
 
-  /** Runs the fast release script: STATUS.released or nothing, or STATUS.contended (nothing done). */
-  protected abstract fastReleaseScript(id: string, token: string): Promise<unknown>;
+  /**
+   * Runs the fast release script for a fast grant with this `fence`: STATUS.released or nothing,
+   * or STATUS.contended (nothing done).
+   */
+  protected abstract fastReleaseScript(id: string, token: string, fence: string): Promise<unknown>;
 
-  /** Notes that the fast acquire script granted `id`. */
-  protected noteFastGrant(id: string): void {
+  /** Notes that the fast acquire script granted `id` with `fence` (its decimal digits). */
+  protected noteFastGrant(id: string, fence: string): void {
     if (this.#fastGrants.size >= MAX_FAST_GRANTS) this.#fastGrants.clear();
-    this.#fastGrants.add(id);
+    this.#fastGrants.set(id, fence);
   }
 
   // The fast release for a fast grant while nobody waits; else (or then) the full one.
   async #release(id: string, token: string): Promise<number> {
-    if (this.#fastGrants.delete(id)) {
-      const reply = Number(await this.fastReleaseScript(id, token));
+    const fence = this.#fastGrants.get(id);
+    if (fence !== undefined) {
+      this.#fastGrants.delete(id);
+      const reply = Number(await this.fastReleaseScript(id, token, fence));
       if (reply !== STATUS.contended) return reply;
     }
     return this.giveUp(id, token);

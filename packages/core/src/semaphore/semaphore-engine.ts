@@ -75,7 +75,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
         s.ttlMs,
       ]);
       if (typeof fast !== 'string') return { kind: 'contended' };
-      this.noteFastGrant(id);
+      this.noteFastGrant(id, fast);
       return { kind: 'granted', fence: Number(fast), remainingMs: s.ttlMs };
     }
     const reply = (await runScript(this.client, 'semAcquire', this.keys, [

@@ -51,11 +51,6 @@ export class Acquisition {
   #confirmed = false;
   #beating = false;
   #watching: boolean;
-  // The first attempt may try the contender's uncontended fast path, unless a waiter of this
-  // process is already queued on the name (then the name is contended: one round trip, not two).
-  #fast: boolean;
-  // Set when the fast path answered `contended`: the full attempt is sent even if the wait ran out.
-  #fullNow = false;
   // Set once the wait ran out while queued: one last attempt tells a grant whose message was lost,
   // contention (ERR_ACQUIRE_TIMEOUT) and an outage that began while we slept (ERR_REDIS) apart.
   #lastTry = false;
@@ -63,6 +58,11 @@ export class Acquisition {
   #mayHold = false;
   // How long the last subscription attempt could take: the wait left, at most `requestTimeoutMs`.
   #subscribeMs = 0;
+  // The first attempt may try the contender's uncontended fast path, unless a waiter of this
+  // process is already queued on the name (then the name is contended: one round trip, not two).
+  #fast: boolean;
+  // Set when the fast path answered `contended`: the full attempt is sent even if the wait ran out.
+  #fullNow = false;
 
   constructor(c: Contender, rt: AcquireRuntime, request: AcquireRequest) {
     this.#c = c;
@@ -150,13 +150,8 @@ export class Acquisition {
   }
 
   #assertTimeLeft(): void {
-    if (
-      monotonicNow() >= this.#deadline &&
-      this.#lastQueued === undefined &&
-      this.#failures === 0 &&
-      this.#wait &&
-      !this.#fullNow
-    ) {
+    const timeUp = monotonicNow() >= this.#deadline && this.#lastQueued === undefined && this.#failures === 0;
+    if (timeUp && this.#wait && !this.#fullNow) {
       throw new AcquireTimeoutError(this.#c.name, this.#request.waitMs);
     }
   }
@@ -167,14 +162,14 @@ export class Acquisition {
     const rt = this.#rt;
     const deadline = this.#deadline;
     this.#mayHold = true;
+    const first = this.#fast;
+    this.#fast = false;
+    this.#fullNow = false;
     try {
       // A wait ends on time even when Redis stalls: the attempt gets what is left of it.
       const timeout = this.#wait
         ? Math.min(this.#attemptTimeout, Math.max(deadline - sent, MIN_ATTEMPT_MS))
         : this.#attemptTimeout;
-      const first = this.#fast;
-      this.#fast = false;
-      this.#fullNow = false;
       const reply = await bounded(
         c.attempt(this.#id, this.#token, this.#wait, first),
         `acquiring "${c.name}"`,

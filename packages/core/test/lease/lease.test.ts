@@ -227,6 +227,23 @@ describe('Lease against a fake driver', () => {
     expect(lease.held).toBe(true);
   });
 
+  it('after a failed release the lease stops extending and its loss is reported at the window end', async () => {
+    const driver = new FakeDriver();
+    const losses: LeaseLostError[] = [];
+    const lease = newLease(driver, { ttlMs: 3_000, autoExtend: true, onLost: (e) => losses.push(e) });
+    driver.release = async () => {
+      throw new Error('unreachable');
+    };
+    await vi.advanceTimersByTimeAsync(100);
+    await expect(lease.release()).rejects.toThrow('unreachable');
+    await vi.advanceTimersByTimeAsync(2_899);
+    expect(driver.extensions).toHaveLength(0);
+    expect(losses).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(losses.map((e) => e.reason)).toEqual(['expired']);
+    expect(lease.signal.aborted).toBe(true);
+  });
+
   it('a throwing onLost goes to the driver onError, never to the event loop', async () => {
     const driver = new FakeDriver();
     const boom = new Error('boom');
