@@ -213,9 +213,10 @@ describe('local hand-off', () => {
     const name = 'mixed';
     const ttlMs = 1_500;
     const lock = setup.lockstep.lock(name, { ttlMs });
-    const holder = await lock.acquire();
+    // Auto-extended: the worker process may take seconds to start on a loaded machine.
+    const holder = await lock.acquire({ autoExtend: true });
     const granted: string[] = [];
-    const local1 = lock.acquire({ waitMs: 20_000 }).then((lease) => {
+    const local1 = lock.acquire({ waitMs: 20_000, autoExtend: true }).then((lease) => {
       granted.push('local1');
       return lease;
     });
@@ -231,7 +232,7 @@ describe('local hand-off', () => {
     });
     try {
       await eventually(async () => (await lock.inspect()).waiting === 2, 15_000);
-      const local2 = lock.acquire({ waitMs: 20_000 }).then((lease) => {
+      const local2 = lock.acquire({ waitMs: 20_000, autoExtend: true }).then((lease) => {
         granted.push('local2');
         return lease;
       });
