@@ -5,29 +5,31 @@
 // calls a Set of callbacks, so adding and removing one is O(1).
 
 const callbacks = new WeakMap<AbortSignal, Set<() => void>>();
+const listeners = new WeakMap<Set<() => void>, () => void>();
 
 /**
  * Calls `fn` once when `signal` aborts (never if it already has: check `signal.aborted` first).
- * Returns the function that removes it. Callbacks run in the order they were added.
+ * Returns the function that removes it. Callbacks run in the order they were added. The signal's
+ * one listener is removed with the last callback, so nothing stays attached to a caller's signal.
  */
 export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   let set = callbacks.get(signal);
   if (!set) {
     const created = new Set<() => void>();
+    const listener = () => {
+      callbacks.delete(signal);
+      for (const callback of [...created]) callback();
+    };
     callbacks.set(signal, created);
-    signal.addEventListener(
-      'abort',
-      () => {
-        callbacks.delete(signal);
-        for (const callback of [...created]) callback();
-      },
-      { once: true },
-    );
+    listeners.set(created, listener);
+    signal.addEventListener('abort', listener, { once: true });
     set = created;
   }
   const own = set;
   own.add(fn);
   return () => {
-    own.delete(fn);
+    if (!own.delete(fn) || own.size > 0 || callbacks.get(signal) !== own) return;
+    callbacks.delete(signal);
+    signal.removeEventListener('abort', listeners.get(own) as () => void);
   };
 }

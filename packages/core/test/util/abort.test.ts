@@ -27,6 +27,22 @@ describe('onAbort', () => {
     expect(count).toBe(1);
   });
 
+  it('the listener leaves the signal with the last callback, and comes back with the next', () => {
+    const controller = new AbortController();
+    const stops = [onAbort(controller.signal, () => undefined), onAbort(controller.signal, () => undefined)];
+    stops[0]?.();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    stops[1]?.();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    let called = false;
+    onAbort(controller.signal, () => {
+      called = true;
+    });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    expect(called).toBe(true);
+  });
+
   it('signals are independent', () => {
     const a = new AbortController();
     const b = new AbortController();
