@@ -10,7 +10,7 @@ export interface RowResult {
   readonly library: string;
   readonly variant: 'default' | 'tuned' | 'stats';
   readonly setting: string;
-  readonly kind: 'lockstep' | 'raw' | 'peer';
+  readonly kind: 'lockstep' | 'baseline' | 'raw' | 'peer';
   readonly median: Metrics;
   readonly rounds: Metrics[];
   /** Per-caller acquisitions of the median round (contended workloads), for the chart. */
@@ -18,4 +18,20 @@ export interface RowResult {
   /** Wait times of all rounds in ms (contended workloads), for the chart. */
   readonly waitsMs?: number[];
   readonly notes?: string[];
+}
+
+/** One integration measured with and without Lockstep in front of the same work. */
+export interface IntegrationRow {
+  /** Express route, Nest decorator call, BullMQ job. */
+  readonly integration: string;
+  /** The shape: connections, concurrency, what the work is. */
+  readonly shape: string;
+  /** What is measured, with its unit (e.g. requests/s, p50 ms, calls/s). */
+  readonly metric: string;
+  readonly without: number;
+  readonly with: number;
+  /** `with / without`. */
+  readonly ratio: number;
+  /** Higher is better (rates) or lower is better (latencies). */
+  readonly better: 'higher' | 'lower';
 }

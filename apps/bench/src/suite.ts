@@ -10,15 +10,17 @@ import {
   SEM_LIMIT,
 } from './config.js';
 import type { BenchContext } from './context.js';
+import type { LibraryRow } from './libraries/library.js';
 import { mutexRows, quorumRows, semaphoreRows, uncontendedRows } from './libraries/registry.js';
-import type { RowResult } from './results.js';
+import type { IntegrationRow, RowResult } from './results.js';
 import { interleave } from './rounds.js';
-import { bullmqWorkload } from './workloads/bullmq.js';
+import { bullmqIntegration, bullmqWorkload } from './workloads/bullmq.js';
+import { type CallgrindRow, callgrind } from './workloads/callgrind.js';
 import { type CeilingResult, ceiling } from './workloads/ceiling.js';
 import { contendedRound } from './workloads/contended.js';
 import { deepQueue } from './workloads/deep-queue.js';
 import { diagnostics } from './workloads/diagnostics.js';
-import { expressWorkload } from './workloads/express.js';
+import { expressIntegration, expressWorkload } from './workloads/express.js';
 import { memory } from './workloads/memory.js';
 import { relayRound } from './workloads/relay.js';
 import { uncontendedRound } from './workloads/uncontended.js';
@@ -35,13 +37,22 @@ export const WORKLOADS = [
   'quorum',
   'diagnostics',
   'express',
+  'nest',
   'bullmq',
+  'callgrind',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** Workloads a plain `pnpm bench` runs: all but callgrind (minutes under valgrind; `--callgrind` adds it). */
+export const DEFAULT_WORKLOADS: readonly WorkloadName[] = WORKLOADS.filter((w) => w !== 'callgrind');
 
 export interface SuiteResults {
   readonly ceiling: CeilingResult[];
   readonly rows: RowResult[];
+  /** Integration overheads (Express route, Nest decorator, BullMQ job), with and without Lockstep. */
+  readonly integrations: IntegrationRow[];
+  /** Instructions per pair under callgrind (`--callgrind`). */
+  readonly callgrind: CallgrindRow[];
 }
 
 export async function runSuite(
@@ -50,6 +61,8 @@ export async function runSuite(
   benchCpu: string | undefined,
 ): Promise<SuiteResults> {
   const rows: RowResult[] = [];
+  const integrations: IntegrationRow[] = [];
+  let callgrindRows: CallgrindRow[] = [];
   let ceilingResults: CeilingResult[] = [];
   const section = async (name: WorkloadName, run: () => Promise<void>) => {
     if (!only.has(name)) return;
@@ -112,7 +125,9 @@ export async function runSuite(
     rows.push(...(await deepQueue(ctx)));
   });
   await section('memory', async () => {
-    rows.push(...(await memory(ctx, uncontendedRows())));
+    // Retry settings change no key: the tuned variants would repeat their default rows.
+    const defaults = (rows: LibraryRow[]) => rows.filter((r) => r.variant !== 'tuned' || r.kind === 'raw');
+    rows.push(...(await memory(ctx, defaults(uncontendedRows()), defaults(semaphoreRows()))));
   });
   await section('quorum', async () => {
     const quorum = ctx.quorum;
@@ -138,11 +153,24 @@ export async function runSuite(
     rows.push(...(await diagnostics(ctx)));
   });
   await section('express', async () => {
-    // Writes its own report (results/express.md): HTTP rows do not fit the lock tables.
-    await expressWorkload(ctx);
+    // Writes its own report (results/express.md) too: HTTP rows do not fit the lock tables.
+    integrations.push(...expressIntegration(await expressWorkload(ctx)));
+  });
+  await section('nest', async () => {
+    // Loaded on demand: Nest and its decorators are set up at import.
+    const { nestWorkload } = await import('./workloads/nest.js');
+    integrations.push(...(await nestWorkload(ctx)));
   });
   await section('bullmq', async () => {
-    rows.push(...(await bullmqWorkload(ctx)));
+    const bull = await bullmqWorkload(ctx);
+    rows.push(...bull);
+    integrations.push(...bullmqIntegration(bull));
   });
-  return { ceiling: ceilingResults, rows };
+  await section('callgrind', async () => {
+    callgrindRows = await callgrind(
+      ctx,
+      uncontendedRows().filter((r) => r.variant === 'default' || r.kind === 'raw'),
+    );
+  });
+  return { ceiling: ceilingResults, rows, integrations, callgrind: callgrindRows };
 }

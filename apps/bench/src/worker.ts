@@ -1,6 +1,7 @@
 // Entry point of a worker process (forked by worker-pool.ts): runs its share of cross-process
 // workloads on request and reports over IPC.
 import { installCommandCounter } from './infra/command-counter.js';
+import { loadBaselineFromEnv } from './libraries/baseline.js';
 import type { ToMain, ToWorker } from './worker-protocol.js';
 import { runContention } from './workloads/contention-run.js';
 import { RelaySide } from './workloads/relay-run.js';
@@ -53,4 +54,6 @@ process.on('message', (raw: unknown) => {
   }
 });
 
+// The `--baseline` row, when the main process built one, before announcing readiness.
+await loadBaselineFromEnv();
 send({ type: 'hello' });

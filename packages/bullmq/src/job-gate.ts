@@ -1,20 +1,28 @@
 // The gate: takes a key's permit for a job, or parks the job (DelayedError) and wakes it on release.
 import type { Lease, Semaphore } from '@lockstep/core';
-import { isLockstepError } from '@lockstep/core';
 import { DelayedError } from 'bullmq';
 import { anySignal, bullPriority, fallbackFor, jobId } from './job-facts.js';
 import { checkKey, type GateKeys, gateKeys } from './keys.js';
 import {
   checkLimit,
   type GateJob,
+  type GateQueue,
   type JobGateOptions,
   MAX_PRIORITY,
   priorityNumber,
   type ResolvedJobGateOptions,
   resolveJobGateOptions,
 } from './options.js';
-import { promoteJob } from './promote.js';
+import { promoteJob, queueOf } from './promote.js';
 import { runScript } from './scripts.js';
+
+/**
+ * A wait that ran out, by its code: the Lockstep may come from another copy of @lockstep/core (its
+ * CommonJS build), whose error classes `instanceof` does not recognise.
+ */
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_ACQUIRE_TIMEOUT';
+}
 
 /** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
 const MAX_CACHED = 10_000;
@@ -24,6 +32,8 @@ type Parked = [id: string, priority: string];
 
 /** What the gate knows about one job's key. */
 interface Context {
+  /** The queue woken jobs are promoted through. */
+  readonly queue: GateQueue;
   readonly keys: GateKeys;
   readonly limit: number;
   readonly semaphore: Semaphore;
@@ -89,7 +99,7 @@ export class JobGate<J extends GateJob = GateJob> {
     work: (signal: AbortSignal) => Promise<R> | R,
   ): Promise<R> {
     const gate = this.#context(job);
-    const lease = await this.#enter(job, gate);
+    const lease = await this.#enter(job, gate, signal);
     if (lease === null) {
       await this.#park(job, token, gate);
       throw new DelayedError();
@@ -113,7 +123,8 @@ export class JobGate<J extends GateJob = GateJob> {
     const keys = gateKeys(this.#o.prefix, job.queueQualifiedName, checkKey(key));
     const semaphore = this.#semaphore(keys.semaphore, limit);
     await semaphore.setLimit(limit);
-    const gate: Context = { keys, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
+    const queue = queueOf(job, this.#o.queue);
+    const gate: Context = { queue, keys, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
     for (let i = 0; i < limit; i++) {
       if (!(await this.#probe(job, gate))) break;
     }
@@ -146,20 +157,27 @@ export class JobGate<J extends GateJob = GateJob> {
 
   #context(job: J): Context {
     const o = this.#o;
+    const queue = queueOf(job, o.queue);
     const key = checkKey(o.key(job));
     const keys = gateKeys(o.prefix, job.queueQualifiedName, key);
     const limit = checkLimit(o.limit(key), 'limit(key)');
     const priority = this.#priorityOf(job);
     const rank = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
-    return { keys, limit, semaphore: this.#semaphore(keys.semaphore, limit), priority, rank, parkedAt: -1 };
+    const semaphore = this.#semaphore(keys.semaphore, limit);
+    return { queue, keys, limit, semaphore, priority, rank, parkedAt: -1 };
   }
 
   /** Takes a permit, or records the job as parked (`gate.parkedAt`) and returns null. */
-  async #enter(job: J, gate: Context): Promise<Lease | null> {
+  async #enter(job: J, gate: Context, signal: AbortSignal | undefined): Promise<Lease | null> {
     const o = this.#o;
     const { keys, semaphore, priority } = gate;
     let lease = await semaphore.tryAcquire({ ...(priority === undefined ? {} : { priority }), autoExtend: true });
     let woken = false;
+    if (!lease && this.#lastStart(job)) {
+      // Parking again would make BullMQ fail the job unrun at its next start: wait in the slot.
+      woken = true; // it queued fairly in core's queue: keep what it gets
+      lease = await this.#waitInSlot(gate, signal);
+    }
     if (!lease) {
       gate.parkedAt = await this.#record(job, gate, false);
       if (gate.parkedAt >= 0) return null;
@@ -168,7 +186,7 @@ export class JobGate<J extends GateJob = GateJob> {
       lease = await semaphore
         .acquire({ priority: MAX_PRIORITY, waitMs: o.reserveMs, autoExtend: true })
         .catch((error: unknown) => {
-          if (isLockstepError(error, 'ERR_ACQUIRE_TIMEOUT')) return null;
+          if (isTimeout(error)) return null;
           throw error;
         });
       if (!lease) {
@@ -196,6 +214,28 @@ export class JobGate<J extends GateJob = GateJob> {
     // A newcomer may have stepped aside for this job although another permit was free: look.
     if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(job, gate));
     return lease;
+  }
+
+  /** True when BullMQ would fail this job at its next start (`maxStartedAttempts`): no more parks. */
+  #lastStart(job: J): boolean {
+    const max = this.#o.maxStartedAttempts;
+    return max !== undefined && (job.attemptsStarted ?? 0) >= max;
+  }
+
+  /** Waits in core's queue for a permit, up to the longest fallback delay; null when none came. */
+  async #waitInSlot(gate: Context, signal: AbortSignal | undefined): Promise<Lease | null> {
+    const { semaphore, priority } = gate;
+    return await semaphore
+      .acquire({
+        ...(priority === undefined ? {} : { priority }),
+        waitMs: fallbackFor(this.#o.fallbackDelayMs, Number.MAX_SAFE_INTEGER, 1),
+        autoExtend: true,
+        ...(signal ? { signal } : {}),
+      })
+      .catch((error: unknown) => {
+        if (isTimeout(error)) return null;
+        throw error;
+      });
   }
 
   /**
@@ -284,7 +324,7 @@ export class JobGate<J extends GateJob = GateJob> {
 
   async #wake(job: J, gate: Context, [id, priority]: Parked): Promise<void> {
     const { keys } = gate;
-    const outcome = await promoteJob(job, id, Number(priority));
+    const outcome = await promoteJob(gate.queue, id, Number(priority));
     if (outcome === 'gone') {
       // Nobody will claim this reservation: free it and look for the next parked job.
       await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);

@@ -1,5 +1,5 @@
 // limitProcessor: wraps a BullMQ processor so each key runs at most `limit` jobs across all workers.
-import { InvalidArgumentError } from '@lockstep/core';
+import { describeValue, InvalidArgumentError } from '@lockstep/core';
 import { JobGate } from './job-gate.js';
 import type { GateJob, JobGateOptions } from './options.js';
 
@@ -17,6 +17,19 @@ export interface GatedProcessor<J extends GateJob, R> {
   readonly gate: JobGate<J>;
 }
 
+/** A file path or URL is BullMQ's sandboxed processor, which the gate cannot wrap: say so. */
+function checkProcessor(processor: unknown): void {
+  if (typeof processor === 'function') return;
+  if (typeof processor === 'string' || processor instanceof URL) {
+    throw new InvalidArgumentError(
+      `Expected \`processor\` to be a function, got the file ${describeValue(String(processor))}: sandboxed ` +
+        'processors are not supported (the gate needs the Job object in the worker process). Import the ' +
+        'function and pass it to limitProcessor in the process that creates the Worker',
+    );
+  }
+  throw new InvalidArgumentError(`Expected \`processor\` to be a function, got ${describeValue(processor)}`);
+}
+
 /**
  * Wraps a BullMQ processor so that at most `limit` jobs of each key run at once, across every
  * worker and process. A job whose key is full is parked (moved to delayed with its token, BullMQ's
@@ -28,7 +41,8 @@ export interface GatedProcessor<J extends GateJob, R> {
  *   permit is lost
  * @param options - `lockstep`, `key`, `limit`, `priority`, `priorities`, … (see {@link JobGateOptions})
  * @returns a processor for `new Worker(name, processor, options)`
- * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad or unknown option
+ * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad or unknown option, or a
+ *   `processor` that is not a function (a file path or URL: sandboxed processors are not supported)
  * @example
  * ```ts
  * const processor = limitProcessor(async (job, token, signal) => runExport(job.data, signal), {
@@ -43,10 +57,8 @@ export function limitProcessor<J extends GateJob, R>(
   processor: LimitedProcessor<J, R>,
   options: JobGateOptions<J>,
 ): GatedProcessor<J, R> {
+  checkProcessor(processor);
   const gate = new JobGate<J>(options);
-  if (typeof processor !== 'function') {
-    throw new InvalidArgumentError('Expected `processor` to be a function');
-  }
   // Three declared parameters: BullMQ passes a signal only to processors whose length is >= 3.
   const gated = (job: J, token?: string, signal?: AbortSignal): Promise<R> =>
     gate.run(job, token, signal, (combined) => processor(job, token, combined));

@@ -1,5 +1,5 @@
 // Options of limitProcessor / JobGate: defaults, and validation once, before any I/O.
-import { assertKnownOptions, InvalidArgumentError, Lockstep } from '@lockstep/core';
+import { assertKnownOptions, describeValue, InvalidArgumentError, type Lockstep } from '@lockstep/core';
 import type { Job } from 'bullmq';
 import type { RedisClient } from './scripts.js';
 
@@ -51,7 +51,27 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
   readonly prefix?: string;
   /** Errors of background work (wake-ups that failed); never thrown. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The BullMQ `Queue` (or `Worker`) of the gated jobs. A woken job is promoted by id through it,
+   * with BullMQ's public `Job` API. Without it the gate uses the running job's own queue handle,
+   * which BullMQ 6 keeps in a protected field (it works, but is not public API). A job of another
+   * queue then fails with `ERR_INVALID_ARGUMENT`.
+   * @defaultValue the running job's queue handle
+   */
+  readonly queue?: GateQueue;
+  /**
+   * The `maxStartedAttempts` you gave the `Worker`, if any. BullMQ counts every start, parks
+   * included, and fails a job started more often without running it. A job whose next start would
+   * go over it is not parked again: it waits for a permit in its worker slot (in core's queue, by
+   * priority), for up to 12 × `fallbackDelayMs` or until BullMQ cancels it, and is parked only if
+   * none came.
+   * @defaultValue none (jobs always park)
+   */
+  readonly maxStartedAttempts?: number;
 }
+
+/** What BullMQ's `Job` needs of a queue to act on a job by id: a `Queue` or a `Worker` fits. */
+export type GateQueue = ConstructorParameters<typeof Job>[0];
 
 /** Defaults of {@link JobGateOptions}. */
 export const DEFAULT_JOB_GATE_OPTIONS = Object.freeze({
@@ -75,6 +95,8 @@ export interface ResolvedJobGateOptions<J extends GateJob> {
   readonly reserveMs: number;
   readonly prefix: string;
   readonly onError: (error: unknown) => void;
+  readonly queue: GateQueue | undefined;
+  readonly maxStartedAttempts: number | undefined;
 }
 
 const KNOWN = [
@@ -88,12 +110,14 @@ const KNOWN = [
   'reserveMs',
   'prefix',
   'onError',
+  'queue',
+  'maxStartedAttempts',
 ] as const;
 
 function integer(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
-      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${String(value)}`,
+      `Expected \`${option}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -101,7 +125,7 @@ function integer(option: string, value: unknown, min: number, max: number): numb
 
 function fn<T>(option: string, value: unknown): T {
   if (typeof value !== 'function') {
-    throw new InvalidArgumentError(`Expected \`${option}\` to be a function, got ${typeof value}`);
+    throw new InvalidArgumentError(`Expected \`${option}\` to be a function, got ${describeValue(value)}`);
   }
   return value as T;
 }
@@ -115,12 +139,14 @@ function classesOf(priorities: unknown): ReadonlyMap<string, number> {
   const classes = new Map<string, number>();
   if (priorities === undefined) return classes;
   if (!Array.isArray(priorities) || priorities.length === 0) {
-    throw new InvalidArgumentError('Expected `priorities` to be a non-empty array of class names');
+    throw new InvalidArgumentError(
+      `Expected \`priorities\` to be a non-empty array of class names, got ${describeValue(priorities)}`,
+    );
   }
   priorities.forEach((name: unknown, index) => {
     if (typeof name !== 'string' || name.length === 0 || classes.has(name)) {
       throw new InvalidArgumentError(
-        `Expected \`priorities\` to hold distinct non-empty names, got ${String(name)} at ${index}`,
+        `Expected \`priorities\` to hold distinct non-empty names, got ${describeValue(name)} at ${index}`,
       );
     }
     classes.set(name, priorities.length - 1 - index);
@@ -131,12 +157,15 @@ function classesOf(priorities: unknown): ReadonlyMap<string, number> {
 /** Validates the options and fills in defaults. */
 export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions<J>): ResolvedJobGateOptions<J> {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`Expected options to be an object, got ${String(options)}`);
+    throw new InvalidArgumentError(`Expected options to be an object, got ${describeValue(options)}`);
   }
   assertKnownOptions(options, KNOWN, 'limitProcessor / JobGate options');
   const o = options;
-  if (!(o.lockstep instanceof Lockstep)) {
-    throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
+  // Duck-typed, not `instanceof`: an application may load @lockstep/core's CommonJS build while this
+  // package loads its ES module build (or two copies), and both Lockstep classes are the real thing.
+  const candidate = o.lockstep as Partial<Lockstep> | null | undefined;
+  if (typeof candidate?.semaphore !== 'function' || !('client' in candidate)) {
+    throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep instance, got ${describeValue(candidate)}`);
   }
   const client = o.lockstep.client;
   if (!client)
@@ -151,7 +180,7 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
   const prefix = o.prefix ?? DEFAULT_JOB_GATE_OPTIONS.prefix;
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
     throw new InvalidArgumentError(
-      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${String(prefix)}`,
+      `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${describeValue(prefix)}`,
     );
   }
   return {
@@ -172,7 +201,23 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
     reserveMs: integer('reserveMs', o.reserveMs ?? DEFAULT_JOB_GATE_OPTIONS.reserveMs, 10, 600_000),
     prefix,
     onError: o.onError === undefined ? () => undefined : fn('onError', o.onError),
+    queue: checkQueue(o.queue),
+    maxStartedAttempts:
+      o.maxStartedAttempts === undefined
+        ? undefined
+        : integer('maxStartedAttempts', o.maxStartedAttempts, 1, 2_147_483_647),
   };
+}
+
+function checkQueue(queue: unknown): GateQueue | undefined {
+  if (queue === undefined) return undefined;
+  const q = queue as Partial<GateQueue> | null;
+  if (typeof q !== 'object' || q === null || typeof q.qualifiedName !== 'string' || typeof q.toKey !== 'function') {
+    throw new InvalidArgumentError(
+      `Expected \`queue\` to be a BullMQ Queue or Worker, got ${q === null ? 'null' : typeof q}`,
+    );
+  }
+  return q as GateQueue;
 }
 
 /** A job's priority as a number (for the parking order). */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Lockstep } from '@lockstep/core';
 import { quorumClients, standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,15 @@ describe('options are checked before any I/O', () => {
       [{ priorities: [] }, /`priorities`/],
       [{ prefix: 'a{b}' }, /`prefix`/],
       [{ lockstep: {} }, /`lockstep` to be a Lockstep/],
+      [{ lockstep: undefined }, /`lockstep` to be a Lockstep instance, got undefined/],
+      // A string that looks like a number must not read like a valid value in the message.
+      [{ limit: '2' }, /`limit` to be an integer from 1 to 1000000, got "2"/],
+      [{ ttlMs: '1000' }, /`ttlMs`.*got "1000"/],
+      [{ prefix: '' }, /`prefix`.*got ""/],
+      [{ priorities: 'critical' }, /`priorities`.*got "critical"/],
+      [{ priority: 'bulk' }, /`priority` to be a function, got "bulk"/],
+      [{ queue: 'exports' }, /`queue` to be a BullMQ Queue or Worker, got string/],
+      [{ maxStartedAttempts: 0 }, /`maxStartedAttempts`.*got 0/],
     ];
     for (const [patch, message] of bad) {
       let error: unknown;
@@ -38,9 +48,31 @@ describe('options are checked before any I/O', () => {
     }
   });
 
+  it("accepts a Lockstep from @lockstep/core's CommonJS build (a dual-package application)", () => {
+    const cjs = createRequire(import.meta.url)('@lockstep/core') as typeof import('@lockstep/core');
+    expect(cjs.Lockstep).not.toBe(Lockstep); // the hazard is real here: two classes
+    const other = new cjs.Lockstep({ redis: standaloneClient({ lazyConnect: true }) });
+    expect(() => new JobGate({ ...base, lockstep: other as unknown as Lockstep })).not.toThrow();
+  });
+
   it('refuses quorum mode (semaphores need one Redis or a Cluster)', () => {
     const quorum = new Lockstep({ redis: quorumClients({ lazyConnect: true }) });
     expect(() => new JobGate({ ...base, lockstep: quorum })).toThrow(/quorum/);
+  });
+
+  it('refuses a sandboxed processor (a file path or URL) by name, before any I/O', () => {
+    for (const file of ['./export-processor.js', new URL('file:///srv/export-processor.js')]) {
+      let error: unknown;
+      try {
+        limitProcessor(file as never, base);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect((error as Error).message).toMatch(
+        /`processor`.*export-processor\.js.*sandboxed processors are not supported/,
+      );
+    }
   });
 
   it('returns a processor that declares three parameters, so BullMQ passes its signal', () => {

@@ -38,6 +38,8 @@ describe('an outage of the permits Redis is not contention', () => {
       await server.stop();
       const job = await q.queue.add('j', { key: 'k' });
       await until(async () => (await job.getState()) === 'failed', 20_000, 'the job to fail');
+      // BullMQ emits 'failed' after its moveToFailed script returns: the state can be read first.
+      await until(() => failures.length > 0, 5_000, "the worker's failed event");
       expect(failures).toEqual(['ERR_REDIS']);
       expect(ran).toBe(0);
       expect(await q.queue.getDelayedCount()).toBe(0);

@@ -182,7 +182,20 @@ export class QuorumError extends LockstepError {
   }
 }
 
-/** True if `error` is a {@link LockstepError}, optionally with the given code. */
+/**
+ * Marks every Lockstep error, whichever copy of this module made it: an app that loads both the
+ * CommonJS and the ESM build (the dual-package hazard, Node's "Dual CommonJS/ES module packages")
+ * has two `LockstepError` classes, and `instanceof` only knows its own.
+ */
+const BRAND = Symbol.for('@lockstep/core.LockstepError');
+Object.defineProperty(LockstepError.prototype, BRAND, { value: true });
+
+/**
+ * True if `error` is a {@link LockstepError}, optionally with the given code. Unlike `instanceof`,
+ * it also recognises errors made by another copy of `@lockstep/core` (its CommonJS or ESM build).
+ */
 export function isLockstepError(error: unknown, code?: LockstepErrorCode): error is LockstepError {
-  return error instanceof LockstepError && (code === undefined || error.code === code);
+  if (typeof error !== 'object' || error === null) return false;
+  const branded = error instanceof LockstepError || (error as Record<symbol, unknown>)[BRAND] === true;
+  return branded && (code === undefined || (error as LockstepError).code === code);
 }

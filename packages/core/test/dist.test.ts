@@ -20,6 +20,20 @@ describe('built package', () => {
     expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
   });
 
+  it('isLockstepError recognises errors from the other build (dual-package hazard)', async () => {
+    const require = createRequire(import.meta.url);
+    const cjs = require(dist('index.cjs')) as typeof import('../src/index.js');
+    const esm = (await import(dist('index.js'))) as typeof import('../src/index.js');
+    const fromCjs = new cjs.AcquireTimeoutError('x', 5);
+    expect(fromCjs instanceof esm.LockstepError).toBe(false);
+    expect(esm.isLockstepError(fromCjs)).toBe(true);
+    expect(esm.isLockstepError(fromCjs, 'ERR_ACQUIRE_TIMEOUT')).toBe(true);
+    expect(esm.isLockstepError(fromCjs, 'ERR_REDIS')).toBe(false);
+    expect(cjs.isLockstepError(new esm.InvalidArgumentError('bad'), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(esm.isLockstepError(new Error('plain'))).toBe(false);
+    expect(esm.isLockstepError({ code: 'ERR_REDIS' })).toBe(false);
+  });
+
   it('ships the scripts inside the bundle and never reads .lua files', () => {
     const source = readFileSync(dist('index.js'), 'utf8');
     expect(source).toContain('lock-acquire-5.lua');

@@ -1,6 +1,7 @@
 // The middleware: admit a request under a distributed semaphore, hold the permit until the response ends.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Lease, LockstepError, Semaphore } from '@lockstep/core';
+import { recordHold } from './hold-times.js';
 import { type ConcurrencyLimitOptions, type PerRequest, type ResolvedOptions, resolveOptions } from './options.js';
 import { PermitGate } from './permit-gate.js';
 import { rejectRequest, storeFailure } from './rejection.js';
@@ -102,7 +103,7 @@ async function admitted<Req extends IncomingMessage>(
   res: ServerResponse,
   next: NextFunction,
 ): Promise<void> {
-  if (!gate.hold(lease)) return;
+  if (!gate.hold(lease, (heldMs) => recordHold(c.semaphore, heldMs))) return;
   req.lockstep = { name: c.name, lease: gate.requestLease(), waitedMs: c.waitedMs, limit: c.limit };
   if (o.standardHeaders) {
     const state = await c.semaphore.inspect().catch(() => undefined);

@@ -14,6 +14,8 @@ export class PermitGate {
   #state: State = 'waiting';
   #lease: Lease | undefined;
   #released: Promise<boolean> | undefined;
+  #heldSince = 0;
+  #onReleased: ((heldMs: number) => void) | undefined;
   readonly #clientGone = new AbortController();
   /** The combined signal of `req.lockstep.lease`, made on first use (an AbortSignal costs µs). */
   #signal: AbortController | undefined;
@@ -47,14 +49,18 @@ export class PermitGate {
   /**
    * Takes the granted lease. Returns false (and releases it at once) if the request ended while
    * the grant was in flight: no handler runs for a request nobody waits for.
+   *
+   * @param onReleased - told how long the permit was held (ms) when it is given back, once
    */
-  hold(lease: Lease): boolean {
+  hold(lease: Lease, onReleased?: (heldMs: number) => void): boolean {
     this.#lease = lease;
     if (this.#state === 'done') {
       this.#release();
       return false;
     }
     this.#state = 'held';
+    this.#heldSince = performance.now();
+    this.#onReleased = onReleased;
     return true;
   }
 
@@ -126,6 +132,8 @@ export class PermitGate {
     if (this.#released) return this.#released;
     const lease = this.#lease;
     if (lease === undefined) return Promise.resolve(false);
+    // Only a permit a handler ran under counts as a hold (not one given back unused).
+    this.#onReleased?.(performance.now() - this.#heldSince);
     this.#released = lease.release().catch((error: unknown) => {
       // The permit expires with its TTL; an outage at release is reported, never thrown.
       this.#onError(error);

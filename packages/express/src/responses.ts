@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Semaphore } from '@lockstep/core';
+import { estimateWaitMs, meanHoldMs } from './hold-times.js';
 
 /** Longest `Retry-After` ever suggested, seconds. */
 export const MAX_RETRY_AFTER_SECONDS = 60;
@@ -12,20 +13,18 @@ const POLICY = '"concurrency"';
 const inFlight = new WeakMap<Semaphore, Promise<number>>();
 
 /**
- * Seconds until a permit is likely free: from the earliest holder's lease expiry (the latest a
- * permit comes back, even if its holder died), at least 1 and at most {@link MAX_RETRY_AFTER_SECONDS},
- * plus up to a fifth more (at least 1 s) of jitter from `crypto`, so rejected clients do not return
- * as a herd. Concurrent rejections on one semaphore share one `inspect()`.
+ * Seconds until a permit is likely free (see {@link estimateWaitMs}: from the hold times this process
+ * observed for the name and the queue ahead, else from the earliest holder's lease expiry), at least 1
+ * and at most {@link MAX_RETRY_AFTER_SECONDS}, plus up to a fifth more (at least 1 s) of jitter from
+ * `crypto`, so rejected clients do not return as a herd. Concurrent rejections on one semaphore share
+ * one `inspect()`.
  */
 export function retryAfterSeconds(semaphore: Semaphore): Promise<number> {
   let estimate = inFlight.get(semaphore);
   if (estimate === undefined) {
     estimate = semaphore
       .inspect()
-      .then((state) => {
-        const earliest = state.holders[0]?.expiresAt;
-        return earliest === undefined ? 1_000 : earliest - Date.now();
-      })
+      .then((state) => estimateWaitMs(state, meanHoldMs(semaphore), Date.now()))
       .catch(() => 1_000)
       .finally(() => inFlight.delete(semaphore));
     inFlight.set(semaphore, estimate);

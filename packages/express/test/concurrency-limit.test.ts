@@ -100,6 +100,31 @@ describe.each(FLAVORS)('%s', (_label, express) => {
     await settled(semaphore, 0, 0);
   });
 
+  it('bases Retry-After on observed hold times, not on the ~ttlMs lease of an auto-extended holder', async () => {
+    const hold = gate();
+    let holding = false;
+    // Default ttlMs (10 s): the holder's lease stays ~10 s ahead while it is extended.
+    const { port, semaphore } = await app({ waitMs: 0 }, async (req, res) => {
+      if (req.query.hold === '1') {
+        holding = true;
+        await hold.promise;
+      } else await new Promise((resolve) => setTimeout(resolve, 50));
+      res.send('ok');
+    });
+    for (let i = 0; i < 3; i++) expect((await request(port, '/r')).status).toBe(200);
+    await settled(semaphore, 0, 0);
+    const holder = request(port, '/r?hold=1');
+    await settled(semaphore, 1, 0);
+    expect(holding).toBe(true);
+    const rejected = await request(port, '/r');
+    expect(rejected.status).toBe(503);
+    // ~50 ms holds and nobody queued: 1 s, plus at most 1 s of jitter (the lease would say 10-12 s).
+    expect(Number(rejected.headers['retry-after'])).toBeLessThanOrEqual(2);
+    hold.open();
+    expect((await holder).status).toBe(200);
+    await settled(semaphore, 0, 0);
+  });
+
   it('rejects at once past maxWaiters, and at once when waitMs is 0', async () => {
     const hold = gate();
     const reasons: string[] = [];

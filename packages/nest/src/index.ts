@@ -16,3 +16,4 @@ export {
   type LockstepModuleOptions,
 } from './lockstep.options.js';
 export { LockstepTestingModule, type LockstepTestingModuleOptions } from './lockstep-testing.module.js';
+export { LockstepWsExceptionFilter } from './lockstep-ws.filter.js';

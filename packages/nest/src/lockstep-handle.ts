@@ -1,4 +1,5 @@
 // What a running LockstepModule holds: its backend, its HTTP answers, and what it must close.
+import { setMaxListeners } from 'node:events';
 import { LockstepError } from '@lockstep/core';
 import type { LockstepHttpOptions } from './lockstep.options.js';
 import { type BackendEntry, type LockstepBackend, registerBackend, unregisterBackend } from './registry.js';
@@ -20,6 +21,9 @@ export class LockstepHandle {
     private readonly closeOwned: () => Promise<void>,
   ) {
     const running = this.#running;
+    // Every waiting call listens on it (and removes its listener when done): any number may wait at
+    // once, so Node's "possible memory leak" warning past 10 listeners would be a false alarm.
+    setMaxListeners(0, this.#shutdown.signal);
     this.entry = {
       lockstep,
       onError,

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '@lockstep/core';
 import type { GuardKind } from './busy.js';
 import { type KeySource, type LimitedOptions, type LockedOptions, resolveGuardOptions } from './decorator-options.js';
+import { markGuarded } from './request-signal.js';
 import { type GuardSpec, runGuarded } from './run-guarded.js';
 import { describe } from './validate.js';
 import { copyMethodIdentity } from './wrap-method.js';
@@ -40,9 +41,10 @@ function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options:
     };
     const method = original as (...args: unknown[]) => unknown;
     const wrapper = function (this: unknown, ...args: unknown[]) {
-      return runGuarded(spec, this, args, method);
+      return runGuarded(spec, this, args, method, wrapper);
     };
     copyMethodIdentity(method, wrapper);
+    markGuarded(wrapper);
     descriptor.value = wrapper as unknown as typeof descriptor.value;
   };
 }

@@ -1,6 +1,7 @@
 // Turns Lockstep errors of HTTP route handlers into 409 / 503 + Retry-After, never a 500. RPC,
 // WebSocket and other contexts get the LockstepError itself.
 
+import { randomInt } from 'node:crypto';
 import { LockstepError } from '@lockstep/core';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -9,11 +10,16 @@ import { originOf } from './busy.js';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
 import type { LockstepHttpOptions } from './lockstep.options.js';
 import type { LockstepHandle } from './lockstep-handle.js';
+import { sendWsException } from './lockstep-ws.filter.js';
 
 const OUTAGE = new Set(['ERR_REDIS', 'ERR_QUORUM', 'ERR_LEASE_LOST', 'ERR_CLOSED', 'ERR_ABORTED']);
 const BUSY = new Set(['ERR_ACQUIRE_TIMEOUT', 'ERR_QUEUE_FULL', 'ERR_WEIGHT_EXCEEDS_LIMIT']);
 
-/** The HTTP status and `Retry-After` for an error, or undefined for a bug (answered 500). */
+/**
+ * The HTTP status and `Retry-After` for an error, or undefined for a bug (answered 500). A busy
+ * `@Limited` answer's `Retry-After` is `retryAfterSeconds` plus 0 to `retryAfterJitterSeconds` drawn
+ * uniformly, so clients turned away together spread their retries.
+ */
 export function httpAnswerOf(
   error: LockstepError,
   http: Required<LockstepHttpOptions>,
@@ -21,7 +27,10 @@ export function httpAnswerOf(
   if (BUSY.has(error.code)) {
     return originOf(error) === 'lock'
       ? { status: http.lockedStatus }
-      : { status: http.limitedStatus, retryAfter: http.retryAfterSeconds };
+      : {
+          status: http.limitedStatus,
+          retryAfter: http.retryAfterSeconds + randomInt(http.retryAfterJitterSeconds + 1),
+        };
   }
   if (OUTAGE.has(error.code)) return { status: http.outageStatus };
   return undefined;
@@ -40,9 +49,10 @@ export class LockstepExceptionFilter implements ExceptionFilter<LockstepError> {
   catch(error: LockstepError, host: ArgumentsHost): unknown {
     const type = host.getType<string>();
     if (type === 'rpc') return throwError(() => error);
+    // Reached only where a gateway applies this filter itself: Nest gives gateways no global filters
+    // (see LockstepWsExceptionFilter).
     if (type === 'ws') {
-      const client = host.switchToWs().getClient<{ emit?: (event: string, body: unknown) => void }>();
-      client.emit?.('exception', { status: 'error', code: error.code, message: error.message });
+      sendWsException(host.switchToWs().getClient(), error);
       return undefined;
     }
     if (type !== 'http') return error; // GraphQL and others rethrow what the filter returns

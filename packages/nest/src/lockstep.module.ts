@@ -1,7 +1,7 @@
 // LockstepModule: provides core's Lockstep for injection and runs the backend of the decorators.
 import { Lockstep } from '@lockstep/core';
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
 import { LockstepExceptionFilter } from './lockstep.filter.js';
@@ -20,6 +20,7 @@ import {
 } from './lockstep.options.js';
 import { LockstepHandle } from './lockstep-handle.js';
 import type { LockstepBackend } from './registry.js';
+import { LockstepRequestInterceptor } from './request-signal.js';
 
 function defaultOnError(): (error: unknown) => void {
   const logger = new Logger('Lockstep');
@@ -58,6 +59,7 @@ export function lockstepProviders(handleProvider: Provider): Provider[] {
     { provide: Lockstep, useFactory: (handle: LockstepHandle) => handle.lockstep, inject: [LOCKSTEP_HANDLE] },
     LockstepLifecycle,
     { provide: APP_FILTER, useClass: LockstepExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: LockstepRequestInterceptor },
   ];
 }
 

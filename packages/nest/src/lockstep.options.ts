@@ -23,10 +23,17 @@ export interface LockstepHttpOptions {
    */
   readonly outageStatus?: number;
   /**
-   * `Retry-After` value, in seconds, sent with `limitedStatus`.
+   * Shortest `Retry-After`, in seconds, sent with `limitedStatus`.
    * @defaultValue 1
    */
   readonly retryAfterSeconds?: number;
+  /**
+   * Up to this many whole seconds, drawn uniformly per answer, are added to `retryAfterSeconds`, so
+   * clients turned away together do not all come back in the same second (a herd that would be
+   * turned away again). `0` sends exactly `retryAfterSeconds`.
+   * @defaultValue 1 (with the default `retryAfterSeconds`, half the clients retry after 1 s, half after 2 s)
+   */
+  readonly retryAfterJitterSeconds?: number;
 }
 
 /**
@@ -61,6 +68,7 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Obj
   limitedStatus: 503,
   outageStatus: 503,
   retryAfterSeconds: 1,
+  retryAfterJitterSeconds: 1,
 });
 
 const MODULE_KEYS = [
@@ -87,6 +95,9 @@ export function resolveHttpOptions(where: string, http: unknown): Required<Locks
     retryAfterSeconds:
       checkInt(where, 'http.retryAfterSeconds', o.retryAfterSeconds, 0, 86_400) ??
       DEFAULT_HTTP_OPTIONS.retryAfterSeconds,
+    retryAfterJitterSeconds:
+      checkInt(where, 'http.retryAfterJitterSeconds', o.retryAfterJitterSeconds, 0, 3_600) ??
+      DEFAULT_HTTP_OPTIONS.retryAfterJitterSeconds,
   };
 }
 

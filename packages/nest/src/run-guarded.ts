@@ -10,10 +10,14 @@ import {
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
 } from '@lockstep/core';
+import { isObservable } from 'rxjs';
 import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
 import type { ResolvedGuardOptions } from './decorator-options.js';
+import { guardObservable } from './guard-observable.js';
+import { holdsLock, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
+import { requestSignal, routeResponseDone } from './request-signal.js';
 import { describe } from './validate.js';
 
 /** Everything a decorated method needs to know, fixed when the decorator is applied. */
@@ -26,6 +30,11 @@ export interface GuardSpec {
 }
 
 const MAX_NAME_BYTES = 512;
+
+/** `AbortSignal.any` (Node 20.3+), which the @types/node version we build against lacks. */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  return (AbortSignal as unknown as { any(list: AbortSignal[]): AbortSignal }).any(signals);
+}
 
 function nameOf(spec: GuardSpec, self: unknown, args: unknown[]): string {
   const name = typeof spec.key === 'function' ? spec.key.apply(self, args) : spec.key;
@@ -49,7 +58,9 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
   let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
-  const signal = entry.shutdown;
+  // A route handler's wait also ends when its client leaves (the handler then never runs).
+  const client = requestSignal();
+  const signal = client === undefined ? entry.shutdown : anySignal([entry.shutdown, client]);
   let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {
     limiter = entry.lockstep.lock(name, common);
@@ -120,12 +131,21 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
   await lease.release();
 }
 
+function report(entry: BackendEntry, error: unknown): void {
+  try {
+    entry.onError(error);
+  } catch {
+    // A throwing onError must not turn a background failure into an unhandled rejection.
+  }
+}
+
 /** Runs `method` on `self` under the decorator described by `spec`. */
 export function runGuarded(
   spec: GuardSpec,
   self: unknown,
   args: unknown[],
   method: (...args: unknown[]) => unknown,
+  wrapper: object,
 ): Promise<unknown> {
   let entry: BackendEntry;
   try {
@@ -133,7 +153,7 @@ export function runGuarded(
   } catch (err) {
     return Promise.reject(err);
   }
-  return entry.track(guarded(spec, entry, self, args, method));
+  return entry.track(guarded(spec, entry, self, args, method, wrapper));
 }
 
 async function guarded(
@@ -142,8 +162,19 @@ async function guarded(
   self: unknown,
   args: unknown[],
   method: (...args: unknown[]) => unknown,
+  wrapper: object,
 ): Promise<unknown> {
   const name = nameOf(spec, self, args);
+  if (spec.kind === 'lock' && holdsLock(entry.lockstep, name)) {
+    // The lock is not re-entrant: waiting would time out after waitMs (reported as busy, 409) and
+    // 'skip' would silently skip; both hide a bug in the caller.
+    throw markOrigin(
+      new InvalidArgumentError(
+        `${spec.where}: re-entrant call on the lock ${describe(name)}, which this call chain already holds; the lock is not re-entrant, so it would wait for itself. Call the undecorated logic from inside, or use another key`,
+      ),
+      spec.kind,
+    );
+  }
   // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
   if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
@@ -159,20 +190,54 @@ async function guarded(
     o.minHoldMs > 0 && o.autoExtend
       ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
       : async () => {};
+  const held = lease;
+  const frame = newFrame(entry.lockstep, name);
+  const inside = <T>(fn: () => T): T => leaseStorage.run(held, () => runInFrame(frame, fn));
+  // After the work succeeded: a lease lost meanwhile fails the call (the work ran partly unprotected).
+  const settle = async (): Promise<void> => {
+    frame.running = false;
+    await stop();
+    const lost = held.lostError;
+    if (lost) {
+      await held.release().catch(() => undefined);
+      throw markOrigin(lost, spec.kind);
+    }
+    await finish(held, grantedAt, o.minHoldMs, entry.onError);
+  };
+  const abandon = async (): Promise<void> => {
+    frame.running = false;
+    await stop();
+    // The call's outcome is already decided (an error, or a response under way): a release that
+    // fails (Redis down; the lease then expires with its TTL) is a background error.
+    await finish(held, grantedAt, o.minHoldMs, entry.onError).catch((error: unknown) => report(entry, error));
+  };
   let result: unknown;
   try {
-    result = await leaseStorage.run(lease, () => method.apply(self, args));
+    result = await inside(() => method.apply(self, args));
   } catch (err) {
-    await stop();
-    await finish(lease, grantedAt, o.minHoldMs, entry.onError).catch(() => undefined);
+    await abandon();
     throw err;
   }
-  await stop();
-  const lost = lease.lostError;
-  if (lost) {
-    await lease.release().catch(() => undefined);
-    throw markOrigin(lost, spec.kind);
+  if (isObservable(result)) {
+    return guardObservable(result, {
+      inside,
+      where: spec.where,
+      orphanMs: o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs,
+      settle,
+      abandon,
+      track: (ended) => void entry.track(ended),
+    });
   }
-  await finish(lease, grantedAt, o.minHoldMs, entry.onError);
+  const responseDone = routeResponseDone(wrapper);
+  if (responseDone !== undefined) {
+    // A route handler: its response (a stream, a StreamableFile, @Res() piping) may still be written
+    // after it returned. A lease lost during the handler still fails the request; otherwise the
+    // lease is kept until the response finished or the client left.
+    if (held.lostError) await settle();
+    frame.running = false;
+    void entry.track(responseDone.then(abandon));
+    return result;
+  }
+  await settle();
   return result;
 }

@@ -14,6 +14,16 @@ let installed = false;
 
 interface CommandLike {
   readonly name: string;
+  readonly args?: readonly unknown[];
+}
+
+/** Sees every counted command with its arguments (the callgrind workload reads script key counts). */
+export type CommandTap = (name: string, args: readonly unknown[]) => void;
+let tap: CommandTap | undefined;
+
+/** Installs (or with undefined, removes) the one tap. */
+export function setCommandTap(next: CommandTap | undefined): void {
+  tap = next;
 }
 
 /** Patches `Redis.prototype.sendCommand` (idempotent). */
@@ -28,6 +38,7 @@ export function installCommandCounter(): void {
     if (this.options.connectionName !== ADMIN_CONNECTION) {
       const name = command.name.toLowerCase();
       counts.set(name, (counts.get(name) ?? 0) + 1);
+      tap?.(name, command.args ?? []);
     }
     return original.call(this, command, stream);
   };

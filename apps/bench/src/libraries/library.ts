@@ -35,7 +35,7 @@ export interface LibraryRow {
   readonly variant: 'default' | 'tuned' | 'stats';
   /** The settings, in words, as the report prints them. */
   readonly setting: string;
-  readonly kind: 'lockstep' | 'raw' | 'peer';
+  readonly kind: 'lockstep' | 'baseline' | 'raw' | 'peer';
   readonly hasSemaphore: boolean;
   readonly hasQuorum: boolean;
   /** Single-server mode: one client. Quorum mode: the clients of the independent servers. */

@@ -1,17 +1,32 @@
 // Lockstep (@lockstep/core), the library under test: push-based FIFO hand-off, so it has no retry
 // interval on a single server; quorum mode polls with retryDelayMs + jitter.
-import { AcquireTimeoutError, Lockstep, type QuorumOptions } from '@lockstep/core';
+
+import type { QuorumOptions } from '@lockstep/core';
+import * as current from '@lockstep/core';
 import type { Redis } from 'ioredis';
 import { TTL_MS, WAIT_MS } from '../config.js';
 import { type Acquirer, type LibraryInstance, type LibraryRow, mapTimeout } from './library.js';
 
-const isTimeout = (error: unknown) => error instanceof AcquireTimeoutError;
+/**
+ * What the adapter uses of @lockstep/core: this checkout's build, or another commit's (`--baseline`),
+ * whose bundle has the same exports but its own classes.
+ */
+export interface CoreModule {
+  readonly Lockstep: typeof current.Lockstep;
+  readonly AcquireTimeoutError: typeof current.AcquireTimeoutError;
+}
 
-function instance(clients: readonly Redis[], quorum: QuorumOptions | undefined, stats = false): LibraryInstance {
+export function lockstepInstance(
+  core: CoreModule,
+  clients: readonly Redis[],
+  quorum: QuorumOptions | undefined,
+  stats = false,
+): LibraryInstance {
+  const isTimeout = (error: unknown) => error instanceof core.AcquireTimeoutError;
   const lockstep =
     clients.length === 1
-      ? new Lockstep({ redis: clients[0] as Redis, stats })
-      : new Lockstep({ redis: [...clients], ...(quorum ? { quorum } : {}) });
+      ? new core.Lockstep({ redis: clients[0] as Redis, ...(stats ? { stats } : {}) })
+      : new core.Lockstep({ redis: [...clients], ...(quorum ? { quorum } : {}) });
   const wrap = (take: () => Promise<{ release(): Promise<boolean> }>): Acquirer => ({
     acquire: async () => {
       const lease = await take().catch((error: unknown) => mapTimeout(error, isTimeout));
@@ -48,7 +63,7 @@ export const LOCKSTEP_ROWS: readonly LibraryRow[] = [
     kind: 'lockstep',
     hasSemaphore: true,
     hasQuorum: true,
-    create: (clients) => instance(clients, undefined),
+    create: (clients) => lockstepInstance(current, clients, undefined),
   },
   {
     id: 'lockstep:tuned',
@@ -58,7 +73,7 @@ export const LOCKSTEP_ROWS: readonly LibraryRow[] = [
     kind: 'lockstep',
     hasSemaphore: false,
     hasQuorum: true,
-    create: (clients) => instance(clients, { retryDelayMs: 0, retryJitterMs: 0 }),
+    create: (clients) => lockstepInstance(current, clients, { retryDelayMs: 0, retryJitterMs: 0 }),
   },
   {
     // The cost of the dashboard's grant statistics on the hot path (a map update per grant, one
@@ -70,6 +85,6 @@ export const LOCKSTEP_ROWS: readonly LibraryRow[] = [
     kind: 'lockstep',
     hasSemaphore: true,
     hasQuorum: false,
-    create: (clients) => instance(clients, undefined, true),
+    create: (clients) => lockstepInstance(current, clients, undefined, true),
   },
 ];

@@ -4,6 +4,7 @@
 import { MUTEX_CALLERS, MUTEX_HOLD_MS, SEM_CALLERS, SEM_HOLD_MS, SEM_LIMIT, WAIT_MS } from '../config.js';
 import type { SuiteResults } from '../suite.js';
 import { bullmqTable } from '../workloads/bullmq.js';
+import { callgrindSection, integrationsSection } from './cost-sections.js';
 import { diagnosticsSection } from './diagnostics-section.js';
 import { bytes, int, ms, num, pct, ratio } from './format.js';
 import {
@@ -18,7 +19,8 @@ import {
   UNCONTENDED_METRICS,
   uncontendedTable,
 } from './tables.js';
-import { checkTargets } from './targets.js';
+import { DEEP_MAX, DEEP_MIN } from './targets.js';
+import { targetsSection } from './targets-section.js';
 
 export interface MachineInfo {
   readonly command: string;
@@ -76,12 +78,8 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     '',
   );
 
-  const targets = checkTargets(rows);
-  out.push('## Targets (Lockstep)', '');
-  out.push('| Workload | Target | Measured | Bound | Result |', '|---|---|---:|---:|---|');
-  for (const t of targets)
-    out.push(`| ${t.workload} | ${t.target} | ${t.measured} | ${t.bound} | ${t.pass ? 'PASS' : '**FAIL**'} |`);
-  out.push('');
+  const baselineRowId = rows.find((r) => r.kind === 'baseline')?.rowId;
+  out.push(...targetsSection(rows, baselineRowId));
 
   if (results.ceiling.length) {
     out.push('## Ceiling of this machine (redis-benchmark, no pipelining)', '');
@@ -140,15 +138,23 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
     if (deep.length) {
       out.push('## 6. Deep queue (Lockstep): waiters parked on one semaphore of limit 1', '');
       out.push(
-        '| Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | waiter refreshes/s | fill time |',
-        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '| Build | Waiters parked | grants/s | client cmds / grant | server calls / grant | script µs / grant | Δ | measured depth | waiter refreshes/s | fill time |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       );
-      for (const r of deep) {
+      const sortedDeep = [...deep].sort((a, b) => (a.median.waiters ?? 0) - (b.median.waiters ?? 0));
+      for (const r of sortedDeep) {
         const m = r.median;
-        const depth = /(\d+) waiters/.exec(r.setting)?.[1] ?? '?';
         out.push(
-          `| ${int(Number(depth))} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
+          `| ${label(r)} | ${int(m.waiters)} | ${num(m.opsPerSec)} | ${num(m.cmdsPerOp)} | ${num(m.serverCallsPerOp)} | ${num(m.scriptUsPerOp)} | ${pct(m.crossCheck)} | ${int(m.depth)} | ${num(m.heartbeatsPerSec)} | ${ms(m.fillMs)} |`,
         );
+      }
+      for (const id of [...new Set(deep.map((r) => r.rowId))]) {
+        const rate = (n: number) => deep.find((r) => r.rowId === id && r.median.waiters === n)?.median.opsPerSec;
+        const lo = rate(DEEP_MIN);
+        const hi = rate(DEEP_MAX);
+        const row = deep.find((r) => r.rowId === id);
+        if (row && lo && hi)
+          out.push('', `${label(row)}: grant rate at ${int(DEEP_MAX)} waiters / at ${DEEP_MIN} = ${ratio(hi / lo)}.`);
       }
       out.push(
         '',
@@ -160,19 +166,26 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   const memorySection = () => {
     const memLocks = of('memory-locks');
     const memWaiters = of('memory-waiters');
-    if (memLocks.length || memWaiters.length) {
+    const memHolders = of('memory-holders');
+    const lsHolder = memHolders.find((r) => r.rowId === 'lockstep')?.median.bytesPerOp;
+    if (memLocks.length || memWaiters.length || memHolders.length) {
       out.push('## 7. Memory (Redis `used_memory`)', '');
       const rawBytes = memLocks.find((r) => r.kind === 'raw')?.median.bytesPerOp;
-      out.push('| Library | What | bytes each | × raw | keys each |', '|---|---|---:|---:|---:|');
+      out.push('| Library | What | bytes each | ratio | keys each |', '|---|---|---:|---:|---:|');
       for (const r of memLocks) {
         const b = r.median.bytesPerOp;
         const x = b !== undefined && rawBytes ? b / rawBytes : Number.NaN;
-        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} | ${num(r.median.keysPerOp)} |`);
+        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} raw | ${num(r.median.keysPerOp)} |`);
+      }
+      for (const r of memHolders) {
+        const b = r.median.bytesPerOp;
+        const x = b !== undefined && lsHolder ? b / lsHolder : Number.NaN;
+        out.push(`| ${label(r)} | ${r.setting} | ${bytes(b)} | ${ratio(x)} Lockstep | ${num(r.median.keysPerOp)} |`);
       }
       for (const r of memWaiters) out.push(`| ${label(r)} | ${r.setting} | ${bytes(r.median.bytesPerOp)} | — | — |`);
       out.push(
         '',
-        'The peers keep no waiters in Redis (they poll), so a parked waiter costs them no memory but costs commands instead.',
+        'Bytes each are `used_memory` deltas over many names held (or waiters parked) at once, divided by their number. Semaphore holders fill names of limit 5 (5 holders per name), so a name’s own keys are shared by its holders. The peers keep no waiters in Redis (they poll), so a parked waiter costs them no memory but costs commands instead.',
         '',
       );
     }
@@ -190,6 +203,8 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   contended('quorum-contended');
   if (of('bullmq').length) out.push(...bullmqTable(of('bullmq')));
   diagnosticsSection(of('diagnostics'), out);
+  out.push(...callgrindSection(results.callgrind));
+  out.push(...integrationsSection(results.integrations));
 
   out.push(
     '## Wait-time distributions under contention',

@@ -38,7 +38,8 @@ export const RELAY_METRICS: MetricDef[] = [
   { key: 'serverCallsPerOp', label: 'server calls / acquisition', dir: 'down', fmt: num },
 ];
 
-export function label(row: RowResult): string {
+export function label(row: Pick<RowResult, 'kind' | 'library' | 'variant'>): string {
+  if (row.kind === 'baseline') return `*${row.library} (before)*`;
   const name = row.kind === 'lockstep' ? `**${row.library}**` : row.library;
   return `${name}${row.variant === 'tuned' && row.kind !== 'raw' ? ' (tuned)' : row.variant === 'stats' ? ' (stats: true)' : ''}`;
 }
@@ -54,15 +55,16 @@ function best(rows: readonly RowResult[], key: string, dir: Dir): RowResult | un
   return out;
 }
 
-/** Lockstep's figures against the raw baseline and the best peer (per metric). */
+/** Lockstep's figures against the raw baseline, the best peer and (with `--baseline`) the build before. */
 export function ratios(rows: readonly RowResult[], metrics: readonly MetricDef[]): string[] {
   const ls = rows.find((r) => r.rowId === 'lockstep');
   if (!ls) return [];
   const raw = rows.find((r) => r.kind === 'raw');
   const peers = rows.filter((r) => r.kind === 'peer');
+  const before = rows.find((r) => r.kind === 'baseline');
   const lines = [
-    '| Lockstep vs. | Lockstep | raw baseline | Lockstep / raw | best peer | best peer value | Lockstep / best peer |',
-    '|---|---:|---:|---:|---|---:|---:|',
+    `| Lockstep vs. | Lockstep | raw baseline | Lockstep / raw | best peer | best peer value | Lockstep / best peer |${before ? ` ${label(before)} | Lockstep / before |` : ''}`,
+    `|---|---:|---:|---:|---|---:|---:|${before ? '---:|---:|' : ''}`,
   ];
   for (const m of metrics) {
     const v = ls.median[m.key];
@@ -70,8 +72,10 @@ export function ratios(rows: readonly RowResult[], metrics: readonly MetricDef[]
     const r = raw?.median[m.key];
     const b = best(peers, m.key, m.dir);
     const bv = b?.median[m.key];
+    const pv = before?.median[m.key];
+    const versus = before ? ` ${m.fmt(pv)} | ${ratio(pv ? v / pv : Number.NaN)} |` : '';
     lines.push(
-      `| ${m.label} | ${m.fmt(v)} | ${m.fmt(r)} | ${ratio(r ? v / r : Number.NaN)} | ${b ? label(b) : '—'} | ${m.fmt(bv)} | ${ratio(bv ? v / bv : Number.NaN)} |`,
+      `| ${m.label} | ${m.fmt(v)} | ${m.fmt(r)} | ${ratio(r ? v / r : Number.NaN)} | ${b ? label(b) : '—'} | ${m.fmt(bv)} | ${ratio(bv ? v / bv : Number.NaN)} |${versus}`,
     );
   }
   lines.push(

@@ -12,7 +12,7 @@ import { type BenchContext, commandstats, flushAll, serverDelta } from '../conte
 import { closeClients, openClients } from '../infra/clients.js';
 import { diffCommands, snapshotCommands, totalCommands } from '../infra/command-counter.js';
 import { median, quantile, sorted } from '../infra/stats.js';
-import type { Metrics, RowResult } from '../results.js';
+import type { IntegrationRow, Metrics, RowResult } from '../results.js';
 
 const JOBS = 2_000;
 const KEYS = 10;
@@ -111,13 +111,19 @@ async function runOnce(
     () => new Worker(name, processor, { connection, concurrency: CONCURRENCY }),
   );
   let failures = 0;
+  // A failed job ends too (a lease lost under heavy load fails its job): count it, never wait for it.
+  const settle = () => {
+    const ended = done + failures;
+    if (ended === jobs || (mode === 'relay' && ended === RELAY_PAIRS * 2)) finished();
+  };
   for (const w of workers) {
     w.on('completed', () => {
       done++;
-      if (done === jobs || (mode === 'relay' && done === RELAY_PAIRS * 2)) finished();
+      settle();
     });
     w.on('failed', () => {
       failures++;
+      settle();
     });
     w.on('error', () => undefined);
   }
@@ -236,5 +242,31 @@ export function bullmqTable(rows: readonly RowResult[]): string[] {
       'Commands per job include everything BullMQ itself sends (fetching, locks, completion); ' +
       'starts per job counts processor calls (1 + the times a job was parked).',
     '',
+  ];
+}
+
+/** The BullMQ job with and without @lockstep/bullmq, as integration-overhead ratios. */
+export function bullmqIntegration(rows: readonly RowResult[]): IntegrationRow[] {
+  const plain = rows.find((r) => r.rowId === 'bullmq-plain')?.median;
+  const gated = rows.find((r) => r.rowId === 'bullmq-lockstep')?.median;
+  if (!plain || !gated) return [];
+  const shape = `${JOBS} jobs of ${JOB_MS} ms over ${KEYS} keys (limits 1 and 2), ${WORKERS} workers × concurrency ${CONCURRENCY}`;
+  const row = (metric: string, key: string, better: IntegrationRow['better']): IntegrationRow => {
+    const without = plain[key] ?? Number.NaN;
+    const value = gated[key] ?? Number.NaN;
+    return {
+      integration: 'BullMQ job (limitProcessor)',
+      shape,
+      metric,
+      without,
+      with: value,
+      ratio: value / without,
+      better,
+    };
+  };
+  return [
+    row('jobs/s', 'opsPerSec', 'higher'),
+    row('client commands / job', 'cmdsPerJob', 'lower'),
+    row('server calls / job', 'serverCallsPerJob', 'lower'),
   ];
 }

@@ -83,6 +83,7 @@ export async function contendedRound(
       clientCommands,
       serverCalls,
       windowUs: endUs - startUs,
+      windowEndUs: endUs,
     },
     shape.shape === 'mutex',
   );

@@ -13,6 +13,19 @@ export interface MergedRound {
   readonly clientCommands: CommandCounts;
   readonly serverCalls: CommandCounts;
   readonly windowUs: number;
+  /** End of the measured window (monotonic µs); holds are clipped to it for `meanHolders`. */
+  readonly windowEndUs?: number;
+}
+
+/**
+ * Mean number of holders over the window: the sum of [granted, released) intervals, each clipped
+ * to the window's end, over the window. Equals acquisitions/s × mean hold (the rate as a share of
+ * the hold-bound ceiling, times the limit), without the bias of a last hold stretched past the end.
+ */
+export function meanHoldersOver(acquisitions: readonly Acquisition[], windowUs: number, windowEndUs: number): number {
+  let busy = 0;
+  for (const a of acquisitions) busy += Math.max(0, Math.min(a.releasedUs, windowEndUs) - a.grantedUs);
+  return windowUs > 0 ? busy / windowUs : Number.NaN;
 }
 
 /** Largest number of [granted, released) intervals that overlap. */
@@ -88,6 +101,8 @@ export function contentionMetrics(round: MergedRound, mutex: boolean): { metrics
     starved: round.perCaller.filter((c) => c === 0).length,
     callers: round.perCaller.length,
     holdMeanMs: mean(holds),
+    meanHolders:
+      round.windowEndUs === undefined ? Number.NaN : meanHoldersOver(acquisitions, round.windowUs, round.windowEndUs),
     acquisitions: n,
   };
   return { metrics, waitsMs };

@@ -1,20 +1,26 @@
 // Deep queue (Lockstep only): N waiters parked on one semaphore of limit 1; every grantee releases
 // at once and queues again at the tail, so the depth stays N. Grant rate and commands per grant.
 import { setMaxListeners } from 'node:events';
-import { AcquireTimeoutError, Lockstep } from '@lockstep/core';
 import { TTL_MS } from '../config.js';
 import { type BenchContext, commandstats, flushAll, serverDelta } from '../context.js';
 import { closeClients, openClients } from '../infra/clients.js';
 import { nowUs } from '../infra/clock.js';
 import { diffCommands, scriptUsec, snapshotCommands, totalCommands } from '../infra/command-counter.js';
 import { median } from '../infra/stats.js';
+import { type CoreBuild, coreBuilds } from '../libraries/baseline.js';
+import type { CoreModule } from '../libraries/lockstep.js';
 import type { Metrics, RowResult } from '../results.js';
 import { crossCheck } from './contention-metrics.js';
 
 /** Lockstep's default waiterTtlMs: waiters refresh their place about every third of it. */
 const DEFAULT_WAITER_TTL_MS = 10_000;
 
-async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Metrics[]; fillMs: number }> {
+async function depthRun(
+  ctx: BenchContext,
+  core: CoreModule,
+  depth: number,
+): Promise<{ rounds: Metrics[]; fillMs: number }> {
+  const { AcquireTimeoutError, Lockstep } = core;
   const servers = ctx.single;
   await flushAll(servers);
   const clients = await openClients(servers.urls);
@@ -93,38 +99,46 @@ async function depthRun(ctx: BenchContext, depth: number): Promise<{ rounds: Met
 
 export async function deepQueue(ctx: BenchContext): Promise<RowResult[]> {
   const out: RowResult[] = [];
-  for (const depth of ctx.profile.depths) {
-    const { rounds, fillMs } = await depthRun(ctx, depth);
-    // Heartbeats come in waves (every waiter about every 3.3 s), so the windows together span one
-    // heartbeat period and the figures are totals over all of them, not a median of windows.
-    const sum = (name: string) => rounds.reduce((t, m) => t + (m[name] ?? 0), 0);
-    const grants = sum('grants');
-    const med: Metrics = {
-      opsPerSec: grants / sum('seconds'),
-      cmdsPerOp: grants ? sum('clientCommands') / grants : Number.NaN,
-      serverCallsPerOp: grants ? sum('serverCalls') / grants : Number.NaN,
-      scriptUsPerOp: grants ? sum('scriptUs') / grants : Number.NaN,
-      crossCheck: median(rounds.map((m) => m.crossCheck ?? Number.NaN)),
-      depth: median(rounds.map((m) => m.depth ?? Number.NaN)),
-      heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),
-      timeouts: sum('timeouts'),
-      errors: 0,
-      measuredSeconds: sum('seconds'),
-      fillMs,
-    };
-    ctx.log(
-      `  deep-queue ${depth}: ${Math.round(med.opsPerSec ?? 0)} grants/s, ${(med.cmdsPerOp ?? 0).toFixed(2)} cmds/grant, fill ${Math.round(fillMs)} ms`,
-    );
-    out.push({
-      workload: 'deep-queue',
-      rowId: 'lockstep',
-      library: 'Lockstep',
-      variant: 'default',
-      setting: `semaphore limit 1, ${depth} waiters parked, maxWaiters ${depth + 100}, waiterTtlMs 10000 (default)`,
-      kind: 'lockstep',
-      median: med,
-      rounds,
-    });
+  const all = coreBuilds(ctx.libs);
+  for (const [index, depth] of ctx.profile.depths.entries()) {
+    // Alternate which build goes first at each depth, so neither always runs on a warmer machine.
+    const order = index % 2 === 0 ? all : [...all].reverse();
+    for (const subject of order) out.push(await depthRow(ctx, subject, depth));
   }
   return out;
+}
+
+async function depthRow(ctx: BenchContext, subject: CoreBuild, depth: number): Promise<RowResult> {
+  const { rounds, fillMs } = await depthRun(ctx, subject.core, depth);
+  // Heartbeats come in waves (every waiter about every 3.3 s), so the windows together span one
+  // heartbeat period and the figures are totals over all of them, not a median of windows.
+  const sum = (name: string) => rounds.reduce((t, m) => t + (m[name] ?? 0), 0);
+  const grants = sum('grants');
+  const med: Metrics = {
+    opsPerSec: grants / sum('seconds'),
+    cmdsPerOp: grants ? sum('clientCommands') / grants : Number.NaN,
+    serverCallsPerOp: grants ? sum('serverCalls') / grants : Number.NaN,
+    scriptUsPerOp: grants ? sum('scriptUs') / grants : Number.NaN,
+    crossCheck: median(rounds.map((m) => m.crossCheck ?? Number.NaN)),
+    depth: median(rounds.map((m) => m.depth ?? Number.NaN)),
+    heartbeatsPerSec: depth / (DEFAULT_WAITER_TTL_MS / 3 / 1_000),
+    timeouts: sum('timeouts'),
+    errors: 0,
+    measuredSeconds: sum('seconds'),
+    fillMs,
+    waiters: depth,
+  };
+  ctx.log(
+    `  deep-queue ${subject.rowId} ${depth}: ${Math.round(med.opsPerSec ?? 0)} grants/s, ${(med.cmdsPerOp ?? 0).toFixed(2)} cmds/grant, fill ${Math.round(fillMs)} ms`,
+  );
+  return {
+    workload: 'deep-queue',
+    rowId: subject.rowId,
+    library: subject.library,
+    variant: 'default',
+    setting: `semaphore limit 1, ${depth} waiters parked, maxWaiters ${depth + 100}, waiterTtlMs 10000 (default)`,
+    kind: subject.kind,
+    median: med,
+    rounds,
+  };
 }

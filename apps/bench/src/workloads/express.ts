@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from '../context.js';
 import { median } from '../infra/stats.js';
+import type { IntegrationRow } from '../results.js';
 import { acquireRoundTripMs, type LoadResult, redisRoundTripMs, runLoad } from './express-load.js';
 
 interface Row {
@@ -171,4 +172,34 @@ function write(results: readonly ExpressRowResult[], rt: { rttMs: number; acquir
     `${JSON.stringify({ profile, rttMs, acquireMs, addedP50Ms: added, addedGateP50Ms: gate, rows: results }, null, 2)}\n`,
   );
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** The Express route with and without concurrencyLimit (uncontended), as integration-overhead ratios. */
+export function expressIntegration(results: readonly ExpressRowResult[]): IntegrationRow[] {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const out: IntegrationRow[] = [];
+  for (const [bare, gated] of [
+    ['bare-1', 'lockstep-1'],
+    ['bare-n', 'lockstep-n'],
+  ] as const) {
+    const without = byId.get(bare);
+    const value = byId.get(gated);
+    if (!without || !value) continue;
+    const shape = `route with a 1 ms handler, ${value.connections} connection${value.connections === 1 ? '' : 's'}, concurrencyLimit uncontended`;
+    const row = (metric: string, key: 'requestsPerSec' | 'p50Ms' | 'p99Ms', better: IntegrationRow['better']) => ({
+      integration: 'Express route (concurrencyLimit)',
+      shape,
+      metric,
+      without: without[key],
+      with: value[key],
+      ratio: value[key] / without[key],
+      better,
+    });
+    out.push(
+      row('requests/s', 'requestsPerSec', 'higher'),
+      row('p50 ms', 'p50Ms', 'lower'),
+      row('p99 ms', 'p99Ms', 'lower'),
+    );
+  }
+  return out;
 }

@@ -1,11 +1,12 @@
-// Memory: Redis used_memory per held lock (every library) and per parked waiter (Lockstep; the
-// peers keep no waiters in Redis, they poll).
+// Memory: Redis used_memory per held lock (every library), per semaphore holder (every library with
+// a semaphore) and per parked waiter (Lockstep and its baseline; the peers keep no waiters in Redis,
+// they poll).
 import { setMaxListeners } from 'node:events';
-import { Lockstep } from '@lockstep/core';
-import { TTL_MS } from '../config.js';
+import { SEM_LIMIT, TTL_MS } from '../config.js';
 import { type BenchContext, flushAll } from '../context.js';
 import { closeClients, openClients } from '../infra/clients.js';
-import type { Held, LibraryRow } from '../libraries/library.js';
+import { type CoreBuild, coreBuilds } from '../libraries/baseline.js';
+import type { Acquirer, Held, LibraryRow } from '../libraries/library.js';
 import type { RowResult } from '../results.js';
 
 const CONCURRENCY = 256;
@@ -14,18 +15,30 @@ async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-/** Holds `count` locks on distinct names at once and measures the memory they take. */
-async function heldLocks(ctx: BenchContext, row: LibraryRow, count: number): Promise<RowResult> {
+type HeldShape = 'lock' | 'semaphore';
+
+/**
+ * Holds `count` locks on distinct names at once, or `count` semaphore permits on names of limit
+ * SEM_LIMIT (each name full), and measures the memory they take.
+ */
+async function held(ctx: BenchContext, row: LibraryRow, count: number, shape: HeldShape): Promise<RowResult> {
   const servers = ctx.single;
   const stats = servers.stats[0];
   if (!stats) throw new Error('no server');
   await flushAll(servers);
   const clients = await openClients(servers.urls);
   const library = row.create(clients);
-  const held: Held[] = [];
+  const holds: Held[] = [];
+  const target = (name: string): Acquirer => {
+    if (shape === 'lock') return library.mutex(name);
+    if (!library.semaphore) throw new Error(`${row.id} has no semaphore`);
+    return library.semaphore(name, SEM_LIMIT);
+  };
+  // Semaphores: SEM_LIMIT holders share each name.
+  const nameOf = (i: number) => `bench:mem:${shape}:${row.id}:${shape === 'lock' ? i : Math.floor(i / SEM_LIMIT)}`;
   try {
     // Warm the library up (script loading) before the baseline.
-    await (await library.mutex('bench:mem:warm').acquire()).release();
+    await (await target('bench:mem:warm').acquire()).release();
     await settle();
     const before = await stats.usedMemory();
     const keysBefore = await stats.dbsize();
@@ -35,7 +48,7 @@ async function heldLocks(ctx: BenchContext, row: LibraryRow, count: number): Pro
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < count) {
           const i = next++;
-          held.push(await library.mutex(`bench:mem:${row.id}:${i}`).acquire());
+          holds.push(await target(nameOf(i)).acquire());
         }
       }),
     );
@@ -43,13 +56,17 @@ async function heldLocks(ctx: BenchContext, row: LibraryRow, count: number): Pro
     await settle();
     const after = await stats.usedMemory();
     const keys = (await stats.dbsize()) - keysBefore;
-    ctx.log(`  memory ${row.id}: ${((after - before) / count).toFixed(0)} B per held lock (${keys / count} keys each)`);
+    const what = shape === 'lock' ? 'held lock' : 'semaphore holder';
+    ctx.log(`  memory ${row.id}: ${((after - before) / count).toFixed(0)} B per ${what} (${keys / count} keys each)`);
     return {
-      workload: 'memory-locks',
+      workload: shape === 'lock' ? 'memory-locks' : 'memory-holders',
       rowId: row.id,
       library: row.library,
       variant: row.variant,
-      setting: `${count.toLocaleString('en-US')} locks held at once, ttl ${TTL_MS} ms`,
+      setting:
+        shape === 'lock'
+          ? `${count.toLocaleString('en-US')} locks held at once, ttl ${TTL_MS} ms`
+          : `${count.toLocaleString('en-US')} permits held at once, ${SEM_LIMIT} per name (limit ${SEM_LIMIT}), ttl ${TTL_MS} ms`,
       kind: row.kind,
       median: { bytesPerOp: (after - before) / count, keysPerOp: keys / count, held: count, fillMs },
       rounds: [],
@@ -59,8 +76,8 @@ async function heldLocks(ctx: BenchContext, row: LibraryRow, count: number): Pro
     let next = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (next < held.length) {
-          const h = held[next++] as Held;
+        while (next < holds.length) {
+          const h = holds[next++] as Held;
           await h.release().catch(() => undefined);
         }
       }),
@@ -72,13 +89,18 @@ async function heldLocks(ctx: BenchContext, row: LibraryRow, count: number): Pro
 }
 
 /** Parks `count` waiters behind one holder of a Lockstep lock or semaphore and measures their memory. */
-async function parkedWaiters(ctx: BenchContext, shape: 'lock' | 'semaphore', count: number): Promise<RowResult> {
+async function parkedWaiters(
+  ctx: BenchContext,
+  build: CoreBuild,
+  shape: 'lock' | 'semaphore',
+  count: number,
+): Promise<RowResult> {
   const servers = ctx.single;
   const stats = servers.stats[0];
   if (!stats) throw new Error('no server');
   await flushAll(servers);
   const clients = await openClients(servers.urls);
-  const lockstep = new Lockstep({ redis: clients[0] as NonNullable<(typeof clients)[0]> });
+  const lockstep = new build.core.Lockstep({ redis: clients[0] as NonNullable<(typeof clients)[0]> });
   const name = `bench:mem:park:${shape}`;
   const target =
     shape === 'lock'
@@ -110,14 +132,16 @@ async function parkedWaiters(ctx: BenchContext, shape: 'lock' | 'semaphore', cou
     controller.abort();
     await Promise.all(waits);
     await holder.release();
-    ctx.log(`  memory waiters ${shape}: ${((after - before) / (count - 1)).toFixed(0)} B per parked waiter`);
+    ctx.log(
+      `  memory waiters ${build.rowId} ${shape}: ${((after - before) / (count - 1)).toFixed(0)} B per parked waiter`,
+    );
     return {
       workload: 'memory-waiters',
-      rowId: 'lockstep',
-      library: 'Lockstep',
+      rowId: build.rowId,
+      library: build.library,
       variant: 'default',
       setting: `${count.toLocaleString('en-US')} waiters parked on one ${shape}`,
-      kind: 'lockstep',
+      kind: build.kind,
       median: { bytesPerOp: (after - before) / (count - 1), keysAdded: keys, parked, fillMs },
       rounds: [],
     };
@@ -130,13 +154,23 @@ async function parkedWaiters(ctx: BenchContext, shape: 'lock' | 'semaphore', cou
   }
 }
 
-export async function memory(ctx: BenchContext, rows: readonly LibraryRow[]): Promise<RowResult[]> {
+/** Rows of each shape: `locks` hold mutexes, `semaphores` hold permits (both filtered by `--libs`). */
+export async function memory(
+  ctx: BenchContext,
+  locks: readonly LibraryRow[],
+  semaphores: readonly LibraryRow[],
+): Promise<RowResult[]> {
   const out: RowResult[] = [];
-  for (const row of rows) {
-    const count = row.kind === 'peer' ? ctx.profile.memoryPeerLocks : ctx.profile.memoryLocks;
-    out.push(await heldLocks(ctx, row, count));
+  const libs = ctx.libs;
+  const chosen = (rows: readonly LibraryRow[]) =>
+    libs ? rows.filter((r) => libs.has(r.id) || libs.has(r.id.split(':')[0] as string)) : rows;
+  const count = (row: LibraryRow) => (row.kind === 'peer' ? ctx.profile.memoryPeerLocks : ctx.profile.memoryLocks);
+  for (const row of chosen(locks)) out.push(await held(ctx, row, count(row), 'lock'));
+  // Bytes per permit do not depend on the count: the smaller count for every semaphore row.
+  for (const row of chosen(semaphores)) out.push(await held(ctx, row, ctx.profile.memoryPeerLocks, 'semaphore'));
+  for (const build of coreBuilds(libs)) {
+    out.push(await parkedWaiters(ctx, build, 'lock', ctx.profile.memoryWaiters));
+    out.push(await parkedWaiters(ctx, build, 'semaphore', ctx.profile.memoryWaiters));
   }
-  out.push(await parkedWaiters(ctx, 'lock', ctx.profile.memoryWaiters));
-  out.push(await parkedWaiters(ctx, 'semaphore', ctx.profile.memoryWaiters));
   return out;
 }

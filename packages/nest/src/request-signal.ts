@@ -1,0 +1,85 @@
+// The HTTP request a decorated route handler serves: its "client went away" signal, so a call still
+// waiting for its lock or permits leaves the queue when its client leaves (express-queue's leak), and
+// the end of its response, until which the handler's lease is kept. Set by an interceptor, carried
+// to the decorator by AsyncLocalStorage.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LockstepError } from '@lockstep/core';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { finalize, type Observable } from 'rxjs';
+
+/** The HTTP request a decorated route handler serves. */
+interface RouteRequest {
+  /** Aborts when the client left before the response finished. */
+  readonly signal: AbortSignal;
+  /** Resolves when the response finished or closed. */
+  readonly responseDone: Promise<void>;
+  /** The route handler (a decorated method's wrapper). */
+  readonly handler: object;
+}
+
+const storage = new AsyncLocalStorage<RouteRequest>();
+const guarded = new WeakSet<object>();
+
+/** Marks a decorated method's wrapper, so only routes that wait for a permit pay for a signal. */
+export function markGuarded(wrapper: object): void {
+  guarded.add(wrapper);
+}
+
+/** Aborts when the client of the HTTP request being served went away; undefined outside one. */
+export function requestSignal(): AbortSignal | undefined {
+  return storage.getStore()?.signal;
+}
+
+/**
+ * When `wrapper` is the route handler of the HTTP request being served: a promise of the end of its
+ * response (finished, or closed by the client). Undefined for any other call, such as a decorated
+ * service method the handler calls.
+ */
+export function routeResponseDone(wrapper: object): Promise<void> | undefined {
+  const route = storage.getStore();
+  return route?.handler === wrapper ? route.responseDone : undefined;
+}
+
+interface RawResponse {
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  once(event: 'close' | 'finish', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/** Node's ServerResponse under Express (`res`) or Fastify (`reply.raw`). */
+function rawResponse(response: unknown): RawResponse | undefined {
+  const candidate = (response as { raw?: unknown } | undefined)?.raw ?? response;
+  const raw = candidate as Partial<RawResponse> | undefined;
+  return typeof raw?.once === 'function' && typeof raw.off === 'function' ? (raw as RawResponse) : undefined;
+}
+
+/**
+ * @internal Registered globally (APP_INTERCEPTOR) by the module: for HTTP route handlers decorated
+ * with `@Locked` or `@Limited`, runs the handler with a signal that aborts when the response closes
+ * before it finished (the client left), and the end of the response, until which the handler's
+ * lease is kept (a streamed body, `StreamableFile` or `@Res()`, is written after the handler returned).
+ */
+@Injectable()
+export class LockstepRequestInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http' || !guarded.has(context.getHandler())) return next.handle();
+    const raw = rawResponse(context.switchToHttp().getResponse());
+    if (raw === undefined) return next.handle();
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!raw.writableFinished) {
+        controller.abort(new LockstepError('ERR_ABORTED', 'The client closed the connection'));
+      }
+    };
+    raw.once('close', onClose);
+    if (raw.destroyed) onClose();
+    const responseDone = new Promise<void>((resolve) => {
+      if (raw.writableFinished || raw.destroyed) return resolve();
+      raw.once('finish', resolve);
+      raw.once('close', resolve);
+    });
+    const route: RouteRequest = { signal: controller.signal, responseDone, handler: context.getHandler() };
+    return storage.run(route, () => next.handle()).pipe(finalize(() => raw.off('close', onClose)));
+  }
+}

@@ -1,0 +1,121 @@
+// A client that leaves while its request waits for a @Limited or @Locked permit: the wait ends at
+// once and the handler never runs for it (express-queue's leak, in Nest). Real sockets, real Redis.
+import 'reflect-metadata';
+import http from 'node:http';
+import { Lockstep } from '@lockstep/core';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
+import { Controller, Get, type INestApplication, Module, Query } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Limited, Locked, LockstepModule } from '../src/index.js';
+
+const ran: string[] = [];
+let release: () => void = () => undefined;
+let entered: () => void = () => undefined;
+
+@Controller()
+class QueueController {
+  @Get('limited')
+  @Limited('abort-exports', { limit: 1, waitMs: 30_000 })
+  async limited(@Query('id') id: string): Promise<string> {
+    ran.push(id);
+    if (id === 'holder') {
+      entered();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    }
+    return id;
+  }
+
+  @Locked('abort-invoice', { waitMs: 30_000 })
+  @Get('locked')
+  async locked(@Query('id') id: string): Promise<string> {
+    return this.limited(id);
+  }
+}
+
+function send(base: string, path: string) {
+  const req = http.get(`${base}${path}`);
+  req.on('error', () => undefined);
+  const body = new Promise<string>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+  });
+  body.catch(() => undefined);
+  return { req, body };
+}
+
+for (const platform of ['express', 'fastify'] as const) {
+  describe(`a client that leaves while queued (${platform})`, () => {
+    let app: INestApplication;
+    let base: string;
+    const prefix = uniquePrefix(`abort-${platform}`);
+    const redis = standaloneClient();
+
+    beforeAll(async () => {
+      @Module({ imports: [LockstepModule.forRoot({ redis, prefix })], controllers: [QueueController] })
+      class AppModule {}
+      app =
+        platform === 'express'
+          ? await NestFactory.create(AppModule, { logger: false })
+          : await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
+      await app.listen(0, '127.0.0.1');
+      base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    for (const route of ['limited', 'locked'] as const) {
+      it(`${route}: leaves the queue at once and its handler never runs`, async () => {
+        ran.length = 0;
+        const inside = new Promise<void>((resolve) => {
+          entered = resolve;
+        });
+        const holder = send(base, `/${route}?id=holder`);
+        await inside;
+        const leaver = send(base, `/${route}?id=leaver`);
+        const stayer = send(base, `/${route}?id=stayer`);
+        // Both are queued behind the holder; then the leaver's client goes away.
+        const key = route === 'limited' ? 'abort-exports' : 'abort-invoice';
+        await waitForWaiters(redis, prefix, key, 2);
+        leaver.req.destroy();
+        await waitForWaiters(redis, prefix, key, 1);
+        release();
+        expect(await holder.body).toBe('holder');
+        expect(await stayer.body).toBe('stayer');
+        expect(ran).toEqual(['holder', 'stayer']);
+      });
+    }
+  });
+}
+
+/** Polls the name's queued waiters through core's inspect(), with a Lockstep on the same prefix. */
+async function waitForWaiters(redis: Redis, prefix: string, name: string, n: number): Promise<void> {
+  const lockstep = new Lockstep({ redis, prefix });
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const state =
+        name === 'abort-exports'
+          ? await lockstep.semaphore(name, { limit: 1 }).inspect()
+          : await lockstep.lock(name).inspect();
+      if (state.waiting === n) return;
+      if (Date.now() > deadline) throw new Error(`expected ${n} waiters on ${name}, have ${state.waiting}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await lockstep.close();
+  }
+}

@@ -1,0 +1,96 @@
+// How decorated methods are called in real code: nested in each other (re-entrant on one lock),
+// from tasks they leave behind, and by many callers at once.
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Limited, Locked, LockstepTestingModule } from '../src/index.js';
+
+@Injectable()
+class Invoices {
+  later: Promise<unknown> | undefined;
+
+  @Locked((id: string) => `invoice:${id}`, { waitMs: 600_000 })
+  async pay(id: string): Promise<unknown> {
+    return await this.refund(id);
+  }
+
+  @Locked((id: string) => `invoice:${id}`, { waitMs: 600_000 })
+  async refund(_id: string): Promise<string> {
+    return 'refunded';
+  }
+
+  @Locked('cron', { onBusy: 'skip' })
+  async tick(): Promise<unknown> {
+    return await this.tickAgain();
+  }
+
+  @Locked('cron', { onBusy: 'skip' })
+  async tickAgain(): Promise<string> {
+    return 'ran';
+  }
+
+  @Locked((id: string) => `invoice:${id}`)
+  async payThenRefundLater(id: string): Promise<void> {
+    // A task it leaves behind: it runs after the lock was released, and must be able to take it.
+    this.later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => this.refund(id));
+  }
+
+  @Locked((id: string) => `invoice:${id}`)
+  async payOther(id: string): Promise<unknown> {
+    return await this.refund(`${id}-other`);
+  }
+
+  @Limited('exports', { limit: 1, waitMs: 600_000 })
+  async export(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+describe('callers', () => {
+  let ref: TestingModule;
+  let invoices: Invoices;
+  beforeEach(async () => {
+    ref = await Test.createTestingModule({
+      imports: [LockstepTestingModule.forRoot()],
+      providers: [Invoices],
+    }).compile();
+    await ref.init();
+    invoices = ref.get(Invoices);
+  });
+  afterEach(async () => {
+    await ref.close();
+  });
+
+  it('a nested call on a lock its own chain holds fails at once, naming the method, instead of waiting for itself', async () => {
+    // Before: it waited waitMs (here 10 minutes) and then reported ERR_ACQUIRE_TIMEOUT, a 409 "busy".
+    await expect(invoices.pay('42')).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/@Locked on Invoices\.refund: re-entrant call on the lock "invoice:42"/),
+    });
+    // ... and with onBusy 'skip' it does not silently skip the inner call.
+    await expect(invoices.tick()).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    // The outer calls released their locks.
+    expect(await invoices.refund('42')).toBe('refunded');
+    expect(await invoices.tickAgain()).toBe('ran');
+  }, 15_000);
+
+  it('another key nests, and a task left behind takes the lock once the call released it', async () => {
+    expect(await invoices.payOther('42')).toBe('refunded');
+    await invoices.payThenRefundLater('7');
+    expect(await invoices.later).toBe('refunded');
+  });
+
+  it('many callers waiting at once raise no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      await Promise.all(Array.from({ length: 50 }, () => invoices.export()));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+});
