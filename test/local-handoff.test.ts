@@ -108,7 +108,7 @@ describe('local hand-off', () => {
   it('semaphore: one release serves several local waiters, in order, all without messages', async () => {
     const setup = standaloneLockstep();
     const sub = captureSubscriber(setup.redis);
-    const sem = target(setup, 'semaphore', 'many', 3);
+    const sem = setup.lockstep.semaphore('many', { limit: 3, ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS });
     const big = await sem.acquire({ weight: 3 });
     const order: number[] = [];
     const waits = [0, 1, 2].map((i) =>

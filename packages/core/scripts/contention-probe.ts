@@ -4,7 +4,11 @@
 // the hold-bound ceiling. Spawns its own redis-server; uses the built dist (run `pnpm build` first).
 //
 //   pnpm exec tsx packages/core/scripts/contention-probe.ts --shape mutex|semaphore|deep [--ms 3000]
-//     [--callers N] [--limit N] [--hold MS] [--depth N] [--cpu-prof]
+//     [--callers N] [--limit N] [--hold MS] [--depth N] [--slowlog] [--dist OTHER_PACKAGE_DIR]
+//
+// --slowlog lists each script's p50 duration (every command goes to the slow log in the window);
+// --dist measures another build (a package directory with dist/), for before/after on one machine.
+// Profile the client with `node --cpu-prof --import tsx packages/core/scripts/contention-probe.ts`.
 //
 // mutex: 16 callers, hold 1 ms (the bench's mutex-in-process); semaphore: limit 5, 32 callers,
 // hold 2 ms; deep: `depth` waiters on a semaphore of limit 1, every grantee releases at once.
@@ -50,19 +54,6 @@ const { Lockstep } = (await import(values.dist ? `${values.dist}/dist/index.js` 
 const server = await RedisServer.start();
 const client = new Redis(server.port, '127.0.0.1');
 const admin = new Redis(server.port, '127.0.0.1');
-// Times of the hand-off's steps (the subscriber receiving a grant; a release call resolving).
-let lastMessage = 0;
-let lastReleaseDone = 0;
-const msgGaps: number[] = [];
-const replyGaps: number[] = [];
-const origDuplicate = client.duplicate.bind(client);
-client.duplicate = ((...args: Parameters<typeof origDuplicate>) => {
-  const sub = origDuplicate(...args);
-  sub.prependListener('smessage', (_channel: string, message: string) => {
-    if (!message.endsWith('|k')) lastMessage = performance.now();
-  });
-  return sub;
-}) as typeof client.duplicate;
 const lockstep = new Lockstep({ redis: client });
 // Socket-level times: the last write of a release and the read of its reply.
 let releaseWritten = 0;
@@ -115,8 +106,6 @@ async function caller(): Promise<void> {
     }
     if (measuring && lastRelease > 0 && limit === 1) {
       gaps.push(granted - lastRelease);
-      msgGaps.push(lastMessage - lastRelease);
-      replyGaps.push(lastReleaseDone - lastRelease);
     }
     if (holdMs > 0) await sleep(holdMs);
     const released = now();
@@ -131,7 +120,6 @@ async function caller(): Promise<void> {
     const done = lease.release();
     releasing = false;
     await done;
-    lastReleaseDone = now();
   }
 }
 
@@ -202,9 +190,6 @@ console.log(
     gapP90Ms: Number(pct(0.9).toFixed(3)),
     gapP99Ms: Number(pct(0.99).toFixed(3)),
     gapMeanMs: Number((gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(3)),
-    // Release call to the grant message's arrival, and to the release call resolving (p50).
-    messageP50Ms: Number(pctOf(msgGaps, 0.5).toFixed(3)),
-    releaseReplyP50Ms: Number(pctOf(replyGaps, 0.5).toFixed(3)),
     scripts,
     // p50 of the hand-off's parts: release call to its socket write, write to the reply's read,
     // read to the next caller's grant.
