@@ -12,6 +12,7 @@
 //
 // mutex: 16 callers, hold 1 ms (the bench's mutex-in-process); semaphore: limit 5, 32 callers,
 // hold 2 ms; deep: `depth` waiters on a semaphore of limit 1, every grantee releases at once.
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     slowlog: { type: 'boolean', default: false },
     // Another build to measure (for before/after on the same machine): a package dir with dist/.
     dist: { type: 'string' },
+    // Pins like `pnpm bench`: this process on CPU 0, redis-server on CPU 1 (taskset).
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -52,6 +55,10 @@ const { Lockstep } = (await import(values.dist ? `${values.dist}/dist/index.js` 
   Lockstep: typeof LockstepType;
 };
 const server = await RedisServer.start();
+if (values.pin) {
+  spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  spawnSync('taskset', ['-a', '-cp', '1', String(server.pid)], { stdio: 'ignore' });
+}
 const client = new Redis(server.port, '127.0.0.1');
 const admin = new Redis(server.port, '127.0.0.1');
 const lockstep = new Lockstep({ redis: client });
