@@ -62,6 +62,7 @@ export class Lockstep implements LockstepLike {
       requestTimeoutMs: o.requestTimeoutMs,
       drift: (ttlMs) => Math.floor(ttlMs * o.driftFactor) + 2,
       hub: () => this.#getHub(),
+      handOff: (messages) => this.#hub?.deliver(messages),
       heartbeats: () => {
         this.#heartbeats ??= new HeartbeatBatcher(o.requestTimeoutMs, (error) => this.#runtime.onError(error));
         return this.#heartbeats;

@@ -5,7 +5,7 @@ import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease } from '../lease/lease.js';
 import type { LeaseDriver } from '../lease/lease-driver.js';
-import { parseAttemptReply, parsePushed } from '../redis/replies.js';
+import { parseAttemptReply, parsePushed, parseReleaseReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript, STATUS } from '../redis/scripts.js';
@@ -87,7 +87,9 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
   }
 
   async giveUp(id: string, token: string): Promise<number> {
-    return Number(await runScript(this.client, 'lockRelease', this.#keys, [id, token]));
+    const { status, handed } = parseReleaseReply(await runScript(this.client, 'lockRelease', this.#keys, [id, token]));
+    if (handed.length > 0) this.runtime.handOff(handed);
+    return status;
   }
 
   parse(message: string): PushedReply {

@@ -7,13 +7,16 @@
   ARGV[1] id
   ARGV[2] token
 
-  With waiters queued, a release also announces "id|k" (see lock-acquire: the claim of this id, if
-  it was one, is settled).
+  With waiters queued, a release also announces that the claim of this id, if it was one, is
+  settled (see lock-acquire): as the fifth field of the grant message when it hands the lock on
+  ("next|fence|deadline|claim|id"), else as "id|k".
 
   Returns:
     RELEASED  the lock was held by this token and is released (and passed on if anyone waits)
     DEQUEUED  this id was queued and is removed
     NOTHING   nothing of this id and token was held or queued
+    {status, message}  one of the above, when the lock was handed to a waiter: the message announced
+                       to it, so a waiter in the releasing process starts at once (local hand-off)
 ]]
 -- Fast path first, before the slow path's helpers are even defined: no queue.
 --@include lock-fast
@@ -37,14 +40,19 @@ else
   end
 end
 -- Hand the lock on when it is free (or was ours) and someone waits; with nobody left, free it.
+local served, handed
 if result == RELEASED or is_free(holder) then
   local now, now_us = server_clock()
-  if serve_head(k, holder, now, now_us, nil) == 'none' and result == RELEASED then
+  served, handed = serve_head(k, holder, now, now_us, nil, result == RELEASED and id or nil)
+  if served == 'none' and result == RELEASED then
     redis.call('SET', k.H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
   end
 end
-if result == RELEASED then
+if result == RELEASED and served ~= 'other' then
   -- If this lease began as a claim, the waiting processes no longer need to watch it.
   announce_claimed(k.C, id)
+end
+if served == 'other' then
+  return { result, handed }
 end
 return result

@@ -8,13 +8,17 @@
   ARGV[2] token
   ARGV[3] limit: configured limit (M.l wins)
 
-  With waiters queued, a release also announces "id|k" (see sem-acquire: the claim of this id, if
-  it was one, is settled).
+  With waiters queued, a release also announces that the claim of this id, if it was one, is
+  settled (see sem-acquire): as the fifth field of the first grant message when it serves a
+  waiter ("next|fence|deadline|claim|id"), else as "id|k".
 
   Returns:
     RELEASED  this token's permits were released (and passed on)
     DEQUEUED  this id was queued and is removed
     NOTHING   nothing of this id and token was held or queued
+    {status, message...}  one of the above, when waiters were served or rejected: the messages
+                          announced to them, in order, so waiters in the releasing process start at
+                          once (local hand-off)
 ]]
 local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
@@ -53,10 +57,16 @@ local s = sem_open(KEYS, v, now, now_us, sem_earliest(H), used, tonumber(v[2]) o
 if freed then
   sem_write(s, 'u', s.used)
 end
+if result == RELEASED then
+  s.settled = id
+end
 sem_settle(s, nil, true)
 sem_save(s)
-if result == RELEASED then
+if s.settled then
   -- If these permits began as a claim, the waiting processes no longer need to watch it.
   announce_claimed(s.C, id)
+end
+if #s.handed > 0 then
+  return { result, unpack(s.handed) }
 end
 return result

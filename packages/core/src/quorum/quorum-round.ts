@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import type { ExtendOutcome } from '../lease/lease-driver.js';
 import { STATUS } from '../redis/scripts.js';
+import { onAbort } from '../util/abort.js';
 import { monotonicNow } from '../util/clock.js';
 
 /** What a failed node request says about the node. */
@@ -42,12 +43,12 @@ export function outOfTime(
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, Math.max(0, ms));
+    const stopWatching = signal ? onAbort(signal, done) : undefined;
     function done() {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      stopWatching?.();
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -9,11 +9,33 @@ export function unexpectedReply(script: string, reply: unknown): LockstepError {
   return new LockstepError('ERR_INTERNAL', `Unexpected reply from ${script}: ${JSON.stringify(reply)}`);
 }
 
-/** Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline) or "id|x|limit" (a rejection). */
+/**
+ * Parses "id|fence|deadline|claimMs" (a grant, a claim until deadline; a fifth field, the id whose
+ * claim the same release settled, is for the wait hub) or "id|x|limit" (a rejection).
+ */
 export function parsePushed(message: string): PushedReply {
   const [, second, third, fourth] = message.split('|');
   if (second === 'x') return { kind: 'rejected', limit: Number(third) };
   return { kind: 'granted', fence: Number(second), deadline: Number(third), claimMs: Number(fourth ?? 0) };
+}
+
+/** A release script's reply: its status, and the messages announced to waiters it served. */
+export interface ReleaseReply {
+  /** STATUS.released, dequeued or nothing. */
+  readonly status: number;
+  /** Grant (or rejection) messages announced to the waiters served, in order; often empty. */
+  readonly handed: readonly string[];
+}
+
+const NONE_HANDED: readonly string[] = Object.freeze([]);
+
+/**
+ * Reads the reply of lock-release and sem-release: a status, or `[status, message...]` when the
+ * release served waiters (their messages, for local hand-off).
+ */
+export function parseReleaseReply(reply: unknown): ReleaseReply {
+  if (!Array.isArray(reply)) return { status: Number(reply), handed: NONE_HANDED };
+  return { status: Number(reply[0]), handed: reply.slice(1).map(String) };
 }
 
 /**

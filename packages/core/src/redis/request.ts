@@ -1,6 +1,7 @@
 // Bounds every Redis call in time and maps client failures to RedisUnavailableError.
 
 import { LockstepError, RedisUnavailableError } from '../errors.js';
+import { onAbort as watchAbort } from '../util/abort.js';
 import { cancelDeadline, setDeadline } from './deadlines.js';
 
 /** The caller's signal aborted a wait. */
@@ -28,10 +29,11 @@ export function bounded<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
+    let stopWatching: (() => void) | undefined;
     const finish = () => {
       done = true;
       cancelDeadline(deadline);
-      signal?.signal.removeEventListener('abort', onAbort);
+      stopWatching?.();
     };
     const deadline = setDeadline(timeoutMs, () => {
       if (done) return;
@@ -43,7 +45,7 @@ export function bounded<T>(
       finish();
       reject(abortedError(signal.resource, signal.signal));
     };
-    signal?.signal.addEventListener('abort', onAbort, { once: true });
+    if (signal) stopWatching = watchAbort(signal.signal, onAbort);
     promise.then(
       (value) => {
         if (done) return;

@@ -3,7 +3,7 @@
 import { type AdoptOptions, adoptLease } from '../adopt/adopt-lease.js';
 import type { LimiterKind } from '../diagnostics/channels.js';
 import type { Lease } from '../lease/lease.js';
-import { parseAttemptReply } from '../redis/replies.js';
+import { parseAttemptReply, parseReleaseReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
@@ -101,7 +101,10 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
 
   /** Gives up a grant or queue place of `id` (a release status: STATUS.released, dequeued or nothing). */
   async giveUp(id: string, token: string): Promise<number> {
-    return Number(await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]));
+    const reply = await runScript(this.client, 'semRelease', this.keys, [id, token, this.settings.limit]);
+    const { status, handed } = parseReleaseReply(reply);
+    if (handed.length > 0) this.runtime.handOff(handed);
+    return status;
   }
 
   /** Stores `limit` for every process while the keys live, and uses it from now on. */

@@ -282,6 +282,9 @@ export class Acquisition {
 
   // Sleeps until a grant is pushed, or the earliest holder's lease ends (it may have died), or the
   // wait ends. A missed message costs at most that one lease. Returns at once when news is pending.
+  // A subscribed waiter leaves the re-check at the holder's deadline to the hub, which pokes one
+  // waiter of the name for all of them; it is also poked when the subscriber reconnects and when
+  // the heartbeats find it no longer queued (a grant whose message was lost).
   async #sleep(recheckInMs: number): Promise<void> {
     if (this.#waiter.pending) return;
     const now = monotonicNow();
@@ -289,10 +292,15 @@ export class Acquisition {
       this.#lastTry = true;
       return;
     }
-    await this.#waiter.wait(
-      recheckDelayMs(recheckInMs, this.#c.waiterTtlMs, this.#deadline - now),
-      this.#request.signal,
-    );
+    const c = this.#c;
+    const left = this.#deadline - now;
+    const recheck = recheckDelayMs(recheckInMs, c.waiterTtlMs, left);
+    let sleepMs = recheck;
+    if (this.#confirmed && this.#watching && this.#hub) {
+      this.#hub.recheckIn(c.channel, recheck, Math.floor(c.waiterTtlMs / 3));
+      sleepMs = left;
+    }
+    await this.#waiter.wait(sleepMs, this.#request.signal);
     this.#assertNotAborted();
     this.#rt.assertOpen();
     if (!this.#waiter.pending && monotonicNow() >= this.#deadline) this.#lastTry = true;

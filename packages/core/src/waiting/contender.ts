@@ -61,6 +61,12 @@ export interface AcquireRuntime {
   readonly requestTimeoutMs: number;
   drift(ttlMs: number): number;
   hub(): WaitHub;
+  /**
+   * Local hand-off: passes the grant messages a script of this process announced (a release that
+   * served waiters) straight to the waiters they name, if they wait in this process, so they start
+   * without waiting for the pushed copy (which is then ignored). Never throws; never subscribes.
+   */
+  handOff(messages: readonly string[]): void;
   /** Batches the heartbeats of this process's queued waiters. */
   heartbeats(): HeartbeatBatcher;
   assertOpen(): void;

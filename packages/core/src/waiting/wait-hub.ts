@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LockstepError } from '../errors.js';
 import type { RedisClient } from '../redis/scripts.js';
+import { monotonicNow } from '../util/clock.js';
 
 /** Receives the payload of a grant message addressed to one waiter, or `null` to re-check now. */
 export type WaitHandler = (message: string | null) => void;
@@ -18,12 +19,21 @@ interface ChannelState {
   linger: NodeJS.Timeout | undefined;
   /** Claims handed to waiters of other processes, by waiter id: when one lapses, re-check. */
   readonly claims: Map<string, NodeJS.Timeout>;
+  /** The name's re-check (see {@link WaitHub.recheckIn}), due at `recheckAt` (monotonic ms). */
+  recheck: NodeJS.Timeout | undefined;
+  recheckAt: number;
 }
 
 /** How long a channel stays subscribed after its last local waiter left, to avoid churn. */
 const LINGER_MS = 5_000;
 /** How long after a claim window a waiter re-checks (plus up to as much jitter), so processes do not herd. */
 const CLAIM_MARGIN_MS = 50;
+/**
+ * Ids whose grant was handed over locally, remembered so their pushed copy is ignored. Past this
+ * many (pushed copies lost with the subscriber) the oldest is forgotten: its copy, if it still
+ * comes, is then treated as a grant to another process, which costs one timer and nothing else.
+ */
+const MAX_HANDED = 1_024;
 
 function isCluster(client: RedisClient): client is Cluster {
   return (client as Cluster).isCluster === true;
@@ -42,6 +52,8 @@ export class WaitHub {
   #handlers = new Map<string, WaitHandler>();
   #closed = false;
   #readyOnce = false;
+  /** Ids served by local hand-off whose pushed message has not come yet (insertion order). */
+  readonly #handed = new Set<string>();
 
   /**
    * @param client - the user's client; never used in subscribe mode itself
@@ -102,18 +114,38 @@ export class WaitHub {
   #dispatch(channel: string, message: string): void {
     const parts = message.split('|');
     const id = parts[0] as string;
-    const handler = this.#handlers.get(id);
     if (parts[1] === 'k') {
-      // A claim was turned into a lease: nobody needs to re-check for it.
+      // A claim was turned into a lease (or released): nobody needs to re-check for it.
       this.#claimSettled(channel, id);
       return;
     }
+    // A grant made by a release may say, as its fifth field, whose claim that release settled.
+    if (parts.length > 4) this.#claimSettled(channel, parts[4] as string);
+    // The pushed copy of a grant already handed over locally: it was acted on.
+    if (this.#handed.delete(id)) return;
+    const handler = this.#handlers.get(id);
     if (handler) {
       handler(message);
       return;
     }
     const claimMs = Number(parts[3]);
-    if (parts.length === 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+    if (parts.length >= 4 && claimMs > 0) this.#watchClaim(channel, id, claimMs);
+  }
+
+  /**
+   * Local hand-off: gives each message (a grant or rejection a script of this process announced)
+   * to the local waiter it names, at once, and remembers the id so the pushed copy is ignored.
+   * Messages for waiters of other processes are left to pub/sub.
+   */
+  deliver(messages: readonly string[]): void {
+    for (const message of messages) {
+      const id = message.slice(0, message.indexOf('|'));
+      const handler = this.#handlers.get(id);
+      if (!handler) continue;
+      if (this.#handed.size >= MAX_HANDED) this.#handed.delete(this.#handed.values().next().value as string);
+      this.#handed.add(id);
+      handler(message);
+    }
   }
 
   #state(channel: string): ChannelState | undefined {
@@ -150,6 +182,31 @@ export class WaitHub {
     if (!state || !timer) return;
     clearTimeout(timer);
     state.claims.delete(id);
+  }
+
+  /**
+   * Re-checks the name once for all its local waiters, `ms` from now (or sooner, if already due
+   * sooner): its first local waiter is poked, and its attempt purges a holder that died and serves
+   * the queue (announcing the grant as usual). Waiters that are subscribed sleep on this instead of
+   * one timer and one attempt each, so the cost of watching for a dead holder does not grow with
+   * the depth of the queue. After each poke the next re-check is armed `fallbackMs` later, in case
+   * the poked waiter leaves before its attempt arms an earlier one.
+   */
+  recheckIn(channel: string, ms: number, fallbackMs: number): void {
+    const state = this.#channels.get(channel);
+    if (!state || this.#closed) return;
+    const at = monotonicNow() + ms;
+    if (state.recheck && state.recheckAt <= at) return;
+    clearTimeout(state.recheck);
+    state.recheckAt = at;
+    state.recheck = setTimeout(() => {
+      state.recheck = undefined;
+      const first = state.waiters.values().next();
+      if (first.done) return;
+      this.recheckIn(channel, fallbackMs, fallbackMs);
+      first.value(null);
+    }, ms);
+    state.recheck.unref();
   }
 
   #pokeAll(): void {
@@ -226,6 +283,8 @@ export class WaitHub {
         active: false,
         linger: undefined,
         claims: new Map(),
+        recheck: undefined,
+        recheckAt: 0,
       };
       created.ready = this.#subscribe(channel).then(
         () => {
@@ -255,6 +314,7 @@ export class WaitHub {
     state.linger = setTimeout(() => {
       if (state.waiters.size > 0) return;
       for (const timer of state.claims.values()) clearTimeout(timer);
+      clearTimeout(state.recheck);
       this.#channels.delete(channel);
       // The last channel: close the subscriber instead (no process stays alive for it).
       if (this.#channels.size === 0) this.#closeIdle();
@@ -269,10 +329,12 @@ export class WaitHub {
     this.#pokeAll();
     for (const state of this.#channels.values()) {
       if (state.linger) clearTimeout(state.linger);
+      clearTimeout(state.recheck);
       for (const timer of state.claims.values()) clearTimeout(timer);
     }
     this.#channels.clear();
     this.#handlers.clear();
+    this.#handed.clear();
     const sub = this.#subscriber;
     this.#subscriber = undefined;
     if (sub) {

@@ -1,5 +1,6 @@
 // The mailbox of one waiting acquisition: a pushed grant message (or a "re-check now" poke) and
 // the timer-or-abort sleep it cuts short.
+import { onAbort } from '../util/abort.js';
 
 /** Holds a pushed message and wakes the loop for it. */
 export class Waiter {
@@ -31,12 +32,12 @@ export class Waiter {
         clearTimeout(this.#timer);
         this.#timer = undefined;
         this.#wake = undefined;
-        signal?.removeEventListener('abort', done);
+        stopWatching?.();
         resolve();
       };
       this.#wake = done;
       this.#timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
+      const stopWatching = signal ? onAbort(signal, done) : undefined;
     });
   }
 

@@ -70,6 +70,7 @@ class FakeRuntime implements AcquireRuntime {
   readonly grants: number[] = [];
   readonly beating = new Map<string, () => void>();
   readonly handlers = new Map<string, WaitHandler>();
+  recheck: NodeJS.Timeout | undefined;
 
   drift(): number {
     return 0;
@@ -83,8 +84,17 @@ class FakeRuntime implements AcquireRuntime {
         return { fresh: false };
       },
       unwatch: (_channel: string, id: string) => void this.handlers.delete(id),
+      // The name's shared re-check: pokes the first waiter, like the real hub.
+      recheckIn: (_channel: string, ms: number) => {
+        clearTimeout(this.recheck);
+        this.recheck = setTimeout(() => this.handlers.values().next().value?.(null), ms);
+      },
     };
     return hub as unknown as WaitHub;
+  }
+
+  handOff(messages: readonly string[]): void {
+    for (const message of messages) this.handlers.get(message.slice(0, message.indexOf('|')))?.(message);
   }
 
   heartbeats(): HeartbeatBatcher {

@@ -62,9 +62,11 @@ local function drop_waiter(k, id, last)
 end
 
 -- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
--- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' when
--- someone else got it, or 'none'.
-local function serve_head(k, holder, now, now_us, self_id)
+-- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' and
+-- the announced message when someone else got it (the caller returns it too, so a waiter in the
+-- calling process starts without waiting for the message), or 'none'. `settled`, if given, is the
+-- id of a released lease: the grant message also says its claim is settled (one message, not two).
+local function serve_head(k, holder, now, now_us, self_id, settled)
   local heads_alive = purge_waiters(k.Q, k.D, k.I, now)
   for _ = 1, PURGE_BUDGET do
     local heads = redis.call('ZRANGE', k.Q, 0, 1)
@@ -84,8 +86,12 @@ local function serve_head(k, holder, now, now_us, self_id)
       end
       local claim = math.min(tonumber(ttl), CLAIM_MS)
       redis.call('SET', k.H, fence .. ':' .. token, 'PX', claim)
-      announce(k.C, head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim)
-      return 'other'
+      local msg = head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim
+      if settled then
+        msg = msg .. '|' .. settled
+      end
+      announce(k.C, msg)
+      return 'other', msg
     end
   end
   return 'none'

@@ -51,6 +51,10 @@ local function sem_open(keys, v, now, now_us, earliest, used, limit)
     now = now, now_us = now_us, earliest = earliest, used = used, limit = limit,
     fence = tonumber(v[3]) or 0, seq = tonumber(v[4]) or 0, since_us = tonumber(v[5]) or 0,
     x = tonumber(v[6]) or 0, m_is_new = not v[6], writes = {}, to_arm = {},
+    -- Messages announced to served (or rejected) waiters, in order: a release returns them too.
+    handed = {},
+    -- The id of released permits whose claim the next grant message also settles (see sem-release).
+    settled = nil,
   }
   -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
   if used > 0 and not earliest then
@@ -165,7 +169,9 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
       weight = tonumber(weight)
       if weight > s.limit then
         sem_drop_waiter(s, hid)
-        announce(s.C, hid .. '|x|' .. s.limit)
+        local msg = hid .. '|x|' .. s.limit
+        announce(s.C, msg)
+        s.handed[#s.handed + 1] = msg
       elseif weight > s.limit - s.used then
         break
       else
@@ -175,7 +181,13 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
         else
           local claim = math.min(tonumber(ttl), CLAIM_MS)
           local f, deadline = sem_make_holder(s, hid, token, weight, claim)
-          announce(s.C, hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim)
+          local msg = hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim
+          if s.settled then
+            msg = msg .. '|' .. s.settled
+            s.settled = nil
+          end
+          announce(s.C, msg)
+          s.handed[#s.handed + 1] = msg
         end
       end
     end
