@@ -6,11 +6,10 @@ import { Lockstep } from '@lockstep/core';
 import { uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { Controller, Get, type INestApplication, Module, Query } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, Locked, LockstepModule } from '../src/index.js';
+import { listenApp } from './support/http-app.js';
 
 const ran: string[] = [];
 let release: () => void = () => undefined;
@@ -65,12 +64,7 @@ for (const platform of ['express', 'fastify'] as const) {
     beforeAll(async () => {
       @Module({ imports: [LockstepModule.forRoot({ redis, prefix })], controllers: [QueueController] })
       class AppModule {}
-      app =
-        platform === 'express'
-          ? await NestFactory.create(AppModule, { logger: false })
-          : await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
-      await app.listen(0, '127.0.0.1');
-      base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      ({ app, base } = await listenApp(AppModule, platform));
     });
 
     afterAll(async () => {

@@ -3,11 +3,10 @@
 import 'reflect-metadata';
 import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, Locked, LockstepModule } from '../src/index.js';
+import { listenApp } from './support/http-app.js';
 
 // Handlers wait here until the test opens the gate.
 let gate: Promise<void> = Promise.resolve();
@@ -72,12 +71,7 @@ for (const platform of ['express', 'fastify'] as const) {
         controllers: [BusyController],
       })
       class AppModule {}
-      app =
-        platform === 'express'
-          ? await NestFactory.create(AppModule, { logger: false })
-          : await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
-      await app.listen(0, '127.0.0.1');
-      base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      ({ app, base } = await listenApp(AppModule, platform));
     });
 
     afterAll(async () => {

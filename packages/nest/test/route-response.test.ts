@@ -9,10 +9,10 @@ import { startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { Controller, Get, type INestApplication, Module, Res, StreamableFile } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, LockstepModule } from '../src/index.js';
+import { listenApp } from './support/http-app.js';
 
 /** A body of 6 chunks, one every 60 ms. */
 function slowBody(): Readable {
@@ -74,12 +74,7 @@ for (const platform of ['express', 'fastify'] as const) {
         controllers: [DownloadsController],
       })
       class AppModule {}
-      app =
-        platform === 'express'
-          ? await NestFactory.create(AppModule, { logger: false })
-          : await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
-      await app.listen(0, '127.0.0.1');
-      base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      ({ app, base } = await listenApp(AppModule, platform));
     });
 
     afterAll(async () => {

@@ -1,0 +1,18 @@
+// A real Nest HTTP application on a loopback port, on Express or Fastify, for the HTTP tests.
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+
+/** The HTTP platforms every route test runs on. */
+export type Platform = 'express' | 'fastify';
+
+/** Creates the application for `module` on `platform`, listens on 127.0.0.1, and returns it with its base URL. */
+export async function listenApp(module: unknown, platform: Platform): Promise<{ app: INestApplication; base: string }> {
+  const root = module as Parameters<typeof NestFactory.create>[0];
+  const app =
+    platform === 'express'
+      ? await NestFactory.create(root, { logger: false })
+      : await NestFactory.create(root, new FastifyAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
