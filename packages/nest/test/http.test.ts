@@ -3,10 +3,10 @@
 import 'reflect-metadata';
 import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, Locked, LockstepModule } from '../src/index.js';
-import { listenApp } from './support/http-app.js';
+import { failFastClient, listenApp } from './support/http-app.js';
 
 // Handlers wait here until the test opens the gate.
 let gate: Promise<void> = Promise.resolve();
@@ -63,9 +63,7 @@ for (const platform of ['express', 'fastify'] as const) {
     beforeAll(async () => {
       server = await startRedisServer();
       // Fail fast while the server is down (no offline queue), as a production client should.
-      redis = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-      redis.on('error', () => undefined);
-      await new Promise((resolve) => redis.once('ready', resolve));
+      redis = await failFastClient(server.port);
       @Module({
         imports: [LockstepModule.forRoot({ redis, prefix: uniquePrefix(platform), requestTimeoutMs: 1_000 })],
         controllers: [BusyController],

@@ -7,10 +7,11 @@ import { type INestApplication, Module, UseFilters } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Limited, Locked, LockstepModule, LockstepWsExceptionFilter } from '../src/index.js';
+import { failFastClient } from './support/http-app.js';
 
 let gate: Promise<void> = Promise.resolve();
 let openGate: () => void = () => undefined;
@@ -87,9 +88,7 @@ describe('WebSocket gateway (platform-ws)', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    redis = new Redis(server.port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    redis.on('error', () => undefined);
-    await new Promise((resolve) => redis.once('ready', resolve));
+    redis = await failFastClient(server.port);
     @Module({
       imports: [LockstepModule.forRoot({ redis, prefix: uniquePrefix('ws'), requestTimeoutMs: 1_000 })],
       providers: [ExportsGateway],
