@@ -46,6 +46,18 @@ export function redisServerVersion(): string | undefined {
   return /v=(\S+)/.exec(found.stdout)?.[1];
 }
 
+/** Resolves true once `child` has exited (and was reaped), false after `timeoutMs`. */
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 let debugFlag: boolean | undefined;
 /** Whether this redis-server knows `--enable-debug-command` (Redis 7 and later); asked once. */
 function debugFlagKnown(): boolean {
@@ -213,6 +225,12 @@ export class RedisServer {
       await rawCommand(this.port, 'SHUTDOWN NOSAVE', 1_000).catch(() => undefined);
       if (!(await this.#waitPortClosed(3_000))) child.kill('SIGKILL');
       await this.#waitPortClosed(3_000);
+      // The port closes before the process is gone and reaped: wait for its exit, so a caller that
+      // checks the pid (the demo's "none left running") never sees it.
+      if (!(await waitExit(child, 3_000))) {
+        child.kill('SIGKILL');
+        await waitExit(child, 3_000);
+      }
     }
     this.#child = undefined;
     rmSync(this.#dir, { recursive: true, force: true });
@@ -231,6 +249,7 @@ export class RedisServer {
     if (!child) return;
     child.kill('SIGKILL');
     await this.#waitPortClosed(5_000);
+    await waitExit(child, 5_000);
     this.#child = undefined;
   }
 

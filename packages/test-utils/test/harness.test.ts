@@ -55,6 +55,8 @@ describe('harness', () => {
     expect(processGroup(pid)).not.toBe(processGroup(process.pid));
     await server.stop();
     expect(await portOpen(server.port)).toBe(false);
+    // Gone and reaped when stop() resolves (the demo checks its pids right after).
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });
 
   it('finds free ports and reads the server version', async () => {
