@@ -1,7 +1,6 @@
 // lockAll across OS processes: contenders lock random pairs and triples of 10 names, listed in
 // random order, for thousands of rounds; the checker finds no overlap per name and fences in order,
 // every call finishes inside its wait (no deadlock), and no key is left behind.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Lockstep } from '../../packages/core/src/index.js';
 import '@lockstep/test-utils/context-types';
-import { scanKeys, uniquePrefix } from '@lockstep/test-utils';
+import { runTsx, scanKeys, uniquePrefix } from '@lockstep/test-utils';
 import { checkHistory } from '../support/checker.js';
 import { eventually } from '../support/fixtures.js';
 import { readHistory } from '../support/history.js';
@@ -22,25 +21,10 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function runWorker(config: LockAllWorkerConfig): Promise<LockAllSummary> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`${config.label} exited ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as LockAllSummary);
-    });
-  });
+async function runWorker(config: LockAllWorkerConfig): Promise<LockAllSummary> {
+  const { code, stdout, stderr } = await runTsx(WORKER, config);
+  if (code !== 0) throw new Error(`${config.label} exited ${code}: ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as LockAllSummary;
 }
 
 const NAMES = Array.from({ length: 10 }, (_, i) => `account:${i}`);

@@ -1,8 +1,7 @@
 // A script that used a lock (acquired, released, waited, only tried) and then returns exits on its
 // own, without lockstep.close(): nothing of Lockstep's keeps the event loop alive when idle.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { uniquePrefix } from '@lockstep/test-utils';
+import { runTsx, type TsxResult, uniquePrefix } from '@lockstep/test-utils';
 import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, inject, it } from 'vitest';
 
@@ -10,28 +9,8 @@ const SCRIPT = fileURLToPath(new URL('./fixtures/exit-script.ts', import.meta.ur
 /** Generous: a hung script never exits at all; a loaded machine may take seconds to start tsx. */
 const EXIT_WITHIN_MS = 30_000;
 
-function runScript(
-  config: object,
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), EXIT_WITHIN_MS);
-  return new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
+function runScript(config: object): Promise<TsxResult> {
+  return runTsx(SCRIPT, config, { killAfterMs: EXIT_WITHIN_MS });
 }
 
 describe('a script that used a lock', () => {

@@ -6,3 +6,4 @@ export * from './faults.js';
 export * from './ports.js';
 export * from './prefix.js';
 export * from './redis-server.js';
+export * from './run-tsx.js';
