@@ -51,6 +51,7 @@ export type { LockstepLike } from './lockstep-like.js';
 export {
   DEFAULT_LOCKSTEP_OPTIONS,
   DEFAULT_QUORUM_OPTIONS,
+  LOCKSTEP_OPTION_NAMES,
   type LockstepOptions,
   type QuorumOptions,
 } from './lockstep-options.js';

@@ -100,7 +100,10 @@ export const DEFAULT_QUORUM_OPTIONS: Readonly<Required<QuorumOptions>> = Object.
   releaseRetries: 2,
 });
 
-/** Every option name of {@link LockstepOptions}. */
+/**
+ * Every option name of {@link LockstepOptions}: integrations that accept core's options among their
+ * own (`LockstepModule.forRoot`) check names against it, so a new core option needs no second list.
+ */
 export const LOCKSTEP_OPTION_NAMES: readonly string[] = Object.freeze([
   'redis',
   'prefix',

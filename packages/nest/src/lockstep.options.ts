@@ -1,6 +1,6 @@
 // Options of LockstepModule.forRoot(): the client (or a URL the module owns), core's settings and
 // the HTTP answers to busy and outage errors.
-import { InvalidArgumentError, type LockstepOptions } from '@lockstep/core';
+import { InvalidArgumentError, LOCKSTEP_OPTION_NAMES, type LockstepOptions } from '@lockstep/core';
 import type { Cluster, Redis } from 'ioredis';
 import { checkInt, checkKeys, describe } from './validate.js';
 
@@ -71,17 +71,7 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Obj
   retryAfterJitterSeconds: 1,
 });
 
-const MODULE_KEYS = [
-  'redis',
-  'prefix',
-  'requestTimeoutMs',
-  'driftFactor',
-  'onError',
-  'quorum',
-  'stats',
-  'http',
-  'shutdownTimeoutMs',
-];
+const MODULE_KEYS = [...LOCKSTEP_OPTION_NAMES, 'http', 'shutdownTimeoutMs'];
 const HTTP_KEYS = Object.keys(DEFAULT_HTTP_OPTIONS);
 
 /** Validates the HTTP options and fills in defaults. */
