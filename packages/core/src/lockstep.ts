@@ -11,7 +11,7 @@ import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOpti
 import { lockAllWith, type MultiLock } from './multi/multi-lock.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
-import { type RedisClient, registerScripts } from './redis/scripts.js';
+import type { RedisClient } from './redis/scripts.js';
 import { Semaphore } from './semaphore/semaphore.js';
 import { SemaphoreEngine } from './semaphore/semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/semaphore-options.js';
@@ -52,7 +52,6 @@ export class Lockstep implements LockstepLike {
    */
   constructor(options: LockstepOptions) {
     this.#options = resolveLockstepOptions(options);
-    for (const client of this.#options.clients) registerScripts(client);
     const o = this.#options;
     const leases = this.#leases;
     const recorder =

@@ -208,7 +208,7 @@ describe('lock on a standalone Redis', () => {
     await expect(result).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
   });
 
-  it('absorbs SCRIPT FLUSH mid-run (NOSCRIPT is retried by ioredis)', async () => {
+  it('absorbs SCRIPT FLUSH mid-run (a NOSCRIPT reply is retried as EVAL)', async () => {
     const { lockstep, redis } = standaloneLockstep();
     const lock = lockstep.lock('flush');
     for (let i = 0; i < 20; i++) {

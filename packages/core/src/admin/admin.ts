@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { isIoredisClient } from '../lockstep-options.js';
 import { bounded } from '../redis/request.js';
-import { type RedisClient, registerScripts, runScript } from '../redis/scripts.js';
+import { type RedisClient, runScript } from '../redis/scripts.js';
 import { checkName, checkPrefix } from '../util/names.js';
 import { checkInteger, checkOptions, describe, MAX_TIMER_MS } from '../util/validate.js';
 import type { NameDetail, NameSummary, RateSeries } from './admin-types.js';
@@ -74,7 +74,6 @@ export class LockstepAdmin {
     this.#client = o.redis;
     this.prefix = checkPrefix(o.prefix ?? 'lockstep');
     this.#timeoutMs = checkInteger('requestTimeoutMs', o.requestTimeoutMs ?? 5_000, 1, MAX_TIMER_MS);
-    registerScripts(this.#client);
   }
 
   #bounded<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -1,7 +1,10 @@
-// Registers the Lua scripts once per client with ioredis defineCommand (so NOSCRIPT after a restart
-// or failover is absorbed by ioredis' EVALSHA-then-EVAL fallback) and calls them by name.
-import type { Cluster, Redis } from 'ioredis';
-import { LUA_SCRIPTS, PACKAGE_VERSION } from '../lua/scripts.generated.js';
+// Runs the Lua scripts: EVALSHA first, and EVAL with the source when the server answers NOSCRIPT
+// (after a restart, a failover or SCRIPT FLUSH), which also loads the script for the next EVALSHA.
+// Commands go straight to ioredis' `sendCommand`, which routes them (Cluster slots, MOVED/ASK),
+// queues them while offline and applies the client's `keyPrefix` to the keys: the same path as
+// `defineCommand`, without its per-call wrapper objects.
+import { type Cluster, Command, type Redis } from 'ioredis';
+import { LUA_SCRIPTS } from '../lua/scripts.generated.js';
 
 export { STATUS } from '../lua/scripts.generated.js';
 
@@ -11,47 +14,55 @@ export type ScriptName = keyof typeof LUA_SCRIPTS;
 /** An ioredis client Lockstep can drive: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+// Replies as strings; ioredis reads these options and keeps no reference to them.
+const PLAIN = Object.freeze({ replyEncoding: 'utf8' as const });
+const prefixed = new WeakMap<RedisClient, { readonly replyEncoding: 'utf8'; readonly keyPrefix: string }>();
 
-const registered = new WeakMap<RedisClient, Map<ScriptName, string>>();
-
-function commandName(script: ScriptName): string {
-  const { sha } = LUA_SCRIPTS[script];
-  return `lockstep_${PACKAGE_VERSION.replace(/\W/g, '_')}_${script}_${sha.slice(0, 8)}`;
+function optionsOf(client: RedisClient) {
+  const keyPrefix = client.options.keyPrefix;
+  if (!keyPrefix) return PLAIN;
+  let options = prefixed.get(client);
+  if (options?.keyPrefix !== keyPrefix) {
+    options = Object.freeze({ replyEncoding: 'utf8' as const, keyPrefix });
+    prefixed.set(client, options);
+  }
+  return options;
 }
 
-/** Defines every script on the client (idempotent). */
-export function registerScripts(client: RedisClient): void {
-  if (registered.has(client)) return;
-  const names = new Map<ScriptName, string>();
-  for (const script of Object.keys(LUA_SCRIPTS) as ScriptName[]) {
-    const name = commandName(script);
-    const { keys, source } = LUA_SCRIPTS[script];
-    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') {
-      client.defineCommand(name, { numberOfKeys: keys, lua: source });
-    }
-    names.set(script, name);
-  }
-  registered.set(client, names);
+function command(
+  client: RedisClient,
+  name: 'evalsha' | 'eval',
+  script: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Command {
+  const { sha, source } = LUA_SCRIPTS[script];
+  const argv: (string | number)[] = [name === 'evalsha' ? sha : source, keys.length];
+  for (const key of keys) argv.push(key);
+  for (const arg of args) argv.push(arg);
+  return new Command(name, argv, optionsOf(client));
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
 /**
  * Runs one script. `keys` must have exactly the script's key count; ioredis applies the client's
  * `keyPrefix` to them and routes by the first one on a Cluster.
  */
-export function runScript(
+export async function runScript(
   client: RedisClient,
   script: ScriptName,
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  let names = registered.get(client);
-  if (!names) {
-    registerScripts(client);
-    names = registered.get(client) as Map<ScriptName, string>;
+  try {
+    return await client.sendCommand(command(client, 'evalsha', script, keys, args));
+  } catch (error) {
+    if (!isNoScript(error)) throw error;
+    return await client.sendCommand(command(client, 'eval', script, keys, args));
   }
-  const fn = (client as unknown as Record<string, ScriptFn>)[names.get(script) as string] as ScriptFn;
-  return fn.call(client, ...keys, ...args);
 }
 
 /** The number of keys a script takes. */
