@@ -47,6 +47,22 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
+// A client with ioredis' `enableAutoPipelining` batches the commands of one tick into one write:
+// scripts go through its command API, which does that, instead of straight to `sendCommand`.
+function send(
+  client: RedisClient,
+  name: 'evalsha' | 'eval',
+  script: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  if (client.options.enableAutoPipelining) {
+    const { sha, source } = LUA_SCRIPTS[script];
+    return client.call(name, name === 'evalsha' ? sha : source, keys.length, ...keys, ...args) as Promise<unknown>;
+  }
+  return client.sendCommand(command(client, name, script, keys, args)) as Promise<unknown>;
+}
+
 /**
  * Runs one script. `keys` must have exactly the script's key count; ioredis applies the client's
  * `keyPrefix` to them and routes by the first one on a Cluster.
@@ -58,10 +74,10 @@ export async function runScript(
   args: readonly (string | number)[],
 ): Promise<unknown> {
   try {
-    return await client.sendCommand(command(client, 'evalsha', script, keys, args));
+    return await send(client, 'evalsha', script, keys, args);
   } catch (error) {
     if (!isNoScript(error)) throw error;
-    return await client.sendCommand(command(client, 'eval', script, keys, args));
+    return await send(client, 'eval', script, keys, args);
   }
 }
 

@@ -1,0 +1,85 @@
+// How scripts reach Redis: EVALSHA, EVAL after NOSCRIPT, and ioredis' auto-pipelining honoured.
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Lockstep } from '../src/index.js';
+
+function stat(info: string, name: string): number {
+  return Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+}
+
+function calls(info: string, command: string): number {
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+}
+
+describe('script commands', () => {
+  let server: RedisServer;
+  const clients: Redis[] = [];
+  const client = (options: { enableAutoPipelining?: boolean } = {}) => {
+    const redis = new Redis({ port: server.port, ...options });
+    clients.push(redis);
+    return redis;
+  };
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterEach(() => {
+    for (const redis of clients.splice(0)) redis.disconnect();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('runs EVALSHA, and EVAL once after SCRIPT FLUSH, then EVALSHA again', async () => {
+    const admin = client();
+    const lockstep = new Lockstep({ redis: client(), prefix: uniquePrefix('sc') });
+    const lock = lockstep.lock('a');
+    await (await lock.acquire()).release();
+    await admin.script('FLUSH');
+    await admin.config('RESETSTAT');
+    await (await lock.acquire()).release();
+    const info = await admin.info('commandstats');
+    // Acquire: NOSCRIPT then EVAL (which loads it); release: the same for its own script.
+    expect(calls(info, 'eval')).toBe(2);
+    expect(calls(info, 'evalsha')).toBe(2);
+    await admin.config('RESETSTAT');
+    await (await lock.acquire()).release();
+    const again = await admin.info('commandstats');
+    expect(calls(again, 'eval')).toBe(0);
+    expect(calls(again, 'evalsha')).toBe(2);
+    await lockstep.close();
+  });
+
+  it("batches a tick's scripts into few reads on a client with enableAutoPipelining", async () => {
+    const admin = client();
+    const pairs = async (redis: Redis) => {
+      const lockstep = new Lockstep({ redis, prefix: uniquePrefix('ap') });
+      await (await lockstep.lock('warm').acquire()).release();
+      const before = stat(await admin.info('stats'), 'total_reads_processed');
+      const leases = await Promise.all(Array.from({ length: 50 }, (_, i) => lockstep.lock(`n${i}`).acquire()));
+      await Promise.all(leases.map((lease) => lease.release()));
+      // Minus the INFO call that reads the figure.
+      const reads = stat(await admin.info('stats'), 'total_reads_processed') - before - 1;
+      await lockstep.close();
+      return reads;
+    };
+    const pipelined = await pairs(client({ enableAutoPipelining: true }));
+    // 100 scripts (50 acquires, then 50 releases): two batches, read in a few reads.
+    expect(pipelined).toBeLessThanOrEqual(10);
+    // A plain client writes each command on its own; the server reads more often.
+    expect(await pairs(client())).toBeGreaterThan(pipelined);
+  });
+
+  it('absorbs SCRIPT FLUSH on an auto-pipelining client', async () => {
+    const admin = client();
+    const lockstep = new Lockstep({ redis: client({ enableAutoPipelining: true }), prefix: uniquePrefix('apf') });
+    const lock = lockstep.lock('flush');
+    for (let i = 0; i < 6; i++) {
+      if (i % 2 === 0) await admin.script('FLUSH');
+      const lease = await lock.acquire();
+      await lease.extend();
+      expect(await lease.release()).toBe(true);
+    }
+    await lockstep.close();
+  });
+});
