@@ -4,7 +4,7 @@
 // process that died right after queueing would have left it.
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { registerScripts, runScript } from '../src/redis/scripts.js';
+import { runScript } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
 
 const TTL_MS = 20_000;
@@ -24,7 +24,6 @@ describe('a claim nobody takes up passes on', () => {
             ? lockstep.lock(name, { ttlMs: TTL_MS })
             : lockstep.semaphore(name, { limit: 1, ttlMs: TTL_MS });
         const held = await make(a.lockstep).acquire();
-        registerScripts(a.redis);
         const keys = keySet(a.prefix, mode === 'lock' ? 'l' : 's', name).keys;
         const ghost =
           mode === 'lock'

@@ -5,7 +5,7 @@
 // across fast grants, hand-offs and a lost holder key, and the semaphore's healing of its counter.
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { registerScripts, runScript } from '../src/redis/scripts.js';
+import { runScript } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
 
 const TTL_MS = 20_000;
@@ -18,7 +18,6 @@ function limiter(setup: Setup, mode: 'lock' | 'semaphore', name: string, ttlMs =
 
 // A holder that will never release or extend: a process that died right after its grant.
 async function ghostHolder(setup: Setup, mode: 'lock' | 'semaphore', name: string, ttlMs: number): Promise<void> {
-  registerScripts(setup.redis);
   const keys = keySet(setup.prefix, mode === 'lock' ? 'l' : 's', name).keys;
   const reply =
     mode === 'lock'
