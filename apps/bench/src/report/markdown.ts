@@ -81,11 +81,23 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   const baselineRowId = rows.find((r) => r.kind === 'baseline')?.rowId;
   out.push(...targetsSection(rows, baselineRowId));
 
+  const idleRoundTrip = results.ceiling.find((c) => c.idleMs !== undefined && c.idleMs > 0)?.p50Ms;
   if (results.ceiling.length) {
     out.push('## Ceiling of this machine (redis-benchmark, no pipelining)', '');
     out.push('| Command | Clients | ops/s | p50 |', '|---|---:|---:|---:|');
-    for (const c of results.ceiling) out.push(`| ${c.command} | ${c.clients} | ${num(c.opsPerSec)} | ${ms(c.p50Ms)} |`);
+    for (const c of results.ceiling) {
+      const label =
+        c.idleMs === undefined
+          ? c.command
+          : `${c.command}, ${c.idleMs ? `${c.idleMs} ms idle before each` : 'back to back'}`;
+      out.push(`| ${label} | ${c.clients} | ${num(c.opsPerSec)} | ${ms(c.p50Ms)} |`);
+    }
     out.push('');
+    if (idleRoundTrip !== undefined)
+      out.push(
+        `A hand-off needs at least one round trip between the holder's release and the next holder's grant, and after a hold both processes wake from idle: ${ms(idleRoundTrip)} here (the row with 1 ms idle). So no FIFO hand-off can hold a window for more than hold / (hold + ${ms(idleRoundTrip)}) of the time; only barging (the releasing caller or a spinning retry taking it back) beats that.`,
+        '',
+      );
   }
 
   const uncontended = (w: string) => {
@@ -113,8 +125,12 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
       const hold = ls.holdMeanMs ?? Number.NaN;
       const perHold = mutex ? 1 : SEM_LIMIT;
       const nominal = mutex ? MUTEX_HOLD_MS : SEM_HOLD_MS;
+      const fifoBound =
+        idleRoundTrip === undefined
+          ? ''
+          : ` One idle round trip per hand-off (${ms(idleRoundTrip)}, see the ceiling section) bounds any FIFO hand-off at ${ratio(hold / (hold + idleRoundTrip))} of that ceiling.`;
       out.push(
-        `Hold-bound ceiling: nominal ${num((perHold * 1_000) / nominal)}/s (${perHold} / ${nominal} ms); with Lockstep's measured mean hold of ${ms(hold)}: ${num((perHold * 1_000) / hold)}/s.`,
+        `Hold-bound ceiling: nominal ${num((perHold * 1_000) / nominal)}/s (${perHold} / ${nominal} ms); with Lockstep's measured mean hold of ${ms(hold)}: ${num((perHold * 1_000) / hold)}/s.${fifoBound}`,
         '',
       );
     }

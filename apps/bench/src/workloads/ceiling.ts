@@ -1,5 +1,7 @@
 // The physical ceiling of the machine: redis-benchmark for SET NX PX and the EVALSHA
-// compare-and-delete, at 1 and 50 clients, on the benchmark's own server.
+// compare-and-delete, at 1 and 50 clients, on the benchmark's own server; and the round trip of
+// one EVALSHA from Node, back to back and after 1 ms of idle (what a hand-off after a 1 ms hold
+// pays at least: both processes wake from idle).
 import { spawn } from 'node:child_process';
 import type { BenchContext } from '../context.js';
 import { COMPARE_AND_DELETE } from '../libraries/raw.js';
@@ -9,6 +11,28 @@ export interface CeilingResult {
   readonly clients: number;
   readonly opsPerSec: number;
   readonly p50Ms: number;
+  /** Set on the Node round-trip rows: `idle` is the pause before each call, ms. */
+  readonly idleMs?: number;
+}
+
+/** The command label of the Node round-trip rows. */
+export const ROUND_TRIP_COMMAND = 'EVALSHA compare-and-delete, one call at a time from Node (ioredis)';
+
+// The p50 round trip of one EVALSHA from Node, with `idleMs` of sleep before each call.
+async function roundTrip(ctx: BenchContext, sha: string, idleMs: number): Promise<CeilingResult> {
+  const client = ctx.single.stats[0]?.client;
+  if (!client) throw new Error('no server');
+  const calls = Math.max(100, Math.round(ctx.profile.ceilingRequests / 100));
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
+    const t0 = performance.now();
+    await client.evalsha(sha, 1, 'ceiling:rtt', 'token');
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const p50Ms = times[Math.floor(times.length / 2)] as number;
+  return { command: ROUND_TRIP_COMMAND, clients: 1, opsPerSec: Number.NaN, p50Ms, idleMs };
 }
 
 function run(args: readonly string[], cpu: string | undefined): Promise<string> {
@@ -55,6 +79,11 @@ export async function ceiling(ctx: BenchContext, benchCpu: string | undefined): 
       ctx.log(`  ceiling ${label} × ${clients} clients: ${Math.round(rps)} ops/s`);
       await stats.flush();
     }
+  }
+  for (const idleMs of [0, 1]) {
+    const row = await roundTrip(ctx, sha, idleMs);
+    out.push(row);
+    ctx.log(`  round trip after ${idleMs} ms idle: p50 ${row.p50Ms.toFixed(3)} ms`);
   }
   return out;
 }
