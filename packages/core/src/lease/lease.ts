@@ -101,16 +101,11 @@ export class Lease implements AsyncDisposable {
   /** Still a claim: the next extension (due early) turns it into the TTL. */
   #claim: boolean;
   #driver: LeaseDriver;
-  /** The next auto-extension or end of the window, and the guard while an extension is in flight. */
-  readonly #watchdog = new Watchdog({
-    isHeld: () => this.#state === 'held',
-    validUntil: () => this.#validUntil,
-    isClaim: () => this.#claim,
-    autoExtends: () => this.#autoExtend,
-    ttlMs: () => this.#ttlMs,
-    expire: () => this.#lose('expired'),
-    extend: () => this.#autoExtendNow(),
-  });
+  /**
+   * The next auto-extension or end of the window, and the guard while an extension is in flight;
+   * created on first use (a lease without auto-extension, claim or loss observer never needs one).
+   */
+  #watchdog: Watchdog | undefined;
   #extending: Promise<void> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
   readonly #grantedAt = monotonicNow();
@@ -130,7 +125,20 @@ export class Lease implements AsyncDisposable {
     this.#driver = init.driver;
     this.#onSettle = init.onSettle;
     // Without auto-extension, a claim to confirm, or anyone observing the loss, no timer is needed.
-    if (this.#autoExtend || this.#claim || this.#onLost) this.#watchdog.schedule();
+    if (this.#autoExtend || this.#claim || this.#onLost) this.#timers().schedule();
+  }
+
+  #timers(): Watchdog {
+    this.#watchdog ??= new Watchdog({
+      isHeld: () => this.#state === 'held',
+      validUntil: () => this.#validUntil,
+      isClaim: () => this.#claim,
+      autoExtends: () => this.#autoExtend,
+      ttlMs: () => this.#ttlMs,
+      expire: () => this.#lose('expired'),
+      extend: () => this.#autoExtendNow(),
+    });
+    return this.#watchdog;
   }
 
   /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
@@ -159,7 +167,7 @@ export class Lease implements AsyncDisposable {
     if (!this.#controller) {
       this.#controller = new AbortController();
       if (this.#lostError) this.#controller.abort(this.#lostError);
-      else if (this.#state === 'held') this.#watchdog.schedule();
+      else if (this.#state === 'held') this.#timers().schedule();
     }
     if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired');
     return this.#controller.signal;
@@ -206,7 +214,7 @@ export class Lease implements AsyncDisposable {
     if (this.#state === 'released') return false;
     const wasLost = this.#state === 'lost';
     this.#state = 'releasing';
-    this.#watchdog.cancel();
+    this.#watchdog?.cancel();
     try {
       const released = await traceRelease(
         () => this.#message(),
@@ -227,7 +235,7 @@ export class Lease implements AsyncDisposable {
   #runOut(): void {
     this.#autoExtend = false;
     this.#claim = false;
-    if (this.#onLost || this.#controller) this.#watchdog.schedule();
+    if (this.#onLost || this.#controller) this.#timers().schedule();
   }
 
   /**
@@ -251,7 +259,7 @@ export class Lease implements AsyncDisposable {
   [SET_AUTO_EXTEND](on: boolean): void {
     if (this.#autoExtend === on) return;
     this.#autoExtend = on;
-    if (this.#state === 'held' && !this.#extending) this.#watchdog.schedule();
+    if (this.#state === 'held' && !this.#extending) this.#timers().schedule();
   }
 
   /** @internal */
@@ -261,7 +269,7 @@ export class Lease implements AsyncDisposable {
 
   /** @internal */
   [DETACH](): void {
-    this.#watchdog.stop();
+    this.#watchdog?.stop();
     this.#autoExtend = false;
     this.#onLost = undefined;
   }
@@ -321,7 +329,7 @@ export class Lease implements AsyncDisposable {
    */
   async #extendOnce(ttlMs: number, auto: boolean): Promise<ExtendOutcome> {
     const started = monotonicNow();
-    this.#watchdog.arm();
+    this.#timers().arm();
     let outcome: ExtendOutcome;
     try {
       outcome = await traceExtend(
@@ -331,7 +339,7 @@ export class Lease implements AsyncDisposable {
         () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
       );
     } finally {
-      this.#watchdog.disarm();
+      this.#watchdog?.disarm();
     }
     // Declared lost while in flight: what Redis extended must not outlive the reported loss.
     if (this.#wasLost()) {
@@ -342,7 +350,7 @@ export class Lease implements AsyncDisposable {
       this.#ttlMs = ttlMs;
       this.#claim = false;
       this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
-      if (this.#state === 'held') this.#watchdog.schedule();
+      if (this.#state === 'held') this.#timers().schedule();
     }
     return outcome;
   }
@@ -374,7 +382,7 @@ export class Lease implements AsyncDisposable {
   #lose(reason: LeaseLossReason, cause?: unknown): void {
     if (this.#state !== 'held') return;
     this.#state = 'lost';
-    this.#watchdog.stop();
+    this.#watchdog?.stop();
     const error = new LeaseLostError(this.name, reason, cause === undefined ? {} : { cause });
     this.#lostError = error;
     this.#settle();
