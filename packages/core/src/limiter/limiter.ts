@@ -78,9 +78,15 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
    * await db.query('UPDATE invoices SET paid = true, fence = $1 WHERE id = 42 AND fence < $1', [lease.fence]);
    * ```
    */
-  async acquire(options?: A): Promise<Lease> {
-    const grant = this.prepare(options);
-    return (await this.#run(grant, resolveAcquireOptions(options, ACQUIRE, this.optionNames))) as Lease;
+  acquire(options?: A): Promise<Lease> {
+    // Not async: the grant's promise is returned as is (one microtask sooner); bad options still
+    // reject rather than throw.
+    try {
+      const grant = this.prepare(options);
+      return this.#run(grant, resolveAcquireOptions(options, ACQUIRE, this.optionNames)) as Promise<Lease>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -24,11 +24,16 @@ type Queued = Extract<AttemptReply, { kind: 'queued' }>;
  * Acquires `contender` for `request`. Returns a Lease, or null for a busy `orNull` request.
  * Never returns a lease whose validity already ended.
  */
-export async function acquire(c: Contender, rt: AcquireRuntime, request: AcquireRequest): Promise<Lease | null> {
-  rt.assertOpen();
-  const signal = request.signal;
-  if (signal?.aborted) throw abortedError(c.name, signal);
-  return await new Acquisition(c, rt, request).run();
+export function acquire(c: Contender, rt: AcquireRuntime, request: AcquireRequest): Promise<Lease | null> {
+  // Not async: the acquisition's own promise is returned as is, one microtask sooner.
+  try {
+    rt.assertOpen();
+    const signal = request.signal;
+    if (signal?.aborted) throw abortedError(c.name, signal);
+    return new Acquisition(c, rt, request).run();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** One acquisition in progress: its request id and token, its wait, and what it may hold. */
