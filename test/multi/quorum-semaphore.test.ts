@@ -8,6 +8,7 @@ import { type RedisServer, startRedisServers, uniquePrefix } from '@lockstep/tes
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHistory } from '../support/checker.js';
 import type { WorkerConfig } from '../support/contender-worker.js';
+import { eventually } from '../support/fixtures.js';
 import { hostNow, readHistory } from '../support/history.js';
 import { startWorker } from '../support/workers.js';
 
@@ -44,8 +45,10 @@ describe('quorum semaphore limit across processes', () => {
     };
     const started = hostNow();
     const workers = [0, 1].map((i) => startWorker({ ...base, out: join(dir, `p${i}.jsonl`), label: `p${i}` }));
-    // Kill two nodes a third of the way in.
+    // Kill two nodes a third of the way in, and never before the run is under way (on a loaded
+    // machine the workers take seconds to start).
     await new Promise((resolve) => setTimeout(resolve, DURATION_MS / 3));
+    await eventually(() => readHistory(dir).filter((e) => e.e === 'grant').length > 20, 30_000);
     const killedAt = hostNow();
     await Promise.all([servers[0], servers[3]].map((s) => s?.kill()));
     const results = await Promise.all(workers.map((w) => w.done));

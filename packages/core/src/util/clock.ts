@@ -5,9 +5,21 @@ export function monotonicNow(): number {
   return performance.now();
 }
 
-/** Converts a point on the monotonic clock to epoch milliseconds, as of now. */
+/**
+ * Converts a point on the monotonic clock to epoch milliseconds, as of now. The two clocks are read
+ * back to back; a read pair split by a preemption (a loaded machine) is taken again, up to 3 times,
+ * so two conversions of one point agree to about a millisecond.
+ */
 export function toEpochMs(monotonicMs: number): number {
-  return Math.floor(Date.now() + (monotonicMs - performance.now()));
+  let offset = 0;
+  for (let i = 0; i < 3; i++) {
+    const before = performance.now();
+    const wall = Date.now();
+    const after = performance.now();
+    offset = wall - (before + after) / 2;
+    if (after - before < 0.5) break;
+  }
+  return Math.floor(monotonicMs + offset);
 }
 
 /** A timer that never keeps the process alive. */
