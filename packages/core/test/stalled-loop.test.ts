@@ -1,8 +1,11 @@
 // A reply that arrived while the event loop was stalled (a busy or overloaded process) wins over
 // its request deadline: a healthy Redis is never reported as down because this process was slow.
+
+import { uniquePrefix } from '@lockstep/test-utils';
 import { standalonePort } from '@lockstep/test-utils/context';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
+import { Lockstep } from '../src/index.js';
 import { bounded } from '../src/redis/request.js';
 
 const redis = new Redis({ port: standalonePort() });
@@ -39,5 +42,25 @@ it('still times out a request that gets no reply', async () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   } finally {
     blocked.disconnect();
+  }
+});
+
+it('never returns a lease whose reply was read at the very end of its window', async () => {
+  await redis.ping();
+  const lockstep = new Lockstep({ redis, prefix: uniquePrefix('stall') });
+  try {
+    // ttl 200 ms: the window is 196 ms from the send (2% drift allowance); the reply is read after a
+    // 180 ms stall, with ~15 ms of it left: too little to use, so it is handed back and taken anew.
+    for (let round = 0; round < 3; round++) {
+      const lock = lockstep.lock(`late-${round}`, { ttlMs: 200 });
+      const pending = lock.acquire({ waitMs: 5_000 });
+      // The command is written synchronously; its reply waits in the socket buffer.
+      stall(180);
+      const lease = await pending;
+      expect(lease.remainingMs).toBeGreaterThan(25);
+      await lease.release();
+    }
+  } finally {
+    await lockstep.close();
   }
 });

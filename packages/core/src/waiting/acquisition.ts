@@ -14,6 +14,12 @@ import { Waiter } from './waiter.js';
 const MIN_ATTEMPT_MS = 100;
 /** A pushed claim with less of its window left than this is confirmed by an attempt instead. */
 const MIN_CLAIM_LEFT_MS = 150;
+/**
+ * A granted reply must leave at least this much of the window (or a quarter of a shorter TTL) to
+ * become a lease: a reply that crawled in at the very end of its window (a failover, a stalled
+ * loop) would hand the caller a lease already over by the time its code runs. It is handed back.
+ */
+const MIN_GRANT_LEFT_MS = 25;
 
 /** "Go round the loop again": the attempt failed and was backed off, or its grant came too late. */
 const AGAIN = Symbol('again');
@@ -203,10 +209,11 @@ export class Acquisition {
     switch (reply.kind) {
       case 'granted': {
         const validUntil = sent + reply.remainingMs - rt.drift(c.ttlMs);
-        if (validUntil > monotonicNow()) return this.#lease(reply.fence, validUntil);
+        const minLeft = Math.min(MIN_GRANT_LEFT_MS, c.ttlMs / 4);
+        if (validUntil - monotonicNow() > minLeft) return this.#lease(reply.fence, validUntil);
         this.#handBack();
         if (!this.#wait || monotonicNow() >= this.#deadline) {
-          throw new RedisUnavailableError(`Reply for "${c.name}" came after the lease's validity ended`, false);
+          throw new RedisUnavailableError(`Reply for "${c.name}" came too late: its lease was (nearly) over`, false);
         }
         return AGAIN;
       }
