@@ -21,6 +21,10 @@ const MIN_CLAIM_LEFT_MS = 150;
  */
 const MIN_GRANT_LEFT_MS = 25;
 
+function minGrantLeftMs(ttlMs: number): number {
+  return Math.min(MIN_GRANT_LEFT_MS, ttlMs / 4);
+}
+
 /** "Go round the loop again": the attempt failed and was backed off, or its grant came too late. */
 const AGAIN = Symbol('again');
 
@@ -153,7 +157,7 @@ export class Acquisition {
     // waiter that died never extends, so the claim passes on (see CLAIM_MS in the scripts).
     const validUntil = lastQueued.sent + (reply.deadline - lastQueued.serverNow) - rt.drift(c.ttlMs);
     const claim = reply.claimMs > 0 && reply.claimMs < c.ttlMs;
-    if (validUntil - monotonicNow() > (claim ? MIN_CLAIM_LEFT_MS : 0))
+    if (validUntil - monotonicNow() > (claim ? MIN_CLAIM_LEFT_MS : minGrantLeftMs(c.ttlMs)))
       return this.#lease(reply.fence, validUntil, claim);
     // Too little of the window is left to extend it safely: the attempt that follows finds our
     // grant (if it is still there) and turns it into the full lease at once.
@@ -209,8 +213,7 @@ export class Acquisition {
     switch (reply.kind) {
       case 'granted': {
         const validUntil = sent + reply.remainingMs - rt.drift(c.ttlMs);
-        const minLeft = Math.min(MIN_GRANT_LEFT_MS, c.ttlMs / 4);
-        if (validUntil - monotonicNow() > minLeft) return this.#lease(reply.fence, validUntil);
+        if (validUntil - monotonicNow() > minGrantLeftMs(c.ttlMs)) return this.#lease(reply.fence, validUntil);
         this.#handBack();
         if (!this.#wait || monotonicNow() >= this.#deadline) {
           throw new RedisUnavailableError(`Reply for "${c.name}" came too late: its lease was (nearly) over`, false);
