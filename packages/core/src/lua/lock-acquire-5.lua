@@ -45,20 +45,24 @@ if not free and string.sub(holder, -#token - 1) == ':' .. token then
   -- finds its own lease: either way it becomes (again) the full lease from now.
   redis.call('PEXPIRE', k.H, ttl)
   announce_claimed(k.C, id)
-  return acquire_reply(GRANTED, tonumber(string.match(holder, '^(%d+):')), ttl, now)
+  return acquire_reply(GRANTED, tonumber(fence_of(holder)), ttl, now)
 end
 
 if free then
-  -- Free, but waiters are queued (the last holder expired without a release): they go first.
-  local served, fence, left = serve_head(k, holder, now, now_us, id)
+  -- Free, but waiters may be queued (the last holder expired without a release): they go first.
+  local served, a, b = serve_head(k, holder, now, now_us, id)
   if served == 'self' then
-    return acquire_reply(GRANTED, fence, left, now)
+    return acquire_reply(GRANTED, a, b, now)
   end
   if served == 'none' then
-    local f = next_fence(redis.call('GET', k.H), now_us)
-    redis.call('SET', k.H, f .. ':' .. token, 'PX', ttl)
+    -- Nobody alive waits. H is as it was (serve_head wrote nothing); `a` tells whether dead
+    -- waiters may remain past the purge budget.
+    local f = next_fence(holder, now_us)
+    redis.call('SET', k.H, mark_if(a) .. f .. ':' .. token, 'PX', ttl)
     return acquire_reply(GRANTED, tonumber(f), ttl, now)
   end
+  -- Another waiter got it: H is now its value.
+  holder = b
 end
 
 if ARGV[4] ~= '1' then
@@ -67,27 +71,41 @@ end
 
 local waiter_ttl = tonumber(ARGV[5])
 local alive_until = now + waiter_ttl
--- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved; a
--- member whose deadline did not move, in the same ms, is still queued and must not count twice).
-if redis.call('ZADD', k.D, 'XX', 'CH', alive_until, id) == 0 and not redis.call('ZSCORE', k.D, id) then
-  purge_waiters(k.Q, k.D, k.I, now)
+-- This id's record, the time Q, D and I are armed until, and the sequence: one call.
+local v = redis.call('HMGET', k.I, id, 'x', '#')
+local armed = tonumber(v[2]) or 0
+-- The queue is (about to be) non-empty: H carries the waiters mark from now on.
+if not marked(holder) then
+  redis.call('SET', k.H, 'w' .. holder, 'KEEPTTL')
+end
+if v[1] then
+  -- Already queued: this call is the heartbeat.
+  redis.call('ZADD', k.D, 'XX', alive_until, id)
+else
+  -- Dead waiters count against maxWaiters only until a purge: purge when the bound is reached.
   local max_waiters = tonumber(ARGV[6])
   local waiting = redis.call('ZCARD', k.Q)
+  if max_waiters >= 0 and waiting >= max_waiters and waiting > 0 then
+    purge_waiters(k.Q, k.D, k.I, now)
+    waiting = redis.call('ZCARD', k.Q)
+  end
   if max_waiters == 0 or (max_waiters > 0 and waiting >= max_waiters) then
     return acquire_reply(FULL, 0, -1, now)
   end
-  local seq = redis.call('HINCRBY', k.I, '#', 1)
+  local seq = (tonumber(v[3]) or 0) + 1
   redis.call('ZADD', k.Q, seq, id)
   redis.call('ZADD', k.D, alive_until, id)
-  redis.call('HSET', k.I, id, token .. '|' .. ARGV[3])
   if waiting == 0 then
-    -- A new queue: arm it.
-    arm_queue(k, alive_until, waiter_ttl)
+    -- A new queue: arm it (Q and D were just created, without a TTL).
+    armed = alive_until + waiter_ttl
+    redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq, 'x', armed)
+    expire_after(armed, { k.Q, k.D, k.I })
     return acquire_reply(QUEUED, 0, holder_left(), now)
   end
+  redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq)
 end
 -- Re-arm Q, D and I (with one more heartbeat of slack) once a deadline passes the armed time.
-if alive_until > (tonumber(redis.call('HGET', k.I, 'x')) or 0) then
+if alive_until > armed then
   arm_queue(k, alive_until, waiter_ttl)
 end
 return acquire_reply(QUEUED, 0, holder_left(), now)

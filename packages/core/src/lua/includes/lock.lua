@@ -4,7 +4,9 @@
 
     H  STRING  "<fence>:<token>" while held, with PX = the lease deadline (Redis expires it);
                "<fence>:" once released (free, but it remembers the last fence until the released
-               lease's deadline)
+               lease's deadline); with a leading "w" while waiters may be queued (the waiters
+               mark, see includes/lock-fast.lua: every script here that queues a waiter or writes
+               H while the queue may be non-empty keeps it)
     Q  ZSET    waiter id -> Redis-issued sequence number (FIFO)
     D  ZSET    waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
     I  HASH    waiter id -> "token|ttl"; '#' the sequence; 'x' the time Q, D and I are armed to live
@@ -15,7 +17,7 @@
   can: no per-head liveness check unless the purge was cut short, one call to see the head and
   whether it is the last.
 ]]
---@include clock
+--@include lock-fast
 --@include expiry
 --@include waiters
 
@@ -29,13 +31,23 @@ local function is_free(value)
   return not value or string.byte(value, -1) == 58
 end
 
+-- The fence in H's value `value` (decimal digits, marked or not), or nil.
+local function fence_of(value)
+  return string.match(value, '^w?(%d+):')
+end
+
+-- The waiters mark for a value of H written while the queue `queued` (may be non-empty).
+local function mark_if(queued)
+  return queued and 'w' or ''
+end
+
 -- The fence a new grant gets (decimal string): above the last one this name had (H's value
 -- `last_holder` keeps it), and never below the server clock `now_us`, so a name whose key
 -- expired never reuses a fence.
 local function next_fence(last_holder, now_us)
   local fence = now_us
   if last_holder then
-    local last = tonumber(string.match(last_holder, '^(%d+):'))
+    local last = tonumber(fence_of(last_holder))
     if last and last >= fence then
       fence = last + 1
     end
@@ -62,37 +74,40 @@ local function drop_waiter(k, id, last)
 end
 
 -- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
--- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' and
--- the announced message when someone else got it (the caller returns it too, so a waiter in the
--- calling process starts without waiting for the message), or 'none'. `settled`, if given, is the
--- id of a released lease: the grant message also says its claim is settled (one message, not two).
+-- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other', the
+-- announced message and H's new value when someone else got it (the caller returns the message
+-- too, so a waiter in the calling process starts without waiting for it), or 'none' and whether
+-- waiters may remain (dead heads past the budget). `settled`, if given, is the id of a released
+-- lease: the grant message also says its claim is settled (one message, not two). H written here
+-- carries the waiters mark while more waiters remain.
 local function serve_head(k, holder, now, now_us, self_id, settled)
   local heads_alive = purge_waiters(k.Q, k.D, k.I, now)
   for _ = 1, PURGE_BUDGET do
     local heads = redis.call('ZRANGE', k.Q, 0, 1)
     local head = heads[1]
     if not head then
-      return 'none'
+      return 'none', false
     end
     local rec = redis.call('HGET', k.I, head)
     local alive = heads_alive or (tonumber(redis.call('ZSCORE', k.D, head)) or 0) > now
-    drop_waiter(k, head, heads[2] == nil)
+    local more = heads[2] ~= nil
+    drop_waiter(k, head, not more)
     if rec and alive then
       local token, ttl = string.match(rec, '^(.*)|(%d+)$')
-      local fence = next_fence(holder, now_us)
+      local value = mark_if(more) .. next_fence(holder, now_us) .. ':' .. token
       if head == self_id then
-        redis.call('SET', k.H, fence .. ':' .. token, 'PX', ttl)
-        return 'self', tonumber(fence), tonumber(ttl)
+        redis.call('SET', k.H, value, 'PX', ttl)
+        return 'self', tonumber(fence_of(value)), tonumber(ttl)
       end
       local claim = math.min(tonumber(ttl), CLAIM_MS)
-      redis.call('SET', k.H, fence .. ':' .. token, 'PX', claim)
-      local msg = head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim
+      redis.call('SET', k.H, value, 'PX', claim)
+      local msg = head .. '|' .. fence_of(value) .. '|' .. fmt(now + claim) .. '|' .. claim
       if settled then
         msg = msg .. '|' .. settled
       end
       announce(k.C, msg)
-      return 'other', msg
+      return 'other', msg, value
     end
   end
-  return 'none'
+  return 'none', true
 end
