@@ -142,9 +142,9 @@ describe('the uncontended fast path', () => {
       const second = lock().acquire({ waitMs: 10_000 });
       await eventually(async () => (await lock().inspect()).waiting === 2);
       // A fast release sees the waiters (the mark on H) and changes nothing; the full one hands on.
-      expect(await runScript(setup.redis, 'lockReleaseFast', keys.slice(0, 2), [holder.token, holder.fence])).toBe(
-        STATUS.contended,
-      );
+      expect(
+        await runScript(setup.redis, 'lockReleaseFast', keys.slice(0, 2), [holder.token, String(holder.fence)]),
+      ).toBe(STATUS.contended);
       expect(await holder.release()).toBe(true);
       const a = await first;
       // One waiter is left: its place is marked on H, so the first waiter's release hands on too.
