@@ -34,8 +34,15 @@ local free = is_free(holder)
 local now, now_us = server_clock()
 local id, token, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
--- ms the holder has left, -1 for none (PTTL answers -2 for no key).
+-- Set when the queue's dead heads outlasted this call's scan budget (see serve_head).
+local scanning = false
+
+-- ms the holder has left, -1 for none (PTTL answers -2 for no key); 0 (re-check at once) while
+-- the lock is free and its queue still being scanned.
 local function holder_left()
+  if scanning then
+    return 0
+  end
   local left = redis.call('PTTL', k.H)
   return left < 0 and -1 or left
 end
@@ -54,15 +61,21 @@ if free then
   if served == 'self' then
     return acquire_reply(GRANTED, a, b, now)
   end
-  if served == 'none' then
-    -- Nobody alive waits. H is as it was (serve_head wrote nothing); `a` tells whether dead
-    -- waiters may remain past the purge budget.
+  if served == 'none' and not a then
+    -- Nobody waits (the dead are gone). H is as it was (serve_head wrote nothing).
     local f = next_fence(holder, now_us)
-    redis.call('SET', k.H, mark_if(a) .. f .. ':' .. token, 'PX', ttl)
+    redis.call('SET', k.H, f .. ':' .. token, 'PX', ttl)
     return acquire_reply(GRANTED, tonumber(f), ttl, now)
   end
-  -- Another waiter got it: H is now its value.
-  holder = b
+  if served == 'none' then
+    -- The scan budget ran out on dead heads: live waiters may be queued behind them, so the lock
+    -- stays free for them (the next call scans on) and this caller queues or is turned away, told
+    -- to come back at once (it carries the scan on).
+    scanning = true
+  else
+    -- Another waiter got it: H is now its value.
+    holder = b
+  end
 end
 
 if ARGV[4] ~= '1' then
@@ -74,8 +87,9 @@ local alive_until = now + waiter_ttl
 -- This id's record, the time Q, D and I are armed until, and the sequence: one call.
 local v = redis.call('HMGET', k.I, id, 'x', '#')
 local armed = tonumber(v[2]) or 0
--- The queue is (about to be) non-empty: H carries the waiters mark from now on.
-if not marked(holder) then
+-- The queue is (about to be) non-empty: H carries the waiters mark from now on (with no H at all,
+-- the fast paths look at Q instead).
+if holder and not marked(holder) then
   redis.call('SET', k.H, 'w' .. holder, 'KEEPTTL')
 end
 if v[1] then

@@ -29,6 +29,10 @@ holder = mark_if(marked(holder)) .. fence .. ':'
 redis.call('SET', k.H, holder, 'KEEPTTL')
 if redis.call('EXISTS', k.Q) == 1 then
   local now, now_us = server_clock()
-  serve_head(k, holder, now, now_us, nil)
+  local served, remain = serve_head(k, holder, now, now_us, nil)
+  if served == 'none' and remain and not marked(holder) then
+    -- Waiters outlasted the scan: the free lock keeps the mark, so it goes to none but them.
+    redis.call('SET', k.H, 'w' .. holder, 'KEEPTTL')
+  end
 end
 return 1

@@ -78,6 +78,7 @@ if mine then
     -- Expired but not purged yet: drop it and carry on.
     redis.call('HDEL', M, id)
     if redis.call('ZREM', H, id) == 1 then
+      s.earliest_known = false
       sem_set_used(s, math.max(0, s.used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))))
     end
   else

@@ -191,7 +191,10 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
         announce(s.C, msg)
         s.handed[#s.handed + 1] = msg
       elseif weight > s.limit - s.used then
+        -- Put back. Popping the only member deleted Q, so this ZADD may create it anew, without
+        -- a TTL: arm it (at x, as every key of the name).
         redis.call('ZADD', s.Q, head[2], hid)
+        sem_arm(s, s.Q)
         break
       else
         sem_drop_waiter(s, hid, true)
