@@ -60,7 +60,7 @@ describe('a free lock behind more dead waiters than one call drops', () => {
     const newcomer = await lockAcquire(setup, keys, 'newcomer', false);
     expect(newcomer[0]).not.toBe(STATUS.granted);
     expect(await setup.redis.get(H)).toMatch(/^w\d+:live-0-token$/);
-    expect(await setup.redis.zrange(keys[1] as string, 0, -1)).toEqual(['live-1', 'live-2']);
+    expect(await setup.redis.zrange(keys[1] as string, '0', '-1')).toEqual(['live-1', 'live-2']);
   });
 
   it('a queued waiter told to come back at once is served by its own next call', async () => {
