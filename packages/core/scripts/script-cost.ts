@@ -5,9 +5,12 @@
 //
 // Usage (from the repository root, after `pnpm turbo run generate`):
 //   tsx packages/core/scripts/script-cost.ts [--module <scripts.generated.ts>] [--pairs 1000]
-//     [--only lockFast,semFast,lock,sem,raw,empty] [--same]
+//     [--only lockFast,semFast,lock,sem,raw,empty,lockQueue,semQueue] [--same]
 // --module measures another build of the scripts (for a before/after); --same reuses one name
-// instead of a new name per pair.
+// instead of a new name per pair. lockQueue and semQueue (not in the default list) measure the
+// contended path instead: per "pair", one caller queues behind a name that always has QUEUE_DEPTH
+// waiters and the holder's release hands the name to the queue's head (semQueue: limit 1), so
+// each pair is one acquisition of a busy name, as the contended shapes of contention-probe run.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,6 +40,42 @@ const lockKeys = (i: number) => ['h', 'q', 'd', 'i', 'c'].map((s) => `{ls:l:${na
 const semKeys = (i: number) => ['m', 'h', 'q', 'd', 'c'].map((s) => `{ls:s:${nameOf(i)}}:${s}`);
 const token = (i: number) => `${i.toString(36).padStart(8, '0')}-0123456789abcdef0123456789`;
 
+/** The holder of the busy name of lockQueue / semQueue and the tokens of its queued waiters. */
+const QUEUE_DEPTH = 4;
+const queues = new Map<string, { holder: string; tokens: Map<string, string> }>();
+
+/** One acquisition of a busy name: enqueue a caller, release the holder (a hand-off to the head). */
+async function queuedPair(r: Redis, kind: 'lock' | 'sem', i: number): Promise<void> {
+  const keys =
+    kind === 'lock'
+      ? lockKeys(-1).map((k) => k.replace('bench--1', 'busy'))
+      : semKeys(-1).map((k) => k.replace('bench--1', 'busy'));
+  const enqueue = (id: string, tok: string) =>
+    kind === 'lock'
+      ? call(r, 'lockAcquire', keys, [id, tok, 10_000, '1', 600_000, -1])
+      : call(r, 'semAcquire', keys, [id, tok, 1, 1, 10_000, '1', 0, 600_000, -1, 0]);
+  let q = queues.get(kind);
+  if (!q) {
+    const first = (await enqueue('q-holder', 'q-holder-token')) as number[];
+    expect(first[0] === 1, `${kind} queue holder`, first);
+    q = { holder: 'q-holder', tokens: new Map([['q-holder', 'q-holder-token']]) };
+    queues.set(kind, q);
+    for (let w = 0; w < QUEUE_DEPTH; w++) await queuedPair(r, kind, -1 - w);
+    return;
+  }
+  const id = `q-${i}`;
+  q.tokens.set(id, token(i));
+  const queued = (await enqueue(id, token(i))) as number[];
+  expect(queued[0] === 0, `${kind} enqueue`, queued);
+  if (i < 0) return;
+  const args =
+    kind === 'lock' ? [q.holder, q.tokens.get(q.holder) as string] : [q.holder, q.tokens.get(q.holder) as string, 1];
+  const released = await call(r, kind === 'lock' ? 'lockRelease' : 'semRelease', keys, args);
+  expect(Array.isArray(released) && released[0] === 1, `${kind} hand-off`, released);
+  q.tokens.delete(q.holder);
+  q.holder = String((released as string[])[1]).split('|')[0] as string;
+}
+
 async function call(r: Redis, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
   return r.evalsha(shas[script] as string, keys.length, ...keys, ...args);
 }
@@ -55,7 +94,7 @@ const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
     expect(b === 1, 'lockReleaseFast', b);
   },
   semFast: async (r, i) => {
-    const k = semKeys(i).slice(0, 3);
+    const k = semKeys(i).slice(0, 2);
     const a = await call(r, 'semAcquireFast', k, [`id-${i}`, token(i), 1, 5, 10_000]);
     expect(typeof a === 'string', 'semAcquireFast', a);
     const b = await call(r, 'semReleaseFast', k, [`id-${i}`, token(i)]);
@@ -74,6 +113,8 @@ const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
     const b = await call(r, 'semRelease', semKeys(i), [`id-${i}`, token(i), 5]);
     expect(b === 1, 'semRelease', b);
   },
+  lockQueue: (r, i) => queuedPair(r, 'lock', i),
+  semQueue: (r, i) => queuedPair(r, 'sem', i),
   raw: async (r, i) => {
     const key = `{raw:${nameOf(i)}}`;
     expect((await r.set(key, token(i), 'PX', 10_000, 'NX')) === 'OK', 'SET NX PX', null);
@@ -105,6 +146,8 @@ async function connect(port: number): Promise<Redis> {
     try {
       await r.connect();
       await r.ping();
+      // A new server: the busy names of lockQueue / semQueue start over.
+      queues.clear();
       for (const [name, { source }] of Object.entries(LUA_SCRIPTS))
         shas[name] = (await r.script('LOAD', source)) as string;
       shas.cad = (await r.script('LOAD', CAD)) as string;

@@ -5,7 +5,7 @@
 // across fast grants, hand-offs and a lost holder key, and the semaphore's healing of its counter.
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { runScript } from '../src/redis/scripts.js';
+import { runScript, STATUS } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
 
 const TTL_MS = 20_000;
@@ -22,7 +22,7 @@ async function ghostHolder(setup: Setup, mode: 'lock' | 'semaphore', name: strin
   const reply =
     mode === 'lock'
       ? await runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), ['ghost-token', ttlMs])
-      : await runScript(setup.redis, 'semAcquireFast', keys.slice(0, 3), ['ghost', 'ghost-token', 1, 1, ttlMs]);
+      : await runScript(setup.redis, 'semAcquireFast', keys.slice(0, 2), ['ghost', 'ghost-token', 1, 1, ttlMs]);
   expect(typeof reply).toBe('string');
 }
 
@@ -127,6 +127,150 @@ describe('the uncontended fast path', () => {
       await setup.redis.del(keys[0] as string);
       expect(await third.release()).toBe(false);
       expect(await setup.redis.exists(keys[0] as string)).toBe(0);
+    });
+
+    it(`${where} lock: a newcomer's fast path never overtakes the waiters left after a hand-off`, async () => {
+      const setup = make();
+      const lock = () => setup.lockstep.lock('relay', { ttlMs: TTL_MS });
+      const keys = keySet(setup.prefix, 'l', 'relay').keys;
+      const newcomer = () => runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), ['newcomer', TTL_MS]);
+      const holder = await lock().acquire();
+      const first = lock().acquire({ waitMs: 10_000 });
+      await eventually(async () => (await lock().inspect()).waiting === 1);
+      const second = lock().acquire({ waitMs: 10_000 });
+      await eventually(async () => (await lock().inspect()).waiting === 2);
+      // A fast release sees the waiters (the mark on H) and changes nothing; the full one hands on.
+      expect(
+        await runScript(setup.redis, 'lockReleaseFast', keys.slice(0, 2), [holder.token, String(holder.fence)]),
+      ).toBe(STATUS.contended);
+      expect(await holder.release()).toBe(true);
+      const a = await first;
+      // One waiter is left: its place is marked on H, so the first waiter's release hands on too.
+      expect(await a.release()).toBe(true);
+      expect(typeof (await newcomer())).not.toBe('string');
+      const released = Date.now();
+      const b = await second;
+      expect(Date.now() - released).toBeLessThan(TTL_MS / 4);
+      expect(b.fence).toBeGreaterThan(a.fence as number);
+      expect(a.fence).toBeGreaterThan(holder.fence as number);
+      expect(await b.release()).toBe(true);
+      // Nobody waits: the mark is gone, and the fast path takes the name again.
+      expect(await setup.redis.get(keys[0] as string)).toMatch(/^\d+:$/);
+      expect(typeof (await newcomer())).toBe('string');
+    });
+
+    it(`${where} lock: fences count up from a remembered fence ahead of the clock while waiters queue`, async () => {
+      const setup = make();
+      const lock = () => setup.lockstep.lock('marked', { ttlMs: TTL_MS });
+      const keys = keySet(setup.prefix, 'l', 'marked').keys;
+      const holder = await lock().acquire();
+      const waiting = lock().acquire({ waitMs: 10_000 });
+      await eventually(async () => (await lock().inspect()).waiting === 1);
+      // A fence ahead of the server clock (as after a clock step back), under the waiters mark.
+      const ahead = BigInt(Date.now()) * 1000n + 10n ** 10n;
+      const value = await setup.redis.get(keys[0] as string);
+      expect(value).toBe(`w${holder.fence}:${holder.token}`);
+      await setup.redis.set(keys[0] as string, `w${ahead}:${holder.token}`, 'KEEPTTL');
+      expect((await lock().inspect()).fence).toBe(Number(ahead));
+      expect(await holder.release()).toBe(true);
+      const next = await waiting;
+      expect(next.fence).toBe(Number(ahead + 1n));
+      expect(await next.release()).toBe(true);
+      const again = await lock().acquire();
+      expect(again.fence).toBe(Number(ahead + 2n));
+      expect(await again.release()).toBe(true);
+    });
+
+    it(`${where} lock: a waiter that gives up leaves a stale mark, which the next release clears`, async () => {
+      const setup = make();
+      const lock = () => setup.lockstep.lock('stale', { ttlMs: TTL_MS });
+      const keys = keySet(setup.prefix, 'l', 'stale').keys;
+      const holder = await lock().acquire();
+      const controller = new AbortController();
+      const waiting = lock().acquire({ waitMs: 10_000, signal: controller.signal });
+      await eventually(async () => (await lock().inspect()).waiting === 1);
+      controller.abort();
+      await expect(waiting).rejects.toThrow();
+      await eventually(async () => (await setup.redis.exists(keys[1] as string)) === 0);
+      expect(await setup.redis.get(keys[0] as string)).toMatch(/^w/);
+      expect(await holder.release()).toBe(true);
+      expect(await setup.redis.get(keys[0] as string)).toBe(`${holder.fence}:`);
+      const again = await lock().acquire();
+      expect(again.fence).toBeGreaterThan(holder.fence as number);
+      expect(await again.release()).toBe(true);
+    });
+
+    it(`${where} semaphore: the waiters mark keeps the fast path off a queued name until the queue is gone`, async () => {
+      const setup = make();
+      const semaphore = () => setup.lockstep.semaphore('mark', { limit: 1, ttlMs: TTL_MS });
+      const keys = keySet(setup.prefix, 's', 'mark').keys;
+      const newcomer = (i: number) =>
+        runScript(setup.redis, 'semAcquireFast', keys.slice(0, 2), [`new-${i}`, `new-token-${i}`, 1, 1, TTL_MS]);
+      const holder = await semaphore().acquire();
+      const waiting = semaphore().acquire({ waitMs: 10_000 });
+      await eventually(async () => (await semaphore().inspect()).waiting === 1);
+      expect(await setup.redis.hget(keys[0] as string, 'q')).toBe('1');
+      expect(await newcomer(1)).toBe(STATUS.contended);
+      expect(await holder.release()).toBe(true);
+      const next = await waiting;
+      expect(next.fence).toBeGreaterThan(holder.fence as number);
+      expect(await newcomer(2)).toBe(STATUS.contended);
+      expect(await next.release()).toBe(true);
+      // The release that found the queue empty cleared the mark: the fast path grants again.
+      expect(await setup.redis.hget(keys[0] as string, 'q')).toBe('0');
+      const fence = await newcomer(3);
+      expect(typeof fence).toBe('string');
+      expect(Number(fence)).toBeGreaterThan(next.fence as number);
+    });
+
+    it(`${where} semaphore: a waiter that gives up leaves a stale mark, which the next release clears`, async () => {
+      const setup = make();
+      const semaphore = () => setup.lockstep.semaphore('stale', { limit: 1, ttlMs: TTL_MS });
+      const keys = keySet(setup.prefix, 's', 'stale').keys;
+      const holder = await semaphore().acquire();
+      const controller = new AbortController();
+      const waiting = semaphore().acquire({ waitMs: 10_000, signal: controller.signal });
+      await eventually(async () => (await semaphore().inspect()).waiting === 1);
+      controller.abort();
+      await expect(waiting).rejects.toThrow();
+      await eventually(async () => (await setup.redis.exists(keys[2] as string)) === 0);
+      expect(await holder.release()).toBe(true);
+      expect(await setup.redis.hget(keys[0] as string, 'q')).toBe('0');
+      expect((await semaphore().inspect()).used).toBe(0);
+      const again = await semaphore().acquire();
+      expect(again.fence).toBeGreaterThan(holder.fence as number);
+      expect(await again.release()).toBe(true);
+    });
+
+    it(`${where} semaphore: a head that does not fit keeps its place, and blocks lighter waiters behind it`, async () => {
+      const setup = make();
+      const semaphore = () => setup.lockstep.semaphore('heavy', { limit: 3, ttlMs: TTL_MS });
+      const light = await semaphore().acquire({ weight: 1 });
+      const heavy = await semaphore().acquire({ weight: 2 });
+      const order: string[] = [];
+      const queue = (weight: number, name: string) =>
+        semaphore()
+          .acquire({ weight, waitMs: 10_000 })
+          .then((lease) => {
+            order.push(name);
+            return lease;
+          });
+      const first = queue(3, 'first');
+      await eventually(async () => (await semaphore().inspect()).waiting === 1);
+      const second = queue(1, 'second');
+      await eventually(async () => (await semaphore().inspect()).waiting === 2);
+      // One permit frees, two are held: the head (weight 3) is looked at, does not fit, and stays.
+      expect(await light.release()).toBe(true);
+      await delay(100);
+      expect(order).toEqual([]);
+      expect(await semaphore().inspect()).toMatchObject({ used: 2, waiting: 2 });
+      expect(await heavy.release()).toBe(true);
+      const a = await first;
+      expect(order).toEqual(['first']);
+      expect(await a.release()).toBe(true);
+      const b = await second;
+      expect(order).toEqual(['first', 'second']);
+      expect(await b.release()).toBe(true);
     });
 
     it(`${where} semaphore: a fast grant heals the permit count after the holders key vanished`, async () => {

@@ -34,8 +34,15 @@ local free = is_free(holder)
 local now, now_us = server_clock()
 local id, token, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
--- ms the holder has left, -1 for none (PTTL answers -2 for no key).
+-- Set when the queue's dead heads outlasted this call's scan budget (see serve_head).
+local scanning = false
+
+-- ms the holder has left, -1 for none (PTTL answers -2 for no key); 0 (re-check at once) while
+-- the lock is free and its queue still being scanned.
 local function holder_left()
+  if scanning then
+    return 0
+  end
   local left = redis.call('PTTL', k.H)
   return left < 0 and -1 or left
 end
@@ -45,19 +52,29 @@ if not free and string.sub(holder, -#token - 1) == ':' .. token then
   -- finds its own lease: either way it becomes (again) the full lease from now.
   redis.call('PEXPIRE', k.H, ttl)
   announce_claimed(k.C, id)
-  return acquire_reply(GRANTED, tonumber(string.match(holder, '^(%d+):')), ttl, now)
+  return acquire_reply(GRANTED, tonumber(fence_of(holder)), ttl, now)
 end
 
 if free then
-  -- Free, but waiters are queued (the last holder expired without a release): they go first.
-  local served, fence, left = serve_head(k, holder, now, now_us, id)
+  -- Free, but waiters may be queued (the last holder expired without a release): they go first.
+  local served, a, b = serve_head(k, holder, now, now_us, id)
   if served == 'self' then
-    return acquire_reply(GRANTED, fence, left, now)
+    return acquire_reply(GRANTED, a, b, now)
   end
-  if served == 'none' then
-    local f = next_fence(redis.call('GET', k.H), now_us)
+  if served == 'none' and not a then
+    -- Nobody waits (the dead are gone). H is as it was (serve_head wrote nothing).
+    local f = next_fence(holder, now_us)
     redis.call('SET', k.H, f .. ':' .. token, 'PX', ttl)
     return acquire_reply(GRANTED, tonumber(f), ttl, now)
+  end
+  if served == 'none' then
+    -- The scan budget ran out on dead heads: live waiters may be queued behind them, so the lock
+    -- stays free for them (the next call scans on) and this caller queues or is turned away, told
+    -- to come back at once (it carries the scan on).
+    scanning = true
+  else
+    -- Another waiter got it: H is now its value.
+    holder = b
   end
 end
 
@@ -67,27 +84,42 @@ end
 
 local waiter_ttl = tonumber(ARGV[5])
 local alive_until = now + waiter_ttl
--- Already queued: this call is the heartbeat (ZADD XX CH answers 1 only for a member it moved; a
--- member whose deadline did not move, in the same ms, is still queued and must not count twice).
-if redis.call('ZADD', k.D, 'XX', 'CH', alive_until, id) == 0 and not redis.call('ZSCORE', k.D, id) then
-  purge_waiters(k.Q, k.D, k.I, now)
+-- This id's record, the time Q, D and I are armed until, and the sequence: one call.
+local v = redis.call('HMGET', k.I, id, 'x', '#')
+local armed = tonumber(v[2]) or 0
+-- The queue is (about to be) non-empty: H carries the waiters mark from now on (with no H at all,
+-- the fast paths look at Q instead).
+if holder and not marked(holder) then
+  redis.call('SET', k.H, 'w' .. holder, 'KEEPTTL')
+end
+if v[1] then
+  -- Already queued: this call is the heartbeat.
+  redis.call('ZADD', k.D, 'XX', alive_until, id)
+else
+  -- Dead waiters count against maxWaiters only until a purge: purge when the bound is reached.
   local max_waiters = tonumber(ARGV[6])
   local waiting = redis.call('ZCARD', k.Q)
+  if max_waiters >= 0 and waiting >= max_waiters and waiting > 0 then
+    purge_waiters(k.Q, k.D, k.I, now)
+    waiting = redis.call('ZCARD', k.Q)
+  end
   if max_waiters == 0 or (max_waiters > 0 and waiting >= max_waiters) then
     return acquire_reply(FULL, 0, -1, now)
   end
-  local seq = redis.call('HINCRBY', k.I, '#', 1)
+  local seq = (tonumber(v[3]) or 0) + 1
   redis.call('ZADD', k.Q, seq, id)
   redis.call('ZADD', k.D, alive_until, id)
-  redis.call('HSET', k.I, id, token .. '|' .. ARGV[3])
   if waiting == 0 then
-    -- A new queue: arm it.
-    arm_queue(k, alive_until, waiter_ttl)
+    -- A new queue: arm it (Q and D were just created, without a TTL).
+    armed = alive_until + waiter_ttl
+    redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq, 'x', armed)
+    expire_after(armed, { k.Q, k.D, k.I })
     return acquire_reply(QUEUED, 0, holder_left(), now)
   end
+  redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq)
 end
 -- Re-arm Q, D and I (with one more heartbeat of slack) once a deadline passes the armed time.
-if alive_until > (tonumber(redis.call('HGET', k.I, 'x')) or 0) then
+if alive_until > armed then
   arm_queue(k, alive_until, waiter_ttl)
 end
 return acquire_reply(QUEUED, 0, holder_left(), now)

@@ -16,18 +16,23 @@ local holder = redis.call('GET', KEYS[1])
 if not holder or string.byte(holder, -1) == 58 then
   return 0
 end
-local fence = string.match(holder, '^(%d+):')
+local fence = string.match(holder, '^w?(%d+):')
 if ARGV[1] ~= '' and fence ~= ARGV[1] then
   return 0
 end
 --@include lock
 local k = lock_keys()
 
--- Free it first, keeping the fence (and the released lease's TTL), as lock-release does.
-holder = fence .. ':'
+-- Free it first, keeping the fence, the waiters mark (includes/lock-fast.lua) and the released
+-- lease's TTL, as lock-release does.
+holder = mark_if(marked(holder)) .. fence .. ':'
 redis.call('SET', k.H, holder, 'KEEPTTL')
 if redis.call('EXISTS', k.Q) == 1 then
   local now, now_us = server_clock()
-  serve_head(k, holder, now, now_us, nil)
+  local served, remain = serve_head(k, holder, now, now_us, nil)
+  if served == 'none' and remain and not marked(holder) then
+    -- Waiters outlasted the scan: the free lock keeps the mark, so it goes to none but them.
+    redis.call('SET', k.H, 'w' .. holder, 'KEEPTTL')
+  end
 end
 return 1

@@ -14,7 +14,7 @@ local holder = redis.call('GET', H)
 local left, fence = -2, 0
 if holder and string.byte(holder, -1) ~= 58 then
   left = redis.call('PTTL', H)
-  fence = tonumber(string.match(holder, '^(%d+):'))
+  fence = tonumber(string.match(holder, '^w?(%d+):'))
 end
 local waiters = {}
 local queue = redis.call('ZRANGE', Q, 0, tonumber(ARGV[1]) - 1)

@@ -25,7 +25,7 @@ if done then
   return done
 end
 
--- Waiters are queued.
+-- Waiters may be queued.
 --@include lock
 local k = lock_keys()
 local id, token = ARGV[1], ARGV[2]
@@ -39,13 +39,14 @@ else
     result = DEQUEUED
   end
 end
--- Hand the lock on when it is free (or was ours) and someone waits; with nobody left, free it.
+-- Hand the lock on when it is free (or was ours) and someone waits; with nobody left, free it (and
+-- clear the waiters mark unless dead waiters may remain).
 local served, handed
 if result == RELEASED or is_free(holder) then
   local now, now_us = server_clock()
   served, handed = serve_head(k, holder, now, now_us, nil, result == RELEASED and id or nil)
   if served == 'none' and result == RELEASED then
-    redis.call('SET', k.H, string.sub(holder, 1, -#token - 1), 'KEEPTTL')
+    redis.call('SET', k.H, mark_if(handed) .. fence_of(holder) .. ':', 'KEEPTTL')
   end
 end
 if result == RELEASED and served ~= 'other' then

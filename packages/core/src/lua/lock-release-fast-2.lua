@@ -7,22 +7,21 @@
   ARGV[2] fence: the lease's fence, as lock-acquire-fast sent it
 
   Knowing the fence, it writes the released value "<fence>:" (keeping the TTL) and reads the old
-  one in the same call, and puts the old one back if it was not this lease's: two calls, not three.
+  one in the same call: one call while nobody waits. An old value that is not this lease's, or
+  carries the waiters mark (includes/lock-fast.lua), is put back.
 
-  Returns: RELEASED, NOTHING (not held by this token any more), or CONTENDED (waiters are queued)
+  Returns: RELEASED, NOTHING (not held by this token any more), or CONTENDED (waiters may be queued)
 ]]
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  return CONTENDED
-end
 local free = ARGV[2] .. ':'
 local old = redis.call('SET', KEYS[1], free, 'KEEPTTL', 'GET')
 if old == free .. ARGV[1] then
   return RELEASED
 end
--- Not this lease (it expired, and the name may have a new holder): undo the write.
+-- Not this lease (it expired, and the name may have a new holder), or waiters queued: undo.
 if old then
   redis.call('SET', KEYS[1], old, 'KEEPTTL')
-else
-  redis.call('DEL', KEYS[1])
+  return string.byte(old, 1) == 119 and CONTENDED or NOTHING
 end
-return NOTHING
+redis.call('DEL', KEYS[1])
+-- No H: the lease expired, and waiters may be queued behind it (the full release serves them).
+return redis.call('EXISTS', KEYS[2]) == 1 and CONTENDED or NOTHING

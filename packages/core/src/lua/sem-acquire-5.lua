@@ -34,10 +34,10 @@
 local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
 local now, now_us = server_clock()
-local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', 'q', id)
 local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
 local earliest = tonumber(first[2])
-local mine = v[7]
+local mine = v[8]
 
 -- Heartbeat of a queued waiter while no lease has expired and the keys are armed past the new
 -- deadline: refresh the deadline, nothing else.
@@ -78,6 +78,7 @@ if mine then
     -- Expired but not purged yet: drop it and carry on.
     redis.call('HDEL', M, id)
     if redis.call('ZREM', H, id) == 1 then
+      s.earliest_known = false
       sem_set_used(s, math.max(0, s.used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))))
     end
   else
@@ -85,8 +86,8 @@ if mine then
   end
 end
 
-local had_queue = redis.call('EXISTS', Q) == 1
-local f, deadline = sem_settle(s, id, had_queue)
+-- The waiters mark (see includes/semaphore.lua) says whether anyone may be queued.
+local f, deadline = sem_settle(s, id, s.mark)
 if f then
   sem_save(s)
   return acquire_reply(GRANTED, f, deadline - now, now)
@@ -98,7 +99,7 @@ local waiter_ttl = tonumber(ARGV[8])
 if waiting and (redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 or redis.call('ZSCORE', D, id)) then
   sem_grow(s, now + waiter_ttl, waiter_ttl)
   sem_save(s)
-  return acquire_reply(QUEUED, 0, ms_until(sem_earliest(H), now), now)
+  return acquire_reply(QUEUED, 0, ms_until(s.earliest_known and s.earliest or sem_earliest(H), now), now)
 end
 
 if weight > s.limit then
@@ -118,7 +119,7 @@ end
 
 -- Granted now only if the permits fit and nobody waiting is ahead (no barging).
 local fits = weight <= s.limit - s.used
-if fits and had_queue then
+if fits and s.mark then
   local head = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
   fits = head[2] == nil or tonumber(head[2]) > score
 end
@@ -128,7 +129,7 @@ if fits then
   return acquire_reply(GRANTED, g, gd - now, now)
 end
 
-local holder_left = ms_until(sem_earliest(H), now)
+local holder_left = ms_until(s.earliest_known and s.earliest or sem_earliest(H), now)
 if ARGV[6] ~= '1' then
   sem_save(s)
   return acquire_reply(BUSY, 0, holder_left, now)
@@ -136,7 +137,12 @@ end
 
 local max_waiters = tonumber(ARGV[9])
 -- The purge and grants above may have emptied the queue: then this enqueue creates it anew.
-local waiting_now = had_queue and redis.call('ZCARD', Q) or 0
+local waiting_now = s.mark and redis.call('ZCARD', Q) or 0
+-- Dead waiters count against maxWaiters only until a purge: purge when the bound is reached.
+if max_waiters > 0 and waiting_now >= max_waiters then
+  purge_waiters(Q, D, M, now)
+  waiting_now = redis.call('ZCARD', Q)
+end
 if max_waiters == 0 or (max_waiters > 0 and waiting_now >= max_waiters) then
   sem_save(s)
   return acquire_reply(FULL, 0, -1, now)
@@ -151,6 +157,7 @@ redis.call('ZADD', Q, fmt(score), id)
 redis.call('ZADD', D, now + waiter_ttl, id)
 sem_write(s, id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
 sem_grow(s, now + waiter_ttl, waiter_ttl)
+s.mark = true
 if waiting_now == 0 then
   -- This enqueue created the queue.
   sem_arm(s, Q)

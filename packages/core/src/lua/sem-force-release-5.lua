@@ -14,9 +14,9 @@
   Returns: the number of live holders removed
 ]]
 --@include semaphore
-local M, H, Q = KEYS[1], KEYS[2], KEYS[3]
+local M, H = KEYS[1], KEYS[2]
 local now, now_us = server_clock()
-local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', 'q')
 local used = tonumber(v[1]) or 0
 local removed = 0
 local removed_ids = {}
@@ -43,7 +43,8 @@ end
 if removed == 0 then
   return 0
 end
-if redis.call('EXISTS', Q) == 0 then
+-- Nobody queued (the waiters mark, see includes/semaphore.lua): nothing to pass on.
+if v[7] ~= '1' then
   if redis.call('EXISTS', M) == 1 then
     redis.call('HSET', M, 'u', used)
   end

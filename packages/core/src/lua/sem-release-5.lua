@@ -22,19 +22,26 @@
 ]]
 local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
-local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', id)
-local mine = v[7]
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', 'q', id)
+local mine = v[8]
+-- The waiters mark (see includes/semaphore.lua): without it, nobody is queued.
+local queued = v[7] == '1'
 local result = NOTHING
 local used = tonumber(v[1]) or 0
 local freed = false
 if mine and string.sub(mine, 3, #token + 3) == token .. '|' then
   if string.byte(mine, 1) == 104 then
-    redis.call('HDEL', M, id)
     if redis.call('ZREM', H, id) == 1 then
       used = math.max(0, used - tonumber(string.match(mine, '^h|[^|]*|(%d+)|')))
       freed = true
       result = RELEASED
     end
+    if freed and used == 0 and not queued then
+      -- No weight left in use: no 'u' means 0, so one call drops the record and the counter.
+      redis.call('HDEL', M, id, 'u')
+      return result
+    end
+    redis.call('HDEL', M, id)
   else
     redis.call('ZREM', Q, id)
     redis.call('ZREM', D, id)
@@ -44,7 +51,7 @@ if mine and string.sub(mine, 3, #token + 3) == token .. '|' then
 end
 
 -- Fast path: nobody queued, so there is nothing to hand over.
-if redis.call('EXISTS', Q) == 0 then
+if not queued then
   if freed then
     redis.call('HSET', M, 'u', used)
   end

@@ -8,12 +8,12 @@
   Returns: the limit stored before, or -1 if none was stored
 ]]
 --@include semaphore
-local M, H, Q = KEYS[1], KEYS[2], KEYS[3]
+local M, H = KEYS[1], KEYS[2]
 local now, now_us = server_clock()
-local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x')
+local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', 'q')
 local s = sem_open(KEYS, v, now, now_us, sem_earliest(H), tonumber(v[1]) or 0, tonumber(ARGV[1]))
 sem_write(s, 'l', ARGV[1])
 sem_grow(s, now, 0)
-sem_settle(s, nil, redis.call('EXISTS', Q) == 1, true)
+sem_settle(s, nil, s.mark, true)
 sem_save(s)
 return tonumber(v[2]) or -1

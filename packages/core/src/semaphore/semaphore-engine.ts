@@ -48,7 +48,7 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
     this.keys = keys.keys;
     this.channel = keys.channel;
     this.#extendKeys = keys.keys.slice(0, 2);
-    this.#fastKeys = keys.keys.slice(0, 3);
+    this.#fastKeys = keys.keys.slice(0, 2);
   }
 
   /** The limit this instance uses. */

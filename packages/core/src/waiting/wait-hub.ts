@@ -119,6 +119,13 @@ export class WaitHub {
       this.#claimSettled(channel, id);
       return;
     }
+    if (parts[1] === 'r') {
+      // A call on the name ran out of budget while dead waiters hid the live ones: one local
+      // waiter re-checks at once, and its attempt scans on (and serves the first live waiter).
+      const first = this.#state(channel)?.waiters.values().next();
+      if (first && !first.done) first.value(null);
+      return;
+    }
     // A grant made by a release may say, as its fifth field, whose claim that release settled.
     if (parts.length > 4) this.#claimSettled(channel, parts[4] as string);
     // The pushed copy of a grant already handed over locally: it was acted on.

@@ -4,7 +4,9 @@
 
     H  STRING  "<fence>:<token>" while held, with PX = the lease deadline (Redis expires it);
                "<fence>:" once released (free, but it remembers the last fence until the released
-               lease's deadline)
+               lease's deadline); with a leading "w" while waiters may be queued (the waiters
+               mark, see includes/lock-fast.lua: every script here that queues a waiter or writes
+               H while the queue may be non-empty keeps it)
     Q  ZSET    waiter id -> Redis-issued sequence number (FIFO)
     D  ZSET    waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
     I  HASH    waiter id -> "token|ttl"; '#' the sequence; 'x' the time Q, D and I are armed to live
@@ -15,7 +17,7 @@
   can: no per-head liveness check unless the purge was cut short, one call to see the head and
   whether it is the last.
 ]]
---@include clock
+--@include lock-fast
 --@include expiry
 --@include waiters
 
@@ -29,13 +31,23 @@ local function is_free(value)
   return not value or string.byte(value, -1) == 58
 end
 
+-- The fence in H's value `value` (decimal digits, marked or not), or nil.
+local function fence_of(value)
+  return string.match(value, '^w?(%d+):')
+end
+
+-- The waiters mark for a value of H written while the queue `queued` (may be non-empty).
+local function mark_if(queued)
+  return queued and 'w' or ''
+end
+
 -- The fence a new grant gets (decimal string): above the last one this name had (H's value
 -- `last_holder` keeps it), and never below the server clock `now_us`, so a name whose key
 -- expired never reuses a fence.
 local function next_fence(last_holder, now_us)
   local fence = now_us
   if last_holder then
-    local last = tonumber(string.match(last_holder, '^(%d+):'))
+    local last = tonumber(fence_of(last_holder))
     if last and last >= fence then
       fence = last + 1
     end
@@ -61,38 +73,89 @@ local function drop_waiter(k, id, last)
   end
 end
 
--- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
--- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other' and
--- the announced message when someone else got it (the caller returns it too, so a waiter in the
--- calling process starts without waiting for the message), or 'none'. `settled`, if given, is the
--- id of a released lease: the grant message also says its claim is settled (one message, not two).
-local function serve_head(k, holder, now, now_us, self_id, settled)
-  local heads_alive = purge_waiters(k.Q, k.D, k.I, now)
-  for _ = 1, PURGE_BUDGET do
+-- The oldest live waiter, after dropping the dead ones queued before it (three calls per batch): its id, its record and
+-- whether other waiters remain behind it; nil and false when the queue is empty; or nil and true
+-- when SCAN_BUDGET rounds found only dead heads (the queue is not empty: the next call goes on).
+-- `heads_alive`: the purge left no dead waiter, so the head is alive without a look at D.
+local function live_head(k, now, heads_alive)
+  if heads_alive then
+    -- The common case: two calls see the head, its record and whether it is the last.
     local heads = redis.call('ZRANGE', k.Q, 0, 1)
-    local head = heads[1]
-    if not head then
-      return 'none'
+    if not heads[1] then
+      return nil, false
     end
-    local rec = redis.call('HGET', k.I, head)
-    local alive = heads_alive or (tonumber(redis.call('ZSCORE', k.D, head)) or 0) > now
-    drop_waiter(k, head, heads[2] == nil)
-    if rec and alive then
-      local token, ttl = string.match(rec, '^(.*)|(%d+)$')
-      local fence = next_fence(holder, now_us)
-      if head == self_id then
-        redis.call('SET', k.H, fence .. ':' .. token, 'PX', ttl)
-        return 'self', tonumber(fence), tonumber(ttl)
-      end
-      local claim = math.min(tonumber(ttl), CLAIM_MS)
-      redis.call('SET', k.H, fence .. ':' .. token, 'PX', claim)
-      local msg = head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim
-      if settled then
-        msg = msg .. '|' .. settled
-      end
-      announce(k.C, msg)
-      return 'other', msg
+    local rec = redis.call('HGET', k.I, heads[1])
+    if rec then
+      return heads[1], rec, heads[2] ~= nil
     end
+    -- A head without its record (never written so by these scripts): the scan below drops it.
   end
-  return 'none'
+  for _ = 1, SCAN_BUDGET do
+    local ids = redis.call('ZRANGE', k.Q, 0, SCAN_BATCH - 1)
+    if #ids == 0 then
+      return nil, false
+    end
+    local deadlines = redis.call('ZMSCORE', k.D, unpack(ids))
+    for i = 1, #ids do
+      if (tonumber(deadlines[i]) or 0) > now then
+        local rec = redis.call('HGET', k.I, ids[i])
+        if rec then
+          if i > 1 then
+            local dead = { unpack(ids, 1, i - 1) }
+            redis.call('ZREM', k.Q, unpack(dead))
+            redis.call('ZREM', k.D, unpack(dead))
+            redis.call('HDEL', k.I, unpack(dead))
+          end
+          local more = ids[i + 1] ~= nil
+          if not more and #ids == SCAN_BATCH then
+            -- The batch ended at this head: Q (its dead heads gone) tells whether any follow.
+            more = redis.call('ZCARD', k.Q) > 1
+          end
+          return ids[i], rec, more
+        end
+      end
+    end
+    -- All dead: three calls drop the batch.
+    redis.call('ZREM', k.Q, unpack(ids))
+    redis.call('ZREM', k.D, unpack(ids))
+    redis.call('HDEL', k.I, unpack(ids))
+  end
+  return nil, redis.call('EXISTS', k.Q) == 1
+end
+
+-- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
+-- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other', the
+-- announced message and H's new value when someone else got it (the caller returns the message
+-- too, so a waiter in the calling process starts without waiting for it), or 'none' and whether
+-- waiters remain: true only when the scan budget ran out on dead heads. Then the lock must go to
+-- nobody (the callers leave it free and marked, and queue or turn away a newcomer): live waiters
+-- may be queued behind. The next call on the name scans on, and "|r" asks the waiting
+-- processes to make it at once. `settled`, if given, is the id of
+-- a released lease: the grant message also says its claim is settled (one message, not two). H
+-- written here carries the waiters mark while more waiters remain.
+local function serve_head(k, holder, now, now_us, self_id, settled)
+  local head, rec, more = live_head(k, now, purge_waiters(k.Q, k.D, k.I, now))
+  if not head then
+    if rec then
+      -- The live waiters' next call scans on: ask the waiting processes for it now, not at their
+      -- re-check (one local waiter each). "|r" names no waiter, so no client takes it for a grant.
+      announce(k.C, '|r')
+    end
+    return 'none', rec
+  end
+  drop_waiter(k, head, not more)
+  local token, ttl = string.match(rec, '^(.*)|(%d+)$')
+  local value = mark_if(more) .. next_fence(holder, now_us) .. ':' .. token
+  if head == self_id then
+    redis.call('SET', k.H, value, 'PX', ttl)
+    return 'self', tonumber(fence_of(value)), tonumber(ttl)
+  end
+  local claim = math.min(tonumber(ttl), CLAIM_MS)
+  redis.call('SET', k.H, value, 'PX', claim)
+  local msg = head .. '|' .. fence_of(value) .. '|' .. fmt(now + claim) .. '|' .. claim
+  if settled then
+    msg = msg .. '|' .. settled
+  end
+  announce(k.C, msg)
+  return 'other', msg, value
 end

@@ -1,7 +1,8 @@
 --[[
   sem-fast.lua: the uncontended paths of a semaphore (included): grant permits that fit while
   nobody waits, release a holder's permits while nobody waits. Keys and fields as in
-  semaphore.lua; these change M, H and their expiry as its make_holder and save do.
+  semaphore.lua; these change M, H and their expiry as its make_holder and save do. Whether
+  anyone waits comes from the waiters mark M.q in the HMGET they make anyway (see semaphore.lua).
 ]]
 --@include clock
 --@include expiry
@@ -9,11 +10,11 @@
 -- Grants `weight` permits to a new request `id` (owner `token`) for `ttl` ms when they fit the
 -- limit (M.l, else `limit`) and nobody waits. Returns the fence (decimal digits), or nil when the
 -- full script must decide: the id has a record (a retry or a claim), the permits do not fit
--- (expired holders may need purging) or waiters are queued.
-local function sem_take(M, H, Q, id, token, weight, limit, ttl)
-  local v = redis.call('HMGET', M, 'u', 'l', 'f', 'x', id)
+-- (expired holders may need purging) or waiters may be queued.
+local function sem_take(M, H, id, token, weight, limit, ttl)
+  local v = redis.call('HMGET', M, 'u', 'l', 'f', 'x', 'q', id)
   local used = tonumber(v[1]) or 0
-  if v[5] or weight > (tonumber(v[2]) or limit) - used or redis.call('EXISTS', Q) == 1 then
+  if v[6] or v[5] == '1' or weight > (tonumber(v[2]) or limit) - used then
     return nil
   end
   -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
@@ -47,18 +48,24 @@ local function sem_take(M, H, Q, id, token, weight, limit, ttl)
 end
 
 -- Releases the permits `id` holds with `token` when nobody waits. Returns RELEASED or NOTHING, or
--- nil when the full script must decide (waiters are queued, or `id` is not this token's holder).
-local function sem_give(M, H, Q, id, token)
-  local v = redis.call('HMGET', M, 'u', id)
-  local mine = v[2]
-  if not mine or string.sub(mine, 1, #token + 3) ~= 'h|' .. token .. '|' or redis.call('EXISTS', Q) == 1 then
+-- nil when the full script must decide (waiters may be queued, or `id` is not this token's holder).
+local function sem_give(M, H, id, token)
+  local v = redis.call('HMGET', M, 'u', 'q', id)
+  local mine = v[3]
+  if not mine or v[2] == '1' or string.sub(mine, 1, #token + 3) ~= 'h|' .. token .. '|' then
     return nil
   end
-  redis.call('HDEL', M, id)
   if redis.call('ZREM', H, id) == 0 then
+    redis.call('HDEL', M, id)
     return NOTHING
   end
-  local weight = tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))
-  redis.call('HSET', M, 'u', math.max(0, (tonumber(v[1]) or 0) - weight))
+  local used = (tonumber(v[1]) or 0) - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))
+  if used > 0 then
+    redis.call('HDEL', M, id)
+    redis.call('HSET', M, 'u', used)
+  else
+    -- No weight left in use: no 'u' means 0, so one call drops the record and the counter.
+    redis.call('HDEL', M, id, 'u')
+  end
   return RELEASED
 end

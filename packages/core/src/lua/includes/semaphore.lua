@@ -4,7 +4,8 @@
 
     M  HASH  counters u (used weight), l (limit set at run time), f (last fence), s (queue seq),
              t (last waiter `since`, us, strictly increasing), x (time the keys are armed to live
-             until); and one record per request id:
+             until), q ("1" while the queue may be non-empty: the waiters mark, below); and one
+             record per request id:
                holder  "h|token|weight|fence|sinceMs"
                waiter  "w|token|weight|ttl|priority|sinceMs"
     H  ZSET  holder id -> lease deadline, server epoch ms
@@ -17,6 +18,12 @@
   current x. So no entry outlives its key (each key is armed at the largest deadline it can hold),
   most transitions set no expiry at all, and every key vanishes within two TTLs plus the grace once
   load stops.
+
+  The waiters mark: the script that queues a waiter sets M.q = "1" (in the HSET it makes anyway),
+  and one that finds the queue empty while serving it sets "0". So a q other than "1" proves the
+  queue empty (or M gone, and with it every waiter's record: no waiter could be served), and the
+  fast paths and the release read it in the HMGET they make anyway instead of an EXISTS Q. A
+  stale "1" only sends a fast call to the full script, which clears it.
 
   Every redis.call costs far more than Lua arithmetic, so the helpers below are written to make as
   few calls as possible: no per-head liveness check unless the purge was cut short, no lookups once
@@ -41,7 +48,7 @@ local function sem_set_used(s, value)
   sem_write(s, 'u', value)
 end
 
--- The state of one semaphore. `keys` M, H, Q, D, C (KEYS[1..5]); `v` M's counters u, l, f, s, t, x
+-- The state of one semaphore. `keys` M, H, Q, D, C (KEYS[1..5]); `v` M's fields u, l, f, s, t, x, q
 -- (HMGET, in this order); `now`,
 -- `now_us` the server clock; `earliest` the first holder deadline (nil: none); `used` and `limit`
 -- the weight in use and the limit in effect as the script computed them.
@@ -51,6 +58,10 @@ local function sem_open(keys, v, now, now_us, earliest, used, limit)
     now = now, now_us = now_us, earliest = earliest, used = used, limit = limit,
     fence = tonumber(v[3]) or 0, seq = tonumber(v[4]) or 0, since_us = tonumber(v[5]) or 0,
     x = tonumber(v[6]) or 0, m_is_new = not v[6], writes = {}, to_arm = {},
+    -- The waiters mark as read, and as it must be saved.
+    marked = v[7] == '1', mark = v[7] == '1',
+    -- The earliest holder deadline is still `earliest` (no holder purged or added since).
+    earliest_known = true,
     -- Messages announced to served (or rejected) waiters, in order: a release returns them too.
     handed = {},
     -- The id of released permits whose claim the next grant message also settles (see sem-release).
@@ -82,6 +93,9 @@ end
 
 -- Writes every changed field of M in one HSET, then sets the expiries the script asked for.
 local function sem_save(s)
+  if s.mark ~= s.marked then
+    sem_write(s, 'q', s.mark and '1' or '0')
+  end
   if #s.writes > 0 then
     redis.call('HSET', s.M, unpack(s.writes))
     if s.m_is_new then
@@ -111,6 +125,7 @@ local function sem_purge_holders(s)
   end
   redis.call('HDEL', s.M, unpack(dead))
   redis.call('ZREM', s.H, unpack(dead))
+  s.earliest_known = false
   sem_set_used(s, math.max(0, s.used - freed))
 end
 
@@ -121,6 +136,7 @@ local function sem_make_holder(s, id, token, weight, ttl)
     fence = s.now_us
   end
   s.fence = fence
+  s.earliest_known = false
   if s.used == 0 then
     -- H is empty, so this ZADD creates it.
     sem_arm(s, s.H)
@@ -134,9 +150,8 @@ local function sem_make_holder(s, id, token, weight, ttl)
   return fence, deadline
 end
 
--- Removes waiter `hid` from Q, D and (unless `keep_record`) M.
+-- Removes waiter `hid` (already popped from Q) from D and (unless `keep_record`) M.
 local function sem_drop_waiter(s, hid, keep_record)
-  redis.call('ZREM', s.Q, hid)
   redis.call('ZREM', s.D, hid)
   if not keep_record then
     redis.call('HDEL', s.M, hid)
@@ -153,8 +168,11 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
     if s.used >= s.limit and not scan then
       break
     end
-    local hid = redis.call('ZRANGE', s.Q, 0, 0)[1]
+    -- Popped, and put back if it must wait: one call for the head that is served.
+    local head = redis.call('ZPOPMIN', s.Q)
+    local hid = head[1]
     if not hid then
+      s.mark = false
       break
     end
     local rec = redis.call('HGET', s.M, hid)
@@ -173,6 +191,10 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
         announce(s.C, msg)
         s.handed[#s.handed + 1] = msg
       elseif weight > s.limit - s.used then
+        -- Put back. Popping the only member deleted Q, so this ZADD may create it anew, without
+        -- a TTL: arm it (at x, as every key of the name).
+        redis.call('ZADD', s.Q, head[2], hid)
+        sem_arm(s, s.Q)
         break
       else
         sem_drop_waiter(s, hid, true)
@@ -196,12 +218,13 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
 end
 
 -- Purges what expired, then serves the queue (when `queued`): the work every slow path starts
--- with. Returns fence, deadline if `self_id` was served.
+-- with. Returns fence, deadline if `self_id` was served. A full semaphore serves nobody, so it
+-- skips the waiters' purge too (unless it must `scan` its head).
 local function sem_settle(s, self_id, queued, scan)
   if s.earliest and s.earliest <= s.now then
     sem_purge_holders(s)
   end
-  if queued then
+  if queued and (scan or s.used < s.limit) then
     return sem_grant_heads(s, self_id, purge_waiters(s.Q, s.D, s.M, s.now), scan)
   end
 end

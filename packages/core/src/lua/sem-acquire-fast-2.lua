@@ -1,9 +1,9 @@
 --[[
-  sem-acquire-fast-3.lua: the first attempt of an acquisition: grants the permits when they fit and
-  nobody waits, else changes nothing. Three keys, five arguments and a scalar reply, so the
+  sem-acquire-fast-2.lua: the first attempt of an acquisition: grants the permits when they fit and
+  nobody waits, else changes nothing. Two keys, five arguments and a scalar reply, so the
   uncontended case costs Redis little; else the client runs sem-acquire-5, which does the rest.
 
-  KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue (see includes/semaphore.lua)
+  KEYS[1] M meta  KEYS[2] H holders (see includes/semaphore.lua; M.q says whether anyone waits)
   ARGV[1] id: public request id
   ARGV[2] token: secret owner token
   ARGV[3] weight: permits wanted, integer >= 1
@@ -15,5 +15,5 @@
     CONTENDED   run sem-acquire
 ]]
 --@include sem-fast
-return sem_take(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+return sem_take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
   or CONTENDED
