@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { runScript, STATUS } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
+import { lockAcquire as acquireScript } from './support/lock-scripts.js';
 
 const TTL_MS = 20_000;
 const LONG_WAITER_MS = 30_000;
@@ -19,16 +20,16 @@ function semKeys(setup: Setup, name: string): string[] {
   return [...keySet(setup.prefix, 's', name).keys];
 }
 
-// lock-acquire: [status, fence, ms, now].
 function lockAcquire(setup: Setup, keys: string[], id: string, wait: boolean, waiterTtlMs = LONG_WAITER_MS) {
-  return runScript(setup.redis, 'lockAcquire', keys, [
-    id,
-    `${id}-token`,
-    TTL_MS,
-    wait ? '1' : '0',
-    waiterTtlMs,
-    -1,
-  ]) as Promise<number[]>;
+  return acquireScript(setup.redis, keys, id, wait, { ttlMs: TTL_MS, waiterTtlMs });
+}
+
+// A fast grant to "holder", then waiters "a" and "b" queued behind it; returns the holder's fence.
+async function heldWithTwoWaiters(setup: Setup, keys: string[]): Promise<string> {
+  const fence = (await runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), ['holder-token', TTL_MS])) as string;
+  expect((await lockAcquire(setup, keys, 'a', true))[0]).toBe(STATUS.queued);
+  expect((await lockAcquire(setup, keys, 'b', true))[0]).toBe(STATUS.queued);
+  return fence;
 }
 
 // sem-acquire: [status, fence, ms, now, limit].
@@ -122,12 +123,7 @@ describe('the waiters mark under review', () => {
     it(`${where} lock: a waiter that leaves while another waits keeps the mark, and the other is served`, async () => {
       const setup = make();
       const keys = lockKeys(setup, 'leave');
-      const fence = (await runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), [
-        'holder-token',
-        TTL_MS,
-      ])) as string;
-      expect((await lockAcquire(setup, keys, 'a', true))[0]).toBe(STATUS.queued);
-      expect((await lockAcquire(setup, keys, 'b', true))[0]).toBe(STATUS.queued);
+      const fence = await heldWithTwoWaiters(setup, keys);
       expect(await runScript(setup.redis, 'lockRelease', keys, ['a', 'a-token'])).toBe(STATUS.dequeued);
       expect(await setup.redis.get(keys[0] as string)).toBe(`w${fence}:holder-token`);
       expect(await runScript(setup.redis, 'lockReleaseFast', keys.slice(0, 2), ['holder-token', fence])).toBe(
@@ -144,12 +140,7 @@ describe('the waiters mark under review', () => {
     it(`${where} lock: force-release with two waiters hands on under the mark; fences increase`, async () => {
       const setup = make();
       const keys = lockKeys(setup, 'forced');
-      const fence = (await runScript(setup.redis, 'lockAcquireFast', keys.slice(0, 2), [
-        'holder-token',
-        TTL_MS,
-      ])) as string;
-      expect((await lockAcquire(setup, keys, 'a', true))[0]).toBe(STATUS.queued);
-      expect((await lockAcquire(setup, keys, 'b', true))[0]).toBe(STATUS.queued);
+      const fence = await heldWithTwoWaiters(setup, keys);
       expect(await runScript(setup.redis, 'lockForceRelease', keys, [''])).toBe(1);
       const value = (await setup.redis.get(keys[0] as string)) as string;
       expect(value).toMatch(/^w\d+:a-token$/);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { delay, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { runScript, STATUS } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
+import { lockAcquire as acquireScript } from './support/lock-scripts.js';
 
 const TTL_MS = 20_000;
 const constants = JSON.parse(readFileSync(new URL('../src/lua/codes.json', import.meta.url), 'utf8'))
@@ -17,14 +18,7 @@ const PURGED = constants.PURGE_BUDGET?.[0] as number;
 type Setup = ReturnType<typeof standaloneLockstep>;
 
 function lockAcquire(setup: Setup, keys: string[], id: string, wait: boolean, waiterTtlMs = 30_000) {
-  return runScript(setup.redis, 'lockAcquire', keys, [
-    id,
-    `${id}-token`,
-    TTL_MS,
-    wait ? '1' : '0',
-    waiterTtlMs,
-    -1,
-  ]) as Promise<number[]>;
+  return acquireScript(setup.redis, keys, id, wait, { ttlMs: TTL_MS, waiterTtlMs });
 }
 
 // Holder, then `ghosts` waiters that die, then `live` waiters: the queue of the review's finding.

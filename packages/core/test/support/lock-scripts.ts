@@ -1,0 +1,24 @@
+// Calls of the lock scripts that tests use to build exact queue states.
+import type { RedisClient } from '../../src/redis/scripts.js';
+import { runScript } from '../../src/redis/scripts.js';
+
+/**
+ * One run of lock-acquire for request `id` (token `<id>-token`): it takes the lock, queues (`wait`)
+ * or answers busy. Reply: [status, fence, ms, now].
+ */
+export function lockAcquire(
+  redis: RedisClient,
+  keys: readonly string[],
+  id: string,
+  wait: boolean,
+  options: { ttlMs: number; waiterTtlMs: number },
+): Promise<number[]> {
+  return runScript(redis, 'lockAcquire', keys, [
+    id,
+    `${id}-token`,
+    options.ttlMs,
+    wait ? '1' : '0',
+    options.waiterTtlMs,
+    -1,
+  ]) as Promise<number[]>;
+}
