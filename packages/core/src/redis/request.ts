@@ -1,7 +1,6 @@
 // Bounds every Redis call in time and maps client failures to RedisUnavailableError.
 
 import { LockstepError, RedisUnavailableError } from '../errors.js';
-import { onAbort as watchAbort } from '../util/abort.js';
 import { cancelDeadline, setDeadline } from './deadlines.js';
 
 /** The caller's signal aborted a wait. */
@@ -19,7 +18,8 @@ export function redisError(what: string, err: unknown, indeterminate: boolean): 
 /**
  * Awaits `promise` for at most `timeoutMs`. On timeout it rejects with an indeterminate
  * `ERR_REDIS`; the late outcome is swallowed (the caller cleans up by token). If `signal` aborts
- * first it rejects with `ERR_ABORTED`.
+ * first it rejects with `ERR_ABORTED`, within one deadline tick (5 ms, see deadlines.ts) of
+ * the abort: the signal is polled, not listened to.
  */
 export function bounded<T>(
   promise: Promise<T>,
@@ -29,23 +29,21 @@ export function bounded<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    let stopWatching: (() => void) | undefined;
     const finish = () => {
       done = true;
       cancelDeadline(deadline);
-      stopWatching?.();
     };
-    const deadline = setDeadline(timeoutMs, () => {
+    const onTimeout = () => {
       if (done) return;
       finish();
       reject(new RedisUnavailableError(`${what} got no reply within ${Math.round(timeoutMs)} ms`, true));
-    });
+    };
     const onAbort = () => {
       if (done || !signal) return;
       finish();
       reject(abortedError(signal.resource, signal.signal));
     };
-    if (signal) stopWatching = watchAbort(signal.signal, onAbort);
+    const deadline = setDeadline(timeoutMs, onTimeout, signal && { signal: signal.signal, onAbort });
     promise.then(
       (value) => {
         if (done) return;

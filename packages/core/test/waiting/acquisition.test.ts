@@ -227,6 +227,28 @@ describe('acquisition loop against a fake contender', () => {
     expect(rt.handlers.size).toBe(0);
   });
 
+  it('aborted while its attempt hangs (Redis stalled): ERR_ABORTED within one deadline tick, the attempt given up', async () => {
+    const c = new FakeContender('hang');
+    const rt = new FakeRuntime();
+    const controller = new AbortController();
+    const pending = acquire(c, rt, request({ signal: controller.signal, waitMs: 60_000 }));
+    let settled = false;
+    const outcome = expect(
+      pending.finally(() => {
+        settled = true;
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(settled).toBe(false);
+    controller.abort();
+    // The in-flight request polls its signal at each 5 ms deadline tick, then after one turn.
+    await vi.advanceTimersByTimeAsync(6);
+    expect(settled).toBe(true);
+    await outcome;
+    expect(c.attempts).toHaveLength(1);
+    expect(c.giveUps).toHaveLength(1);
+  });
+
   it('an already aborted signal fails before any attempt', async () => {
     const c = new FakeContender(granted());
     const controller = new AbortController();
