@@ -38,6 +38,10 @@ const shas: Record<string, string> = {};
 const nameOf = (i: number) => (values.same ? 'bench' : `bench-${i}`);
 const lockKeys = (i: number) => ['h', 'q', 'd', 'i', 'c'].map((s) => `{ls:l:${nameOf(i)}}:${s}`);
 const semKeys = (i: number) => ['m', 'h', 'q', 'd', 'c'].map((s) => `{ls:s:${nameOf(i)}}:${s}`);
+// Queued waiters' ids as clients make them (util/ids.ts), from four instances in turn, so grants
+// take the per-instance channels and find claim watchers.
+const instances = ['AAAAAAAAAAAA', 'BBBBBBBBBBBB', 'CCCCCCCCCCCC', 'DDDDDDDDDDDD'];
+const waiterId = (i: number) => `${instances[((i % 4) + 4) % 4]}.${i.toString(36)}`;
 const token = (i: number) => `${i.toString(36).padStart(8, '0')}-0123456789abcdef0123456789`;
 
 /** The holder of the busy name of lockQueue / semQueue and the tokens of its queued waiters. */
@@ -63,7 +67,7 @@ async function queuedPair(r: Redis, kind: 'lock' | 'sem', i: number): Promise<vo
     for (let w = 0; w < QUEUE_DEPTH; w++) await queuedPair(r, kind, -1 - w);
     return;
   }
-  const id = `q-${i}`;
+  const id = waiterId(i);
   q.tokens.set(id, token(i));
   const queued = (await enqueue(id, token(i))) as number[];
   expect(queued[0] === 0, `${kind} enqueue`, queued);
