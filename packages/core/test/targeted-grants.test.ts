@@ -40,7 +40,7 @@ function setup(mode: Mode, name: string, count: number) {
   const keys = keySet(first.prefix, mode === 'lock' ? 'l' : 's', name).keys;
   const queue = keys[mode === 'lock' ? 1 : 2] as string;
   const channel = keys[4] as string;
-  const queued = () => first.redis.zrange(queue, 0, -1);
+  const queued = () => first.redis.zrange(queue, '0', '-1');
   /** Every message published on the shared channel or on one of `prefixes`' channels, by channel. */
   const listen = async (prefixes: readonly string[]) => {
     const got = new Map<string, string[]>();

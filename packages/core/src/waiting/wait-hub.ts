@@ -175,10 +175,12 @@ export class WaitHub {
   }
 
   /**
-   * A grant went to a waiter of another process as a claim of `claimMs`. If that waiter died, nobody
+   * A grant went to a waiter of another instance as a claim of `claimMs`, and this instance heard it
+   * as a claim watcher (one of its waiters is queued right after the claimant; or the grant came on
+   * the name's shared channel, from a client of an older release). If that waiter died, nobody
    * takes it up, and only a transition on the name passes it on: so when the claim window ends
    * without its "taken" message, one local waiter of the name re-checks (its attempt purges the
-   * lapsed claim and serves the queue, announcing the next grant as usual).
+   * lapsed claim and serves the queue, announcing the next grant to its instance and watchers).
    */
   #watchClaim(channel: string, id: string, claimMs: number): void {
     const state = this.#state(channel);
