@@ -3,9 +3,9 @@
 // SSUBSCRIBE client on the name's shared channel and on each instance's own channel, with real
 // Lockstep instances (each its own subscriber) on a real server.
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../src/index.js';
 import { runScript } from '../src/redis/scripts.js';
 import { ID_PREFIX_LENGTH } from '../src/util/ids.js';
@@ -22,15 +22,16 @@ const WATCHERS = codes.constants.WATCHERS?.[0] as number;
 
 type Mode = 'lock' | 'semaphore';
 
-const listeners: Redis[] = [];
+const listeners: (Redis | Cluster)[] = [];
 afterEach(async () => {
   for (const listener of listeners.splice(0)) await listener.quit();
 });
 
 /** Instances on one prefix, a maker for the name, its keys, and a listener on its channels. */
-function setup(mode: Mode, name: string, count: number) {
-  const first = standaloneLockstep();
-  const all = [first, ...Array.from({ length: count - 1 }, () => standaloneLockstep({ prefix: first.prefix }))];
+function setup(mode: Mode, name: string, count: number, where: 'standalone' | 'cluster' = 'standalone') {
+  const create = where === 'cluster' ? clusterLockstep : standaloneLockstep;
+  const first = create();
+  const all = [first, ...Array.from({ length: count - 1 }, () => create({ prefix: first.prefix }))];
   const make = (i: number) => {
     const lockstep = (all[i] as typeof first).lockstep;
     return mode === 'lock'
@@ -44,7 +45,8 @@ function setup(mode: Mode, name: string, count: number) {
   /** Every message published on the shared channel or on one of `prefixes`' channels, by channel. */
   const listen = async (prefixes: readonly string[]) => {
     const got = new Map<string, string[]>();
-    const listener = first.redis.duplicate();
+    const redis = first.redis;
+    const listener = 'isCluster' in redis ? redis.duplicate([], { shardedSubscribers: true }) : redis.duplicate();
     listeners.push(listener);
     listener.on('smessage', (ch: string, message: string) => got.set(ch, [...(got.get(ch) ?? []), message]));
     await listener.ssubscribe(channel, ...prefixes.map((p) => `${channel}:${p}`));
@@ -109,9 +111,13 @@ describe('targeted grant delivery', () => {
       await lease.release();
     });
 
-    for (const ghosts of [1, 2]) {
-      it(`${mode}: ${ghosts} dead claimant(s) of one instance, then the live waiter of another: its instance watches and is served ${ghosts} claim window(s) later`, async () => {
-        const { first, make, keys, queued, listen } = setup(mode, `watched-${mode}-${ghosts}`, 3);
+    for (const [where, ghosts] of [
+      ['standalone', 1],
+      ['standalone', 2],
+      ['cluster', 1],
+    ] as const) {
+      it(`${where} ${mode}: ${ghosts} dead claimant(s) of one instance, then the live waiter of another: its instance watches and is served ${ghosts} claim window(s) later`, async () => {
+        const { first, make, keys, queued, listen } = setup(mode, `watched-${mode}-${ghosts}`, 3, where);
         const held = await make(0).acquire();
         // The claimants: an instance that queued and died (its prefix has no subscriber at all).
         // A second dead waiter of the same instance is never the watcher of the first's claim.
