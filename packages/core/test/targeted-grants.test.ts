@@ -45,8 +45,10 @@ function setup(mode: Mode, name: string, count: number, where: 'standalone' | 'c
   /** Every message published on the shared channel or on one of `prefixes`' channels, by channel. */
   const listen = async (prefixes: readonly string[]) => {
     const got = new Map<string, string[]>();
-    const redis = first.redis;
-    const listener = 'isCluster' in redis ? redis.duplicate([], { shardedSubscribers: true }) : redis.duplicate();
+    const redis: Redis | Cluster = first.redis;
+    const listener = (redis as Cluster).isCluster
+      ? (redis as Cluster).duplicate([], { shardedSubscribers: true })
+      : (redis as Redis).duplicate();
     listeners.push(listener);
     listener.on('smessage', (ch: string, message: string) => got.set(ch, [...(got.get(ch) ?? []), message]));
     await listener.ssubscribe(channel, ...prefixes.map((p) => `${channel}:${p}`));
