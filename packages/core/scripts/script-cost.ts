@@ -5,12 +5,15 @@
 //
 // Usage (from the repository root, after `pnpm turbo run generate`):
 //   tsx packages/core/scripts/script-cost.ts [--module <scripts.generated.ts>] [--pairs 1000]
-//     [--only lockFast,semFast,lock,sem,raw,empty,lockQueue,semQueue] [--same]
+//     [--only lockFast,semFast,lock,sem,raw,empty,lockQueue,semQueue] [--same] [--subscribers 0-4]
 // --module measures another build of the scripts (for a before/after); --same reuses one name
 // instead of a new name per pair. lockQueue and semQueue (not in the default list) measure the
 // contended path instead: per "pair", one caller queues behind a name that always has QUEUE_DEPTH
 // waiters and the holder's release hands the name to the queue's head (semQueue: limit 1), so
 // each pair is one acquisition of a busy name, as the contended shapes of contention-probe run.
+// --subscribers N (lockQueue, semQueue) adds N instances' subscriber connections, each subscribed to
+// the busy names' channel and to its own channel of them (as WaitHub does), so the instructions
+// include delivering each grant to the instances that hear it (N for a broadcast).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '1000' },
     only: { type: 'string', default: 'lockFast,semFast,lock,sem,raw,empty' },
     same: { type: 'boolean', default: false },
+    subscribers: { type: 'string', default: '0' },
   },
 });
 const PAIRS = Number(values.pairs);
@@ -38,6 +42,10 @@ const shas: Record<string, string> = {};
 const nameOf = (i: number) => (values.same ? 'bench' : `bench-${i}`);
 const lockKeys = (i: number) => ['h', 'q', 'd', 'i', 'c'].map((s) => `{ls:l:${nameOf(i)}}:${s}`);
 const semKeys = (i: number) => ['m', 'h', 'q', 'd', 'c'].map((s) => `{ls:s:${nameOf(i)}}:${s}`);
+// Queued waiters' ids as clients make them (util/ids.ts), from four instances in turn, so grants
+// take the per-instance channels and find claim watchers.
+const instances = ['AAAAAAAAAAAA', 'BBBBBBBBBBBB', 'CCCCCCCCCCCC', 'DDDDDDDDDDDD'];
+const waiterId = (i: number) => `${instances[((i % 4) + 4) % 4]}.${i.toString(36)}`;
 const token = (i: number) => `${i.toString(36).padStart(8, '0')}-0123456789abcdef0123456789`;
 
 /** The holder of the busy name of lockQueue / semQueue and the tokens of its queued waiters. */
@@ -63,7 +71,7 @@ async function queuedPair(r: Redis, kind: 'lock' | 'sem', i: number): Promise<vo
     for (let w = 0; w < QUEUE_DEPTH; w++) await queuedPair(r, kind, -1 - w);
     return;
   }
-  const id = `q-${i}`;
+  const id = waiterId(i);
   q.tokens.set(id, token(i));
   const queued = (await enqueue(id, token(i))) as number[];
   expect(queued[0] === 0, `${kind} enqueue`, queued);
@@ -152,6 +160,7 @@ async function connect(port: number): Promise<Redis> {
         shas[name] = (await r.script('LOAD', source)) as string;
       shas.cad = (await r.script('LOAD', CAD)) as string;
       shas.empty = (await r.script('LOAD', EMPTY)) as string;
+      await subscribe(port);
       return r;
     } catch {
       r.disconnect();
@@ -161,7 +170,29 @@ async function connect(port: number): Promise<Redis> {
   throw new Error(`redis-server on port ${port} did not start`);
 }
 
+/** The instances' subscriber connections of --subscribers on the current server. */
+const subscribers: Redis[] = [];
+
+async function subscribe(port: number): Promise<void> {
+  for (const sub of subscribers.splice(0)) sub.disconnect();
+  const busy = [lockKeys(-1), semKeys(-1)].map((k) => (k[4] as string).replace('bench--1', 'busy'));
+  for (const prefix of instances.slice(0, Number(values.subscribers))) {
+    const sub = new Redis({ port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    sub.on('error', () => undefined);
+    for (const channel of busy) await sub.ssubscribe(channel, `${channel}:${prefix}`);
+    subscribers.push(sub);
+  }
+}
+
+/** The server's CPU time so far (user + sys, main thread included), µs: counts socket writes too. */
+async function serverCpuUs(r: Redis): Promise<number> {
+  const info = (await r.info('cpu')) as string;
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+}
+
 async function stop(r: Redis, child: ChildProcess): Promise<void> {
+  for (const sub of subscribers.splice(0)) sub.disconnect();
   const exited = new Promise((done) => child.once('exit', done));
   await r.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
   r.disconnect();
@@ -176,7 +207,7 @@ async function run(r: Redis, name: string, pairs: number): Promise<void> {
 }
 
 const names = values.only.split(',');
-const rows = new Map<string, { ir: number; usec: number; calls: number }>();
+const rows = new Map<string, { ir: number; usec: number; calls: number; cpu: number }>();
 const dumps = mkdtempSync(join(tmpdir(), 'script-cost-'));
 const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appendonly', 'no', '--hz', '1'];
 
@@ -202,7 +233,7 @@ const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appe
       .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
       .pop() as string;
     const total = Number(/^(?:summary|totals):\s+(\d+)/m.exec(readFileSync(join(dumps, last), 'utf8'))?.[1]);
-    rows.set(name, { ir: total / PAIRS, usec: 0, calls: 0 });
+    rows.set(name, { ir: total / PAIRS, usec: 0, calls: 0, cpu: 0 });
   }
   await stop(r, child);
 }
@@ -215,9 +246,12 @@ const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appe
   for (const name of names) {
     await run(r, name, 1_000);
     await r.config('RESETSTAT');
+    const cpuBefore = await serverCpuUs(r);
     await run(r, name, PAIRS * 5);
+    const cpu = (await serverCpuUs(r)) - cpuBefore;
     const stats = [...((await r.info('commandstats')) as string).matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g)];
-    const row = rows.get(name) as { ir: number; usec: number; calls: number };
+    const row = rows.get(name) as { ir: number; usec: number; calls: number; cpu: number };
+    row.cpu = cpu / (PAIRS * 5);
     const measured = stats.filter(([, cmd]) => cmd !== 'config' && cmd !== 'info');
     row.usec = measured.filter(([, cmd]) => cmd === 'evalsha').reduce((sum, m) => sum + Number(m[3]), 0) / (PAIRS * 5);
     row.calls = measured.reduce((sum, m) => sum + Number(m[2]), 0) / (PAIRS * 5);
@@ -226,10 +260,12 @@ const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appe
 }
 
 console.log(
-  `| workload (${values.same ? 'one name' : 'a new name per pair'}) | instructions / pair | script usec / pair | server calls / pair |`,
+  `| workload (${values.same ? 'one name' : 'a new name per pair'}) | instructions / pair | script usec / pair | server calls / pair | server CPU usec / pair |`,
 );
-console.log('|---|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|');
 for (const [name, row] of rows) {
-  console.log(`| ${name} | ${Math.round(row.ir)} | ${row.usec.toFixed(2)} | ${row.calls.toFixed(2)} |`);
+  console.log(
+    `| ${name} | ${Math.round(row.ir)} | ${row.usec.toFixed(2)} | ${row.calls.toFixed(2)} | ${row.cpu.toFixed(1)} |`,
+  );
 }
 console.log(`\ncallgrind dumps (callgrind_annotate <file>): ${dumps}`);

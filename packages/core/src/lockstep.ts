@@ -16,6 +16,7 @@ import { Semaphore } from './semaphore/semaphore.js';
 import { SemaphoreEngine } from './semaphore/semaphore-engine.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/semaphore-options.js';
 import { GrantRecorder } from './stats/grant-recorder.js';
+import { RequestIds } from './util/ids.js';
 import { checkName } from './util/names.js';
 import type { AcquireRuntime } from './waiting/contender.js';
 import { HeartbeatBatcher } from './waiting/heartbeats.js';
@@ -41,6 +42,8 @@ export class Lockstep implements LockstepLike {
   readonly #options: ResolvedLockstepOptions;
   readonly #runtime: AcquireRuntime;
   readonly #leases = new Set<Lease>();
+  /** This instance's request ids: their prefix names its grant channels (see WaitHub). */
+  readonly #ids = new RequestIds();
   #hub: WaitHub | undefined;
   #heartbeats: HeartbeatBatcher | undefined;
   #closed = false;
@@ -60,6 +63,7 @@ export class Lockstep implements LockstepLike {
     this.#runtime = {
       requestTimeoutMs: o.requestTimeoutMs,
       drift: (ttlMs) => Math.floor(ttlMs * o.driftFactor) + 2,
+      newId: () => this.#ids.next(),
       hub: () => this.#getHub(),
       handOff: (messages) => this.#hub?.deliver(messages),
       heartbeats: () => {
@@ -103,7 +107,9 @@ export class Lockstep implements LockstepLike {
   #getHub(): WaitHub {
     this.#runtime.assertOpen();
     if (!this.#hub) {
-      this.#hub = new WaitHub(this.#options.clients[0] as Redis, (error) => this.#runtime.onError(error));
+      this.#hub = new WaitHub(this.#options.clients[0] as Redis, this.#ids.prefix, (error) =>
+        this.#runtime.onError(error),
+      );
     }
     return this.#hub;
   }

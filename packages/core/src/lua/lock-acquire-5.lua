@@ -6,6 +6,8 @@
   waiter first (no barging).
 
   KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] id: public request id
   ARGV[2] token: secret owner token
   ARGV[3] ttl: lease length, ms

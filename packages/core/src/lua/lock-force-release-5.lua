@@ -6,6 +6,8 @@
   matched) or left alone.
 
   KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] fence: remove the holder only if its fence is this (decimal, no leading zeros); '' for any
 
   Returns:

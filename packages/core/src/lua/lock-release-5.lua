@@ -4,6 +4,8 @@
   A released lock keeps its last fence ("<fence>:") until the released lease's deadline.
 
   KEYS[1] H holder  KEYS[2] Q queue  KEYS[3] D alive  KEYS[4] I records  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] id
   ARGV[2] token
 

@@ -6,6 +6,8 @@
   live waiter is ahead of it in the order.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1]  id: public request id
   ARGV[2]  token: secret owner token
   ARGV[3]  weight: permits wanted, integer >= 1

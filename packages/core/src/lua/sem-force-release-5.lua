@@ -5,6 +5,8 @@
   ERR_LEASE_LOST. Atomic, so a grant racing it is either removed (its fence matched) or left alone.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] fence: remove only the live holder with this fence (decimal, no leading zeros); '' for all
   ARGV[2] limit: configured limit (M.l wins); 0 when unknown, then nobody is served here and the
           waiters take the permits at their next re-check (at most one lease later)

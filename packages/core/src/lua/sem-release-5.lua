@@ -4,6 +4,8 @@
   changes nothing.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] id
   ARGV[2] token
   ARGV[3] limit: configured limit (M.l wins)

@@ -3,6 +3,8 @@
   serves the queue heads that fit the new limit.
 
   KEYS[1] M meta  KEYS[2] H holders  KEYS[3] Q queue  KEYS[4] D alive  KEYS[5] C channel
+  (C is the name's channel: grants go to per-instance channels derived from it, see
+  includes/waiters.lua; "id|k" and "|r" go to C itself)
   ARGV[1] new limit, integer >= 1
 
   Returns: the limit stored before, or -1 if none was stored

@@ -23,12 +23,34 @@ export function newToken(): string {
   return token;
 }
 
-// Public ids only need to be unique: a random per-process prefix (72 bits) and a counter.
-const idPrefix = randomBytes(9).toString('base64url');
-let idCounter = 0;
+/**
+ * Length of the random prefix of request ids: 12 base64url characters (72 bits). Must equal
+ * ID_PREFIX_LEN in src/lua/codes.json: scripts cut an id's prefix to find its instance's channel.
+ */
+export const ID_PREFIX_LENGTH = 12;
 
-/** A public request id: it names a waiter in queue and grant messages; it grants nothing alone. */
+/**
+ * Public request ids of one Lockstep instance: a random prefix of its own, `.`, and a counter.
+ * The prefix names the instance: a script that grants a waiter publishes to the name's channel
+ * suffixed with the waiter's prefix (see includes/waiters.lua), which only that instance's
+ * subscriber listens to. The `.` marks ids that carry such a prefix; an id without it (written
+ * by an older release) is announced on the name's shared channel instead.
+ */
+export class RequestIds {
+  /** This instance's prefix: {@link ID_PREFIX_LENGTH} base64url characters from `crypto`. */
+  readonly prefix = randomBytes((ID_PREFIX_LENGTH * 3) / 4).toString('base64url');
+  #counter = 0;
+
+  /** A new request id: it names a waiter in queue and grant messages; it grants nothing alone. */
+  next(): string {
+    this.#counter = (this.#counter + 1) % Number.MAX_SAFE_INTEGER;
+    return `${this.prefix}.${this.#counter.toString(36)}`;
+  }
+}
+
+const processIds = new RequestIds();
+
+/** A public request id from a per-process {@link RequestIds} (for callers without an instance). */
 export function newRequestId(): string {
-  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${idPrefix}${idCounter.toString(36)}`;
+  return processIds.next();
 }

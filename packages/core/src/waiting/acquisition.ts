@@ -4,7 +4,7 @@ import { AcquireTimeoutError, LockstepError, QueueFullError, RedisUnavailableErr
 import { Lease } from '../lease/lease.js';
 import { abortedError, bounded } from '../redis/request.js';
 import { monotonicNow } from '../util/clock.js';
-import { newRequestId, newToken } from '../util/ids.js';
+import { newToken } from '../util/ids.js';
 import { recheckDelayMs, retryDelayMs } from './backoff.js';
 import type { AcquireRequest, AcquireRuntime, AttemptReply, Contender } from './contender.js';
 import type { WaitHub } from './wait-hub.js';
@@ -51,7 +51,7 @@ export class Acquisition {
   readonly #c: Contender;
   readonly #rt: AcquireRuntime;
   readonly #request: AcquireRequest;
-  readonly #id = newRequestId();
+  readonly #id: string;
   readonly #token = newToken();
   readonly #deadline: number;
   /** False for a single try (`waitMs: 0`): it never queues, subscribes or retries. */
@@ -83,6 +83,7 @@ export class Acquisition {
     this.#c = c;
     this.#rt = rt;
     this.#request = request;
+    this.#id = rt.newId();
     this.#deadline = monotonicNow() + request.waitMs;
     this.#wait = request.waitMs > 0;
     this.#attemptTimeout = Math.min(rt.requestTimeoutMs, c.ttlMs);

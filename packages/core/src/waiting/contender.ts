@@ -60,6 +60,8 @@ export interface Contender {
 export interface AcquireRuntime {
   readonly requestTimeoutMs: number;
   drift(ttlMs: number): number;
+  /** A new request id of this Lockstep instance (its prefix names the instance's grant channels). */
+  newId(): string;
   hub(): WaitHub;
   /**
    * Local hand-off: passes the grant messages a script of this process announced (a release that

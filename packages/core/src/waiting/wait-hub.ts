@@ -1,5 +1,6 @@
-// One subscriber connection per Lockstep: subscribed to the grant channels of names that have local
-// waiters, dispatching each message to the waiter whose id it carries.
+// One subscriber connection per Lockstep: subscribed, per name that has local waiters, to the name's
+// shared channel and to this instance's own channel of the name, dispatching each message to the
+// waiter whose id it carries.
 import { randomInt } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LockstepError } from '../errors.js';
@@ -41,7 +42,11 @@ function isCluster(client: RedisClient): client is Cluster {
 
 /**
  * Owns the subscriber connection (a `duplicate()` of the user's client, created on first use) and
- * the subscriptions. Uses sharded pub/sub (`SSUBSCRIBE`) where the server has it and falls back to
+ * the subscriptions. Per name it listens on two channels (one subscribe command): the name's
+ * channel `C`, where the rare messages for every waiting process go ("|r", "id|k"), and its own
+ * channel `C:<prefix>` (the prefix of this instance's request ids), where scripts send the grants
+ * to this instance's waiters and the grants this instance watches as a claim watcher (its waiter
+ * queued next after the served one). Both share C's hash tag, so one slot and one shard. Uses sharded pub/sub (`SSUBSCRIBE`) where the server has it and falls back to
  * `SUBSCRIBE` on servers before Redis 7. A lost message is never fatal: waiters re-check on timers,
  * and every waiter is poked to re-check when the subscriber reconnects.
  */
@@ -61,8 +66,14 @@ export class WaitHub {
    */
   constructor(
     private readonly client: RedisClient,
+    prefix: string,
     private readonly onError: (error: Error) => void,
-  ) {}
+  ) {
+    this.#suffix = `:${prefix}`;
+  }
+
+  /** `:<prefix>`: a name's channel plus this suffix is this instance's own channel of the name. */
+  readonly #suffix: string;
 
   /** The number of channels currently subscribed. */
   get channelCount(): number {
@@ -157,15 +168,19 @@ export class WaitHub {
 
   #state(channel: string): ChannelState | undefined {
     const prefix = this.#prefixed('');
-    const key = prefix && channel.startsWith(prefix) ? channel.slice(prefix.length) : channel;
+    let key = prefix && channel.startsWith(prefix) ? channel.slice(prefix.length) : channel;
+    // This instance's own channel of the name maps to the name's state.
+    if (key.endsWith(this.#suffix)) key = key.slice(0, -this.#suffix.length);
     return this.#channels.get(key) ?? this.#channels.get(channel);
   }
 
   /**
-   * A grant went to a waiter of another process as a claim of `claimMs`. If that waiter died, nobody
+   * A grant went to a waiter of another instance as a claim of `claimMs`, and this instance heard it
+   * as a claim watcher (one of its waiters is queued right after the claimant; or the grant came on
+   * the name's shared channel, from a client of an older release). If that waiter died, nobody
    * takes it up, and only a transition on the name passes it on: so when the claim window ends
    * without its "taken" message, one local waiter of the name re-checks (its attempt purges the
-   * lapsed claim and serves the queue, announcing the next grant as usual).
+   * lapsed claim and serves the queue, announcing the next grant to its instance and watchers).
    */
   #watchClaim(channel: string, id: string, claimMs: number): void {
     const state = this.#state(channel);
@@ -220,11 +235,17 @@ export class WaitHub {
     for (const handler of [...this.#handlers.values()]) handler(null);
   }
 
+  /** A name's two channels: the shared one and this instance's own (same hash tag, same slot). */
+  #pair(channel: string): [string, string] {
+    return [channel, `${channel}${this.#suffix}`];
+  }
+
   async #subscribe(channel: string): Promise<void> {
     const sub = this.#ensureSubscriber();
+    const channels = this.#pair(channel);
     if (this.#sharded) {
       try {
-        await sub.ssubscribe(channel);
+        await sub.ssubscribe(...channels);
         return;
       } catch (err) {
         if (!/unknown command/i.test(String((err as Error).message))) throw err;
@@ -232,7 +253,7 @@ export class WaitHub {
       }
     }
     // SUBSCRIBE channels are not keys, so ioredis does not add keyPrefix: add it ourselves.
-    await sub.subscribe(this.#prefixed(channel));
+    await sub.subscribe(...channels.map((c) => this.#prefixed(c)));
   }
 
   #prefixed(channel: string): string {
@@ -245,7 +266,10 @@ export class WaitHub {
   #unsubscribe(channel: string): void {
     const sub = this.#subscriber;
     if (!sub) return;
-    const done = this.#sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(this.#prefixed(channel));
+    const channels = this.#pair(channel);
+    const done = this.#sharded
+      ? sub.sunsubscribe(...channels)
+      : sub.unsubscribe(...channels.map((c) => this.#prefixed(c)));
     done.catch((err: Error) => this.onError(err));
   }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LockstepError, RedisUnavailableError } from '../../src/errors.js';
 import type { Lease } from '../../src/lease/lease.js';
 import type { ExtendOutcome, LeaseDriver } from '../../src/lease/lease-driver.js';
+import { RequestIds } from '../../src/util/ids.js';
 import { acquire } from '../../src/waiting/acquisition.js';
 import type {
   AcquireRequest,
@@ -71,9 +72,14 @@ class FakeRuntime implements AcquireRuntime {
   readonly beating = new Map<string, () => void>();
   readonly handlers = new Map<string, WaitHandler>();
   recheck: NodeJS.Timeout | undefined;
+  readonly ids = new RequestIds();
 
   drift(): number {
     return 0;
+  }
+
+  newId(): string {
+    return this.ids.next();
   }
 
   hub(): WaitHub {

@@ -11,7 +11,8 @@
     D  ZSET    waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
     I  HASH    waiter id -> "token|ttl"; '#' the sequence; 'x' the time Q, D and I are armed to live
                until (re-armed, with one more heartbeat of slack, only when a deadline passes it)
-    C  shard channel on which hand-offs are announced
+    C  the name's shard channel; a hand-off is announced on the channels of the served waiter's
+       instance and of its claim watchers, derived from C (see includes/waiters.lua)
 
   Every redis.call costs far more than Lua arithmetic, so these helpers make as few calls as they
   can: no per-head liveness check unless the purge was cut short, one call to see the head and
@@ -73,20 +74,23 @@ local function drop_waiter(k, id, last)
   end
 end
 
--- The oldest live waiter, after dropping the dead ones queued before it (three calls per batch): its id, its record and
--- whether other waiters remain behind it; nil and false when the queue is empty; or nil and true
--- when SCAN_BUDGET rounds found only dead heads (the queue is not empty: the next call goes on).
--- `heads_alive`: the purge left no dead waiter, so the head is alive without a look at D.
+-- The oldest live waiter, after dropping the dead ones queued before it (three calls per batch): its id, its record,
+-- whether other waiters remain behind it, and a list of ids with the index of the head in it (the
+-- ids after it are the next waiters, for announce_grant); nil and false when the queue is empty;
+-- or nil and true when SCAN_BUDGET rounds found only dead heads (the queue is not empty: the next
+-- call goes on). `heads_alive`: the purge left no dead waiter, so the head is alive without a look
+-- at D.
 local function live_head(k, now, heads_alive)
   if heads_alive then
-    -- The common case: two calls see the head, its record and whether it is the last.
-    local heads = redis.call('ZRANGE', k.Q, 0, 1)
+    -- The common case: two calls see the head, its record, whether it is the last and the next
+    -- waiters (their instances watch its claim).
+    local heads = redis.call('ZRANGE', k.Q, 0, WATCH_SPAN)
     if not heads[1] then
       return nil, false
     end
     local rec = redis.call('HGET', k.I, heads[1])
     if rec then
-      return heads[1], rec, heads[2] ~= nil
+      return heads[1], rec, heads[2] ~= nil, heads, 1
     end
     -- A head without its record (never written so by these scripts): the scan below drops it.
   end
@@ -111,7 +115,7 @@ local function live_head(k, now, heads_alive)
             -- The batch ended at this head: Q (its dead heads gone) tells whether any follow.
             more = redis.call('ZCARD', k.Q) > 1
           end
-          return ids[i], rec, more
+          return ids[i], rec, more, ids, i
         end
       end
     end
@@ -124,17 +128,17 @@ local function live_head(k, now, heads_alive)
 end
 
 -- Baton passing: hands the free lock (H's value `holder`) to the oldest waiter alive at `now`
--- and announces it. Returns 'self' with fence and ttl when that waiter is `self_id`, 'other', the
--- announced message and H's new value when someone else got it (the caller returns the message
--- too, so a waiter in the calling process starts without waiting for it), or 'none' and whether
--- waiters remain: true only when the scan budget ran out on dead heads. Then the lock must go to
--- nobody (the callers leave it free and marked, and queue or turn away a newcomer): live waiters
--- may be queued behind. The next call on the name scans on, and "|r" asks the waiting
--- processes to make it at once. `settled`, if given, is the id of
--- a released lease: the grant message also says its claim is settled (one message, not two). H
--- written here carries the waiters mark while more waiters remain.
+-- and announces it to that waiter's instance and to its claim watchers (announce_grant). Returns
+-- 'self' with fence and ttl when that waiter is `self_id`, 'other', the announced message and H's
+-- new value when someone else got it (the caller returns the message too, so a waiter in the
+-- calling process starts without waiting for it), or 'none' and whether waiters remain: true only
+-- when the scan budget ran out on dead heads. Then the lock must go to nobody (the callers leave it
+-- free and marked, and queue or turn away a newcomer): live waiters may be queued behind. The next
+-- call on the name scans on, and "|r" asks the waiting processes to make it at once. `settled`, if
+-- given, is the id of a released lease: the grant message also says its claim is settled (one
+-- message, not two). H written here carries the waiters mark while more waiters remain.
 local function serve_head(k, holder, now, now_us, self_id, settled)
-  local head, rec, more = live_head(k, now, purge_waiters(k.Q, k.D, k.I, now))
+  local head, rec, more, ids, at = live_head(k, now, purge_waiters(k.Q, k.D, k.I, now))
   if not head then
     if rec then
       -- The live waiters' next call scans on: ask the waiting processes for it now, not at their
@@ -156,6 +160,6 @@ local function serve_head(k, holder, now, now_us, self_id, settled)
   if settled then
     msg = msg .. '|' .. settled
   end
-  announce(k.C, msg)
+  announce_grant(k.C, msg, head, ids, at + 1)
   return 'other', msg, value
 end

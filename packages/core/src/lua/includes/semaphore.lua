@@ -11,7 +11,9 @@
     H  ZSET  holder id -> lease deadline, server epoch ms
     Q  ZSET  waiter id -> order score (lower first; see sem-acquire)
     D  ZSET  waiter id -> heartbeat deadline, server epoch ms (D and Q always hold the same ids)
-    C  shard channel on which grants are announced (in KEYS so it routes with the keys)
+    C  the name's shard channel (in KEYS so it routes with the keys); a grant is announced on the
+       channels of the served waiter's instance and of its claim watchers, derived from C (see
+       includes/waiters.lua)
 
   Expiry: every key lives until x + GRACE_MS. A deadline past x moves x to that deadline plus one
   more lease or heartbeat of slack and re-arms every key; a key a script creates is armed at the
@@ -64,6 +66,8 @@ local function sem_open(keys, v, now, now_us, earliest, used, limit)
     earliest_known = true,
     -- Messages announced to served (or rejected) waiters, in order: a release returns them too.
     handed = {},
+    -- The grants made by sem_grant_heads, as id, message, id, message...: announced once it ends.
+    granted = {},
     -- The id of released permits whose claim the next grant message also settles (see sem-release).
     settled = nil,
   }
@@ -158,6 +162,21 @@ local function sem_drop_waiter(s, hid, keep_record)
   end
 end
 
+-- Announces the grants sem_grant_heads made, each to its waiter's instance and to the claim
+-- watchers: the instances of the waiters now first in the queue (one ZRANGE for all grants).
+local function sem_announce_grants(s)
+  local granted = s.granted
+  if #granted == 0 then
+    return
+  end
+  -- No call when the loop found the queue empty: nobody is left to watch.
+  local next_ids = s.emptied and {} or redis.call('ZRANGE', s.Q, 0, WATCH_SPAN - 1)
+  for i = 1, #granted, 2 do
+    announce_grant(s.C, granted[i + 1], granted[i], next_ids, 1)
+  end
+  s.granted = {}
+end
+
 -- Baton passing: serves queue heads in order while they fit. A head that does not fit blocks the
 -- rest, so a heavy waiter is never starved by lighter ones. Returns fence, deadline if `self_id`
 -- was served (it is not announced). With `scan`, a full semaphore still looks at its head (to
@@ -173,6 +192,7 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
     local hid = head[1]
     if not hid then
       s.mark = false
+      s.emptied = true
       break
     end
     local rec = redis.call('HGET', s.M, hid)
@@ -188,7 +208,7 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
       if weight > s.limit then
         sem_drop_waiter(s, hid)
         local msg = hid .. '|x|' .. s.limit
-        announce(s.C, msg)
+        announce(owner_channel(s.C, hid), msg)
         s.handed[#s.handed + 1] = msg
       elseif weight > s.limit - s.used then
         -- Put back. Popping the only member deleted Q, so this ZADD may create it anew, without
@@ -208,12 +228,14 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
             msg = msg .. '|' .. s.settled
             s.settled = nil
           end
-          announce(s.C, msg)
+          s.granted[#s.granted + 1] = hid
+          s.granted[#s.granted + 1] = msg
           s.handed[#s.handed + 1] = msg
         end
       end
     end
   end
+  sem_announce_grants(s)
   return self_fence, self_deadline
 end
 
