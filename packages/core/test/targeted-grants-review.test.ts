@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { runScript } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
 import { lockAcquire } from './support/lock-scripts.js';
 
@@ -60,4 +61,46 @@ describe('claim watchers on the dead-head scan path', () => {
       await lease.release();
     });
   }
+
+  it('semaphore: dead waiters right after the claimant (purge cut short): the live waiter behind them still watches the claim', async () => {
+    const name = 'scan-watch-sem';
+    const first = standaloneLockstep();
+    const other = standaloneLockstep({ prefix: first.prefix });
+    const { keys } = keySet(first.prefix, 's', name);
+    const [M, , Q, D] = keys as unknown as [string, string, string, string];
+    const options = { limit: 1, ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS };
+    const held = await first.lockstep.semaphore(name, options).acquire();
+    const ghost = 'GhostGhost03.1';
+    const reply = await runScript(
+      first.redis,
+      'semAcquire',
+      [...keys],
+      [ghost, 'ghost-token', 1, 1, TTL_MS, '1', 0, 60_000, -1, 0],
+    );
+    expect((reply as number[])[0]).toBe(0);
+    const live = other.lockstep.semaphore(name, options).acquire({ waitMs: 8_000 });
+    live.catch(() => undefined);
+    await eventually(async () => (await first.redis.zcard(Q)) === 2, 5_000);
+    const [ghostScore, liveScore] = (await first.redis.zrange(Q, '0', '-1', 'WITHSCORES'))
+      .filter((_, i) => i % 2 === 1)
+      .map(Number) as [number, number];
+    // PURGE_BUDGET dead waiters ahead (the release's purge drops exactly those, then stops short),
+    // three more between the claimant and the live waiter.
+    const dead = async (count: number, score: (i: number) => number, tag: string) => {
+      for (let i = 0; i < count; i++) {
+        const id = `DeadDeadDead.${tag}${i}`;
+        await first.redis.zadd(Q, score(i), id);
+        await first.redis.zadd(D, 1, id);
+        await first.redis.hset(M, id, `w|x|1|${TTL_MS}|0|1`);
+      }
+    };
+    await dead(PURGED, (i) => ghostScore - 1 - i, 'a');
+    await dead(3, (i) => ghostScore + ((liveScore - ghostScore) * (i + 1)) / 5, 'b');
+
+    const released = performance.now();
+    await held.release();
+    const lease = await live;
+    expect(performance.now() - released).toBeLessThan(3_000);
+    await lease.release();
+  });
 });
