@@ -74,6 +74,30 @@ local function drop_waiter(k, id, last)
   end
 end
 
+-- Head `ids[at]` of a scan batch, then the waiters after it whose instances may watch its claim: those of
+-- the batch still alive (`deadlines` tells; a dead one's instance would never re-check), and, when
+-- fewer than WATCH_SPAN are and the batch was full, the next ones after the batch (one call; their
+-- liveness unchecked). The dead before the head are dropped by then and the head is still at rank
+-- 0, so the batch's last id is at rank #ids - at.
+local function scan_watchers(k, ids, deadlines, at, now)
+  local next_ids = { ids[at] }
+  for j = at + 1, #ids do
+    if (tonumber(deadlines[j]) or 0) > now then
+      next_ids[#next_ids + 1] = ids[j]
+      if #next_ids > WATCH_SPAN then
+        return next_ids
+      end
+    end
+  end
+  if #ids == SCAN_BATCH then
+    local rank = #ids - at + 1
+    for _, id in ipairs(redis.call('ZRANGE', k.Q, rank, rank + WATCH_SPAN - #next_ids)) do
+      next_ids[#next_ids + 1] = id
+    end
+  end
+  return next_ids
+end
+
 -- The oldest live waiter, after dropping the dead ones queued before it (three calls per batch): its id, its record,
 -- whether other waiters remain behind it, and a list of ids with the index of the head in it (the
 -- ids after it are the next waiters, for announce_grant); nil and false when the queue is empty;
@@ -115,7 +139,7 @@ local function live_head(k, now, heads_alive)
             -- The batch ended at this head: Q (its dead heads gone) tells whether any follow.
             more = redis.call('ZCARD', k.Q) > 1
           end
-          return ids[i], rec, more, ids, i
+          return ids[i], rec, more, scan_watchers(k, ids, deadlines, i, now), 1
         end
       end
     end

@@ -162,15 +162,39 @@ local function sem_drop_waiter(s, hid, keep_record)
   end
 end
 
+-- The first WATCH_SPAN live waiters now in the queue. When the purge was cut short (not
+-- `heads_alive`), dead waiters may still be queued first and their instances would never re-check:
+-- up to SCAN_BATCH ids are looked at, with their heartbeat deadlines (two calls, that rare case only).
+local function sem_next_live(s, heads_alive)
+  if heads_alive then
+    return redis.call('ZRANGE', s.Q, 0, WATCH_SPAN - 1)
+  end
+  local ids = redis.call('ZRANGE', s.Q, 0, SCAN_BATCH - 1)
+  if #ids == 0 then
+    return ids
+  end
+  local deadlines = redis.call('ZMSCORE', s.D, unpack(ids))
+  local live = {}
+  for i = 1, #ids do
+    if (tonumber(deadlines[i]) or 0) > s.now then
+      live[#live + 1] = ids[i]
+      if #live == WATCH_SPAN then
+        break
+      end
+    end
+  end
+  return live
+end
+
 -- Announces the grants sem_grant_heads made, each to its waiter's instance and to the claim
--- watchers: the instances of the waiters now first in the queue (one ZRANGE for all grants).
-local function sem_announce_grants(s)
+-- watchers: the instances of the first live waiters now in the queue (one ZRANGE for all grants).
+local function sem_announce_grants(s, heads_alive)
   local granted = s.granted
   if #granted == 0 then
     return
   end
   -- No call when the loop found the queue empty: nobody is left to watch.
-  local next_ids = s.emptied and {} or redis.call('ZRANGE', s.Q, 0, WATCH_SPAN - 1)
+  local next_ids = s.emptied and {} or sem_next_live(s, heads_alive)
   for i = 1, #granted, 2 do
     announce_grant(s.C, granted[i + 1], granted[i], next_ids, 1)
   end
@@ -235,7 +259,7 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
       end
     end
   end
-  sem_announce_grants(s)
+  sem_announce_grants(s, heads_alive)
   return self_fence, self_deadline
 end
 
