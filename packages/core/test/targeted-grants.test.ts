@@ -7,9 +7,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import type { Lease } from '../src/index.js';
-import { runScript } from '../src/redis/scripts.js';
 import { ID_PREFIX_LENGTH } from '../src/util/ids.js';
 import { keySet } from '../src/util/names.js';
+import { lockAcquire, semAcquire } from './support/lock-scripts.js';
 
 const codes = JSON.parse(readFileSync(new URL('../src/lua/codes.json', import.meta.url), 'utf8')) as {
   constants: Record<string, [number, string]>;
@@ -126,28 +126,11 @@ describe('targeted grant delivery', () => {
         const ghostPrefix = 'GhostGhost01';
         const ghostIds = Array.from({ length: ghosts }, (_, i) => `${ghostPrefix}.${i + 1}`);
         for (const ghost of ghostIds) {
+          const options = { ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS };
           const reply =
             mode === 'lock'
-              ? await runScript(first.redis, 'lockAcquire', keys, [
-                  ghost,
-                  'ghost-token',
-                  TTL_MS,
-                  '1',
-                  WAITER_TTL_MS,
-                  -1,
-                ])
-              : await runScript(first.redis, 'semAcquire', keys, [
-                  ghost,
-                  'ghost-token',
-                  1,
-                  1,
-                  TTL_MS,
-                  '1',
-                  0,
-                  WAITER_TTL_MS,
-                  -1,
-                  0,
-                ]);
+              ? await lockAcquire(first.redis, keys, ghost, true, options)
+              : await semAcquire(first.redis, keys, ghost, options);
           expect((reply as number[])[0]).toBe(0);
         }
         // The live waiter of instance 1 queues behind them: its instance is the claims' watcher.

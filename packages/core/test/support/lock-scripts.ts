@@ -1,4 +1,4 @@
-// Calls of the lock scripts that tests use to build exact queue states.
+// Calls of the lock and semaphore scripts that tests use to build exact queue states.
 import type { RedisClient } from '../../src/redis/scripts.js';
 import { runScript } from '../../src/redis/scripts.js';
 
@@ -20,5 +20,29 @@ export function lockAcquire(
     wait ? '1' : '0',
     options.waiterTtlMs,
     -1,
+  ]) as Promise<number[]>;
+}
+
+/**
+ * One run of sem-acquire for request `id` (token `<id>-token`, weight 1, priority 0) on a semaphore
+ * of `limit` (1 unless given): it takes a permit or queues. Reply: [status, fence, ms, now].
+ */
+export function semAcquire(
+  redis: RedisClient,
+  keys: readonly string[],
+  id: string,
+  options: { ttlMs: number; waiterTtlMs: number; limit?: number },
+): Promise<number[]> {
+  return runScript(redis, 'semAcquire', keys, [
+    id,
+    `${id}-token`,
+    1,
+    options.limit ?? 1,
+    options.ttlMs,
+    '1',
+    0,
+    options.waiterTtlMs,
+    -1,
+    0,
   ]) as Promise<number[]>;
 }
