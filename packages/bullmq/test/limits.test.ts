@@ -42,8 +42,9 @@ describe('limitProcessor across OS processes', () => {
     for (const key of keys) {
       expect(max.get(key), `key ${key}`).toBeLessThanOrEqual(LIMITS[key] as number);
     }
-    // Each limit was actually used (the gate does not serialise everything).
-    expect(max.get('k2')).toBe(3);
+    // The gate does not serialise everything: keys of limit 3 ran jobs side by side. (How many at
+    // once depends on how the workers' fetches interleave; on a loaded machine a key may peak at 2.)
+    expect(Math.min(max.get('k2') ?? 0, max.get('k5') ?? 0)).toBeGreaterThanOrEqual(2);
     const perJob = new Map<string, number>();
     for (const i of intervals) perJob.set(i.job, (perJob.get(i.job) ?? 0) + 1);
     expect(perJob.size).toBe(600);

@@ -13,12 +13,16 @@ describe('quorum locks on five shared servers', () => {
     expect(lease.fence).toBeUndefined();
     expect(lease.remainingMs).toBeGreaterThan(1_900 - 25);
     const key = `{${prefix}:q:payout%3A7}`;
-    const tokens = await Promise.all(clients.map((c) => c.get(key)));
-    expect(tokens.filter((t) => t === lease.token)).toHaveLength(5);
+    // Granted once a majority answered: the other nodes' writes may still be on their way.
+    const holding = async () => (await Promise.all(clients.map((c) => c.get(key)))).filter((t) => t === lease.token);
+    expect((await holding()).length).toBeGreaterThanOrEqual(3);
+    await eventually(async () => (await holding()).length === 5, 2_000);
     await lease.extend(3_000);
-    for (const c of clients) expect(await c.pttl(key)).toBeGreaterThan(2_000);
+    const extended = async () => (await Promise.all(clients.map((c) => c.pttl(key)))).filter((ms) => ms > 2_000);
+    expect((await extended()).length).toBeGreaterThanOrEqual(3);
+    await eventually(async () => (await extended()).length === 5, 2_000);
     expect(await lease.release()).toBe(true);
-    expect(await Promise.all(clients.map((c) => c.exists(key)))).toEqual([0, 0, 0, 0, 0]);
+    await eventually(async () => (await Promise.all(clients.map((c) => c.exists(key)))).every((n) => n === 0), 2_000);
   });
 
   it('reports contention as ERR_ACQUIRE_TIMEOUT and tryAcquire as null, leaving no key of the loser', async () => {
