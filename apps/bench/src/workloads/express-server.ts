@@ -33,6 +33,11 @@ function guard(): RequestHandler[] {
 
 const arrived = new WeakMap<object, bigint>();
 const app = express();
+// This process's CPU time so far (user + system, µs), read by the bench before and after a window.
+app.get('/cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.json({ us: user + system });
+});
 app.get(
   '/work',
   (req, _res, next) => {

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import type { BenchContext } from '../context.js';
 import { median } from '../infra/stats.js';
 import type { IntegrationRow } from '../results.js';
@@ -80,6 +81,10 @@ export interface ExpressRowResult {
   readonly errors: number;
   /** p50 time the server spent in front of the handler, ms. */
   readonly gateP50Ms: number;
+  /** The server process's CPU (user + system) per request, µs. */
+  readonly serverCpuUsPerReq: number;
+  /** redis-server's CPU per request, µs. */
+  readonly redisCpuUsPerReq: number;
   readonly rpsRatio: number;
   readonly p50Ratio: number;
   readonly p99Ratio: number;
@@ -93,13 +98,15 @@ export async function expressWorkload(ctx: BenchContext): Promise<ExpressRowResu
   const durationMs = quick ? 1_000 : 3_000;
   const servers = new Map<string, { port: number; child: ChildProcess }>();
   const outcomes = new Map<string, LoadResult[]>(ROWS.map((r) => [r.id, []]));
+  const cpuReader = new Redis(url);
   try {
     for (const row of ROWS) servers.set(row.id, await startServer(row, url));
     for (let round = 0; round < ctx.profile.rounds; round++) {
       const shift = round % ROWS.length;
       const order = [...ROWS.slice(shift), ...ROWS.slice(0, shift)];
       for (const row of order) {
-        const result = await runLoad(servers.get(row.id)?.port as number, row.connections, warmupMs, durationMs);
+        const port = servers.get(row.id)?.port as number;
+        const result = await runLoad(port, row.connections, warmupMs, durationMs, cpuReader);
         outcomes.get(row.id)?.push(result);
         ctx.log(
           `  express r${round + 1} ${row.id}: ${Math.round(result.requestsPerSec)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`,
@@ -108,6 +115,7 @@ export async function expressWorkload(ctx: BenchContext): Promise<ExpressRowResu
     }
   } finally {
     for (const { child } of servers.values()) child.kill('SIGTERM');
+    cpuReader.disconnect();
   }
   const rttMs = await redisRoundTripMs(url);
   const acquireMs = await acquireRoundTripMs(url);
@@ -129,6 +137,8 @@ function summarize(outcomes: Map<string, LoadResult[]>): ExpressRowResult[] {
       p99Ms: med(row.id, 'p99Ms'),
       errors: (outcomes.get(row.id) ?? []).reduce((sum, o) => sum + o.errors, 0),
       gateP50Ms: med(row.id, 'gateP50Ms'),
+      serverCpuUsPerReq: med(row.id, 'serverCpuUsPerReq'),
+      redisCpuUsPerReq: med(row.id, 'redisCpuUsPerReq'),
       rpsRatio: med(row.id, 'requestsPerSec') / med(bare, 'requestsPerSec'),
       p50Ratio: med(row.id, 'p50Ms') / med(bare, 'p50Ms'),
       p99Ratio: med(row.id, 'p99Ms') / med(bare, 'p99Ms'),
@@ -148,11 +158,11 @@ function write(results: readonly ExpressRowResult[], rt: { rttMs: number; acquir
     'keep-alive connections from the bench process; medians over rounds. Ratios are to the bare route',
     'at the same number of connections.',
     '',
-    '| Setup | Connections | Requests/s | p50 ms | p99 ms | Requests/s ratio | p50 ratio | p99 ratio | In front of the handler, p50 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Setup | Connections | Requests/s | p50 ms | p99 ms | Requests/s ratio | p50 ratio | p99 ratio | In front of the handler, p50 ms | Server CPU µs / request | Redis CPU µs / request |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r.label} | ${r.connections} | ${Math.round(r.requestsPerSec)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.rpsRatio.toFixed(2)} | ${r.p50Ratio.toFixed(2)} | ${r.p99Ratio.toFixed(2)} | ${r.gateP50Ms.toFixed(3)} |`,
+        `| ${r.label} | ${r.connections} | ${Math.round(r.requestsPerSec)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.rpsRatio.toFixed(2)} | ${r.p50Ratio.toFixed(2)} | ${r.p99Ratio.toFixed(2)} | ${r.gateP50Ms.toFixed(3)} | ${Math.round(r.serverCpuUsPerReq)} | ${Math.round(r.redisCpuUsPerReq)} |`,
     ),
     '',
     `Round trips from the bench process (p50): PING ${rttMs.toFixed(3)} ms; one uncontended core`,
@@ -162,6 +172,7 @@ function write(results: readonly ExpressRowResult[], rt: { rttMs: number; acquir
     `Measured inside the server (Server-Timing, arrival to handler, 1 connection), the middleware adds`,
     `${gate.toFixed(3)} ms at p50 = ${(gate / acquireMs).toFixed(2)} acquire round trips.`,
     `The contended row's ceiling is ${CONTENDED_LIMIT} permits / (1 ms handler + timer slack).`,
+    ...cpuLines(byId),
     '',
   ];
   const dir = fileURLToPath(new URL('../../results/', import.meta.url));
@@ -172,6 +183,22 @@ function write(results: readonly ExpressRowResult[], rt: { rttMs: number; acquir
     `${JSON.stringify({ profile, rttMs, acquireMs, addedP50Ms: added, addedGateP50Ms: gate, rows: results }, null, 2)}\n`,
   );
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Where the parallel rows' CPU goes: the server's and Redis's CPU per request above the bare route. */
+function cpuLines(byId: ReadonlyMap<string, ExpressRowResult>): string[] {
+  const bare = byId.get('bare-n');
+  const gated = byId.get('lockstep-n');
+  const peer = byId.get('erl-n');
+  if (!bare || !gated || !peer) return [];
+  const us = (n: number) => `${Math.round(n)} µs`;
+  return [
+    `CPU per request at ${CONNECTIONS} connections (the server process's user + system time from its /cpu route, Redis's`,
+    `from \`INFO cpu\`): the bare route costs its server ${us(bare.serverCpuUsPerReq)}. concurrencyLimit (an acquire and a release: two`,
+    `Redis commands) adds ${us(gated.serverCpuUsPerReq - bare.serverCpuUsPerReq)} of server CPU and ${us(gated.redisCpuUsPerReq)} of Redis CPU; express-rate-limit (one command)`,
+    `adds ${us(peer.serverCpuUsPerReq - bare.serverCpuUsPerReq)} and ${us(peer.redisCpuUsPerReq)}. The bench process, the server and Redis share the machine's cores, so the`,
+    `parallel rows' requests/s fall with the total.`,
+  ];
 }
 
 /** The Express route with and without concurrencyLimit (uncontended), as integration-overhead ratios. */
@@ -186,7 +213,8 @@ export function expressIntegration(results: readonly ExpressRowResult[]): Integr
     const value = byId.get(gated);
     if (!without || !value) continue;
     const shape = `route with a 1 ms handler, ${value.connections} connection${value.connections === 1 ? '' : 's'}, concurrencyLimit uncontended`;
-    const row = (metric: string, key: 'requestsPerSec' | 'p50Ms' | 'p99Ms', better: IntegrationRow['better']) => ({
+    type Key = 'requestsPerSec' | 'p50Ms' | 'p99Ms' | 'serverCpuUsPerReq';
+    const row = (metric: string, key: Key, better: IntegrationRow['better']) => ({
       integration: 'Express route (concurrencyLimit)',
       shape,
       metric,
@@ -199,6 +227,7 @@ export function expressIntegration(results: readonly ExpressRowResult[]): Integr
       row('requests/s', 'requestsPerSec', 'higher'),
       row('p50 ms', 'p50Ms', 'lower'),
       row('p99 ms', 'p99Ms', 'lower'),
+      row('server CPU µs / request', 'serverCpuUsPerReq', 'lower'),
     );
   }
   return out;
