@@ -290,5 +290,38 @@ describe('the uncontended fast path', () => {
       expect(await b.release()).toBe(true);
       expect((await semaphore().inspect()).used).toBe(0);
     });
+
+    it(`${where} semaphore: weighted fast grants and releases keep the permit count and the records exact`, async () => {
+      const setup = make();
+      const semaphore = () => setup.lockstep.semaphore('weighted', { limit: 10, ttlMs: TTL_MS });
+      const [meta, holders] = keySet(setup.prefix, 's', 'weighted').keys as [string, string];
+      const used = () => setup.redis.hget(meta, 'u');
+      const two = await semaphore().acquire({ weight: 2 });
+      expect(await used()).toBe('2');
+      const three = await semaphore().acquire({ weight: 3 });
+      const five = await semaphore().acquire({ weight: 5 });
+      expect(await used()).toBe('10');
+      expect(await semaphore().tryAcquire()).toBeNull();
+      // Records as the full scripts write them: "h|token|weight|fence|sinceMs".
+      const records = Object.values(await setup.redis.hgetall(meta)).filter((v) => v.startsWith('h|'));
+      expect(records.map((r) => r.split('|')[2]).sort()).toEqual(['2', '3', '5']);
+      expect(await three.release()).toBe(true);
+      expect(await used()).toBe('7');
+      expect(await five.release()).toBe(true);
+      expect(await used()).toBe('2');
+      // The last holder's release drops the counter with its record: no 'u' means 0.
+      expect(await two.release()).toBe(true);
+      expect(await used()).toBeNull();
+      expect(await setup.redis.zcard(holders)).toBe(0);
+      // The full release script reads the fast records the same way.
+      const heavy = await semaphore().acquire({ weight: 4 });
+      const queued = semaphore().acquire({ weight: 7 });
+      await eventually(async () => (await setup.redis.hget(meta, 'q')) === '1');
+      expect(await heavy.release()).toBe(true);
+      const next = await queued;
+      expect(await used()).toBe('7');
+      expect(await next.release()).toBe(true);
+      expect((await semaphore().inspect()).used).toBe(0);
+    });
   }
 });

@@ -15,5 +15,5 @@
     CONTENDED   run sem-acquire
 ]]
 --@include sem-fast
-return sem_take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+return sem_take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
   or CONTENDED

@@ -8,10 +8,12 @@
 --@include expiry
 
 -- Grants `weight` permits to a new request `id` (owner `token`) for `ttl` ms when they fit the
--- limit (M.l, else `limit`) and nobody waits. Returns the fence (decimal digits), or nil when the
--- full script must decide: the id has a record (a retry or a claim), the permits do not fit
--- (expired holders may need purging) or waiters may be queued.
-local function sem_take(M, H, id, token, weight, limit, ttl)
+-- limit (M.l, else `limit`) and nobody waits; `weight_digits` is the weight as the client sent it
+-- (decimal digits). Returns the fence (decimal digits), or nil when the full script must decide:
+-- the id has a record (a retry or a claim), the permits do not fit (expired holders may need
+-- purging) or waiters may be queued.
+local function sem_take(M, H, id, token, weight_digits, limit, ttl)
+  local weight = tonumber(weight_digits)
   local v = redis.call('HMGET', M, 'u', 'l', 'f', 'x', 'q', id)
   local used = tonumber(v[1]) or 0
   if v[6] or v[5] == '1' or weight > (tonumber(v[2]) or limit) - used then
@@ -22,23 +24,28 @@ local function sem_take(M, H, id, token, weight, limit, ttl)
     used = 0
   end
   local now_us = server_us()
-  local now = tonumber(string.sub(now_us, 1, -4))
+  -- Server ms as digits: numbers cost a conversion each time they become a string (in a
+  -- concatenation or a Redis argument), about as much as a Redis call, so the record and the
+  -- counter are written from the digits the client and the clock gave.
+  local now_ms = string.sub(now_us, 1, -4)
   -- Above the last fence (M.f) and never below the clock, as make_holder does.
   local fence = now_us
   if v[3] and digits_ge(v[3], now_us) then
     fence = succ(v[3])
   end
-  local deadline = now + ttl
+  local deadline = tonumber(now_ms) + ttl
   local x = tonumber(v[4]) or 0
-  local record = 'h|' .. token .. '|' .. weight .. '|' .. fence .. '|' .. now
+  local record = 'h|' .. token .. '|' .. weight_digits .. '|' .. fence .. '|' .. now_ms
+  -- The new count: the weight's own digits when nothing else is held.
+  local count = used == 0 and weight_digits or used + weight
   redis.call('ZADD', H, deadline, id)
   if deadline > x then
     -- Past the armed time (or a new M): move it one lease further and re-arm (Q and D do not exist).
     x = deadline + ttl
-    redis.call('HSET', M, 'u', used + weight, 'f', fence, 'x', x, id, record)
+    redis.call('HSET', M, 'u', count, 'f', fence, 'x', x, id, record)
     expire_after(x, { M, H })
   else
-    redis.call('HSET', M, 'u', used + weight, 'f', fence, id, record)
+    redis.call('HSET', M, 'u', count, 'f', fence, id, record)
     if used == 0 then
       -- H was empty, so the ZADD created it.
       expire_after(x, { H })
@@ -59,12 +66,19 @@ local function sem_give(M, H, id, token)
     redis.call('HDEL', M, id)
     return NOTHING
   end
-  local used = (tonumber(v[1]) or 0) - tonumber(string.match(mine, '^h|[^|]*|(%d+)|'))
+  -- The record's weight: the digits after "h|<token>|" (compared as digits first, see sem_take).
+  local from = #token + 4
+  local weight = string.sub(mine, from, string.find(mine, '|', from, true) - 1)
+  if v[1] == weight or not v[1] then
+    -- No weight left in use: no 'u' means 0, so one call drops the record and the counter.
+    redis.call('HDEL', M, id, 'u')
+    return RELEASED
+  end
+  local used = tonumber(v[1]) - tonumber(weight)
   if used > 0 then
     redis.call('HDEL', M, id)
     redis.call('HSET', M, 'u', used)
   else
-    -- No weight left in use: no 'u' means 0, so one call drops the record and the counter.
     redis.call('HDEL', M, id, 'u')
   end
   return RELEASED
