@@ -61,12 +61,17 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
   } else {
     client = new Redis(options.redis, { ...common, retryStrategy: () => null });
   }
-  client.on('error', () => undefined);
+  // The socket's error (`connect ECONNREFUSED ...`) says why; connect() itself then rejects with
+  // ioredis's "Connection is closed." once it gives up, which does not.
+  let cause: unknown;
+  client.on('error', (err: unknown) => {
+    cause ??= err;
+  });
   try {
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw unreachable(url, err);
+    throw unreachable(url, cause ?? err);
   }
   let admin: LockstepAdmin;
   try {

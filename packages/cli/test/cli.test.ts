@@ -99,6 +99,8 @@ describe('lockstep inspect', () => {
     const down = await runCli(['ls'], { REDIS_URL: 'redis://127.0.0.1:1' });
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');
+    // the socket's reason, not ioredis's "Connection is closed." after it gave up
+    expect(down.stderr).toContain('Redis at 127.0.0.1:1 is unreachable: connect ECONNREFUSED 127.0.0.1:1');
     expect((await runCli(['--help'])).code).toBe(0);
   });
 });

@@ -29,6 +29,8 @@ describe('option names', () => {
     expect(() => new Lockstep({ redis, keyPrefix: 'x' } as never)).toThrow(/Lockstep options.*`prefix`/);
     expect(() => new Lockstep({ redis, timeout: 5 } as never)).toThrow(/`waitMs`|`requestTimeoutMs`/);
     expect(() => new Lockstep({ redis, requestTimeout: 5 } as never)).toThrow(/`requestTimeoutMs`/);
+    expect(() => new Lockstep({ redis, timeoutMs: 5 } as never)).toThrow(/did you mean `requestTimeoutMs`/);
+    expect(() => new Lockstep({ redis, lockKeyPrefix: 'x' } as never)).toThrow(/did you mean `prefix`/);
     expect(() => new Lockstep({ client: redis } as never)).toThrow(/`redis`/);
     expect(() => new Lockstep({ redis: [redis], quorum: { nodeTimeout: 5 } } as never)).toThrow(
       /`quorum` options.*`nodeTimeoutMs`/,

@@ -55,6 +55,9 @@ describe('concurrencyLimit() options', () => {
     expectInvalid(create({ statuscode: 429 }), /did you mean `statusCode`/);
     expectInvalid(create({ zzzzzz: 1 }), /expected one of `lockstep`, `name`, `limit`/);
     expectInvalid(create({ concurrency: 4 }), /did you mean `limit`/);
+    // express-queue's names, as in the README's migration note: queue({ activeLimit, queuedLimit })
+    expectInvalid(create({ activeLimit: 2 }), /Unknown option `activeLimit`.*did you mean `limit`\?/);
+    expectInvalid(create({ queuedLimit: 10 }), /Unknown option `queuedLimit`.*did you mean `maxWaiters`\?/);
   });
 
   it('names the option and the bad value', () => {

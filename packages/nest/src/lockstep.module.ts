@@ -1,5 +1,5 @@
 // LockstepModule: provides core's Lockstep for injection and runs the backend of the decorators.
-import { Lockstep } from '@lockstep/core';
+import { DEFAULT_LOCKSTEP_OPTIONS, Lockstep } from '@lockstep/core';
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { Redis } from 'ioredis';
@@ -47,10 +47,29 @@ function createHandle(raw: LockstepModuleOptions): LockstepHandle {
     onError,
     options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     async () => {
-      await owned?.quit().catch(() => owned.disconnect());
+      if (owned) await quitOwned(owned, options.requestTimeoutMs ?? DEFAULT_LOCKSTEP_OPTIONS.requestTimeoutMs);
     },
   );
 }
+
+/**
+ * Quits the client the module created. QUIT is only sent over a ready connection, and waited for at
+ * most `timeoutMs`: while Redis is unreachable ioredis queues it behind the commands already waiting
+ * to be sent, so it would never resolve and `app.close()` would hang for the whole outage.
+ */
+async function quitOwned(owned: Redis, timeoutMs: number): Promise<void> {
+  if (owned.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([owned.quit().then(noop, noop), timeout]);
+    clearTimeout(timer);
+  }
+  if (owned.status !== 'end') owned.disconnect();
+}
+
+function noop(): void {}
 
 /** @internal Providers shared by LockstepModule and LockstepTestingModule. */
 export function lockstepProviders(handleProvider: Provider): Provider[] {

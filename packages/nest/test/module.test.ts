@@ -2,7 +2,7 @@
 // shutdown: a module-owned client is closed, a passed client is not.
 import 'reflect-metadata';
 import { isLockstepError, Lockstep } from '@lockstep/core';
-import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import { freePort, type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -46,6 +46,14 @@ class Slow {
     this.entered();
     await new Promise((resolve) => setTimeout(resolve, ms));
     return 'done';
+  }
+}
+
+@Injectable()
+class Quick {
+  @Locked('quick', { waitMs: 300 })
+  async run(): Promise<string> {
+    return 'ran';
   }
 }
 
@@ -124,6 +132,34 @@ describe('LockstepModule', () => {
     await ref.close();
     for (let i = 0; i < 100 && (await clientCount(server.port)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await clientCount(server.port)).toBe(0);
+  });
+
+  it('closes a module-owned client whose Redis is unreachable: app.close() never waits for Redis to return', async () => {
+    // Nothing listens on this port: the calls below fail with ERR_REDIS and leave commands in
+    // ioredis's offline queue, where a QUIT would wait behind them for as long as Redis is down.
+    const port = await freePort();
+    const ref = await Test.createTestingModule({
+      imports: [
+        LockstepModule.forRoot({ redis: `redis://127.0.0.1:${port}`, requestTimeoutMs: 200, onError: () => undefined }),
+      ],
+      providers: [Quick],
+    }).compile();
+    await ref.init();
+    const error = await ref
+      .get(Quick)
+      .run()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(isLockstepError(error, 'ERR_REDIS')).toBe(true);
+    const started = performance.now();
+    const closed = await Promise.race([
+      ref.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 3_000)),
+    ]);
+    expect(closed, 'app.close() resolved within 3 s').toBe(true);
+    expect(performance.now() - started).toBeLessThan(3_000);
   });
 
   it('app.close() lets running calls finish and release; queued calls end with ERR_ABORTED', async () => {

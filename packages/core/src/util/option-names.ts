@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from './validate.js';
 
-/** Names other libraries use for the same thing (redlock, redis-semaphore, p-limit and others). */
+/** Names other libraries use for the same thing (redlock, redis-semaphore, p-limit, express-queue, murlock and others). */
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
   ttl: ['ttlMs'],
   duration: ['ttlMs'],
@@ -11,18 +11,22 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   expire: ['ttlMs'],
   expires: ['ttlMs'],
   timeout: ['waitMs', 'requestTimeoutMs'],
+  timeoutMs: ['waitMs', 'requestTimeoutMs'],
   acquireTimeout: ['waitMs'],
   wait: ['waitMs'],
   waitTimeout: ['waitMs'],
   retryCount: ['waitMs'],
   concurrency: ['limit'],
+  activeLimit: ['limit'],
   permits: ['limit', 'weight'],
   max: ['limit'],
   maxQueue: ['maxWaiters'],
   queueLimit: ['maxWaiters'],
+  queuedLimit: ['maxWaiters'],
   client: ['redis'],
   clients: ['redis'],
   keyPrefix: ['prefix'],
+  lockKeyPrefix: ['prefix'],
 };
 
 function distance(a: string, b: string): number {
