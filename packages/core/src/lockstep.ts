@@ -11,6 +11,7 @@ import { type LockstepOptions, type ResolvedLockstepOptions, resolveLockstepOpti
 import { lockAllWith, type MultiLock } from './multi/multi-lock.js';
 import { QuorumLockEngine } from './quorum/quorum-lock.js';
 import { createQuorumSemaphore } from './quorum/quorum-semaphore.js';
+import { withConnectionState } from './redis/connection-state.js';
 import type { RedisClient } from './redis/scripts.js';
 import { Semaphore } from './semaphore/semaphore.js';
 import { SemaphoreEngine } from './semaphore/semaphore-engine.js';
@@ -73,6 +74,7 @@ export class Lockstep implements LockstepLike {
       assertOpen: () => {
         if (this.#closed) throw new LockstepError('ERR_CLOSED', 'This Lockstep instance is closed');
       },
+      explain: (error) => withConnectionState(error, o.quorum ? undefined : o.clients[0]),
       onError: (error) => {
         try {
           o.onError(error);

@@ -65,18 +65,26 @@ export abstract class ScriptLeaseDriver implements LeaseDriver {
   }
 
   async extend(id: string, token: string, ttlMs: number): Promise<ExtendOutcome> {
-    const reply = await bounded(
-      this.extendScript(id, token, ttlMs),
-      `extending "${this.name}"`,
-      Math.min(this.runtime.requestTimeoutMs, ttlMs),
-    );
-    return reply === STATUS.extended ? 'extended' : 'not-held';
+    try {
+      const reply = await bounded(
+        this.extendScript(id, token, ttlMs),
+        `extending "${this.name}"`,
+        Math.min(this.runtime.requestTimeoutMs, ttlMs),
+      );
+      return reply === STATUS.extended ? 'extended' : 'not-held';
+    } catch (error) {
+      throw this.runtime.explain(error);
+    }
   }
 
   async release(id: string, token: string): Promise<boolean> {
-    return (
-      (await bounded(this.#release(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) ===
-      STATUS.released
-    );
+    try {
+      return (
+        (await bounded(this.#release(id, token), `releasing "${this.name}"`, this.runtime.requestTimeoutMs)) ===
+        STATUS.released
+      );
+    } catch (error) {
+      throw this.runtime.explain(error);
+    }
   }
 }

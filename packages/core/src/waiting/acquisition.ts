@@ -198,7 +198,7 @@ export class Acquisition {
       if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
       this.#failures++;
       // Infrastructure failure is reported as such when time runs out, never as contention.
-      if (!this.#wait || monotonicNow() >= deadline) throw err;
+      if (!this.#wait || monotonicNow() >= deadline) throw rt.explain(err);
       rt.onError(err);
       await this.#waiter.wait(Math.min(retryDelayMs(this.#failures), deadline - monotonicNow()), this.#request.signal);
       this.#assertNotAborted();

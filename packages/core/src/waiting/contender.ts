@@ -73,6 +73,8 @@ export interface AcquireRuntime {
   heartbeats(): HeartbeatBatcher;
   assertOpen(): void;
   onError(error: unknown): void;
+  /** Adds the client's connection state to an `ERR_REDIS` about to reach the caller (see connection-state.ts). */
+  explain(error: unknown): unknown;
   /** Remembers a live lease (so `close()` can stop its timers). */
   track(lease: Lease): void;
   /** Forgets a lease that was released or lost. */

@@ -117,6 +117,10 @@ class FakeRuntime implements AcquireRuntime {
     this.errors.push(error);
   }
 
+  explain(error: unknown): unknown {
+    return error;
+  }
+
   track(lease: Lease): void {
     this.leases.add(lease);
   }
