@@ -1,6 +1,7 @@
 // The middleware: admit a request under a distributed semaphore, hold the permit until the response ends.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Lease, LockstepError, Semaphore } from '@lockstep/core';
+import { connectionDown } from './connection.js';
 import { recordHold } from './hold-times.js';
 import { type ConcurrencyLimitOptions, type PerRequest, type ResolvedOptions, resolveOptions } from './options.js';
 import { PermitGate } from './permit-gate.js';
@@ -68,6 +69,14 @@ async function admit<Req extends IncomingMessage>(
     if (gate.done) return;
     if (o.skip && (await o.skip(req as IncomingMessage, res))) {
       gate.end();
+      next();
+      return;
+    }
+    // Fail open at once while the connection is down, rather than after waiting out `waitMs`.
+    const down = o.passOnStoreError ? connectionDown(o.lockstep) : undefined;
+    if (down !== undefined) {
+      gate.end();
+      report(down);
       next();
       return;
     }
