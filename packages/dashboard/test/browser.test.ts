@@ -165,15 +165,20 @@ describe('dashboard in chromium', () => {
       .poll(() => row.locator('td.num').first().textContent({ timeout: 1_000 }), { timeout: 20_000 })
       .toContain('1 / 4');
     try {
-      const share = await row.locator('.bar').evaluate(
-        (bar) => {
-          const inner = bar.firstElementChild;
-          return inner ? inner.getBoundingClientRect().width / bar.getBoundingClientRect().width : -1;
-        },
-        undefined,
-        { timeout: 5_000 },
-      );
-      expect(share).toBeCloseTo(0.25, 2);
+      // Polled: the list re-renders live, and a row read mid-layout (under load) measures 0 / 0.
+      const share = () =>
+        row
+          .locator('.bar')
+          .evaluate(
+            (bar) => {
+              const inner = bar.firstElementChild;
+              return inner ? inner.getBoundingClientRect().width / bar.getBoundingClientRect().width : -1;
+            },
+            undefined,
+            { timeout: 1_000 },
+          )
+          .catch(() => -1);
+      await expect.poll(share, { timeout: 10_000 }).toBeCloseTo(0.25, 2);
       // The detail view (holders, waiters, plots) too.
       await row.click();
       await expect
