@@ -45,6 +45,14 @@ interface RawResponse {
   readonly destroyed: boolean;
   once(event: 'close' | 'finish', listener: () => void): unknown;
   off(event: 'close', listener: () => void): unknown;
+  /** The request it answers (Node sets it). */
+  readonly req?: RawRequest;
+}
+
+interface RawRequest {
+  readonly errored?: unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
 }
 
 /** Node's ServerResponse under Express (`res`) or Fastify (`reply.raw`). */
@@ -73,12 +81,26 @@ export class LockstepRequestInterceptor implements NestInterceptor {
       }
     };
     raw.once('close', onClose);
-    if (raw.destroyed) onClose();
+    // A pipelined request whose response is queued behind another one's has no socket yet: when its
+    // client leaves, Node destroys only the request (with an error), and its response never emits
+    // 'finish' or 'close'. The request's errored close is then the only sign.
+    const req = raw.req;
+    const clientGone = (): boolean => req?.errored !== undefined && req.errored !== null;
+    let gone: () => void = () => undefined;
+    const onRequestClose = (): void => {
+      if (!clientGone()) return;
+      onClose();
+      gone();
+    };
+    req?.once('close', onRequestClose);
+    if (raw.destroyed || clientGone()) onClose();
     const responseDone = new Promise<void>((resolve) => {
-      if (raw.writableFinished || raw.destroyed) return resolve();
+      if (raw.writableFinished || raw.destroyed || clientGone()) return resolve();
+      gone = resolve;
       raw.once('finish', resolve);
       raw.once('close', resolve);
     });
+    void responseDone.then(() => req?.off('close', onRequestClose));
     const route: RouteRequest = { signal: controller.signal, responseDone, handler: context.getHandler() };
     return storage.run(route, () => next.handle()).pipe(finalize(() => raw.off('close', onClose)));
   }
