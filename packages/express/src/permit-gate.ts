@@ -1,5 +1,5 @@
 // One request's permit life: listeners attached before any await, client-gone abort, release exactly once.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Lease, type LeaseLostError, LockstepError } from '@lockstep/core';
 import type { RequestLease } from './types.js';
 
@@ -32,8 +32,15 @@ export class PermitGate {
     res.once('finish', this.#end);
     res.once('close', this.#close);
     res.once('error', this.#end);
+    // A pipelined request whose response is queued behind another one's has no socket yet: when its
+    // client leaves, Node destroys only the request (with an error), and its response never emits
+    // 'finish' or 'close'. Its request's close is then the only sign.
+    const req = (res as { req?: IncomingMessage }).req;
+    req?.once('close', () => {
+      if (req.errored) this.#close();
+    });
     // The client may have left before this middleware ran (an earlier middleware awaited).
-    if (res.destroyed || res.socket?.destroyed) this.#close();
+    if (res.destroyed || res.socket?.destroyed || req?.errored) this.#close();
   }
 
   /** Aborts when the client leaves before the response is finished; pass it to acquire(). */

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '@lockstep/core';
 import type { GuardKind } from './busy.js';
 import { type KeySource, type LimitedOptions, type LockedOptions, resolveGuardOptions } from './decorator-options.js';
 import { markGuarded } from './request-signal.js';
-import { type GuardSpec, runGuarded } from './run-guarded.js';
+import { type GuardSpec, generatorRefused, runGuarded } from './run-guarded.js';
 import { describe } from './validate.js';
 import { copyMethodIdentity } from './wrap-method.js';
 
@@ -19,6 +19,11 @@ export type GuardDecorator<A extends unknown[]> = <M extends (...args: [...A, ..
   descriptor: TypedPropertyDescriptor<M>,
 ) => void;
 
+function isGeneratorFunction(fn: unknown): boolean {
+  const tag = Object.prototype.toString.call(fn);
+  return tag === '[object GeneratorFunction]' || tag === '[object AsyncGeneratorFunction]';
+}
+
 function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options: unknown): GuardDecorator<A> {
   const decorator = kind === 'lock' ? '@Locked' : '@Limited';
   return (target, propertyKey, descriptor) => {
@@ -28,6 +33,7 @@ function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options:
     if (typeof original !== 'function') {
       throw new InvalidArgumentError(`${where}: can only decorate a method, got ${describe(original)}`);
     }
+    if (isGeneratorFunction(original)) throw generatorRefused(where);
     if (typeof key !== 'function' && (typeof key !== 'string' || key.length === 0)) {
       throw new InvalidArgumentError(
         `${where}: the key must be a non-empty string or a function, got ${describe(key)}`,

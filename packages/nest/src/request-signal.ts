@@ -2,6 +2,7 @@
 // waiting for its lock or permits leaves the queue when its client leaves (express-queue's leak), and
 // the end of its response, until which the handler's lease is kept. Set by an interceptor, carried
 // to the decorator by AsyncLocalStorage.
+import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LockstepError } from '@lockstep/core';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
@@ -13,16 +14,28 @@ interface RouteRequest {
   readonly signal: AbortSignal;
   /** Resolves when the response finished or closed. */
   readonly responseDone: Promise<void>;
-  /** The route handler (a decorated method's wrapper). */
+  /** The decorated method's wrapper the route handler is (or wraps, see {@link markGuarded}). */
   readonly handler: object;
 }
 
 const storage = new AsyncLocalStorage<RouteRequest>();
-const guarded = new WeakSet<object>();
+/**
+ * Metadata key naming the decorated method's wrapper. Metadata, not a WeakSet of wrappers: a method
+ * decorator applied after ours (a tracing `@Span()`, `@Transactional()`) wraps our wrapper again and
+ * becomes Nest's route handler, but copies every metadata key onto its own wrapper, as such
+ * decorators must to keep `@Get` and the others; the route is then still known as ours.
+ */
+const GUARDED = 'lockstep:guarded';
 
 /** Marks a decorated method's wrapper, so only routes that wait for a permit pay for a signal. */
 export function markGuarded(wrapper: object): void {
-  guarded.add(wrapper);
+  Reflect.defineMetadata(GUARDED, wrapper, wrapper);
+}
+
+/** The decorated method's wrapper that `handler` is or wraps, if any. */
+function guardedWrapper(handler: object): object | undefined {
+  const wrapper: unknown = Reflect.getMetadata(GUARDED, handler);
+  return typeof wrapper === 'function' ? wrapper : undefined;
 }
 
 /** Aborts when the client of the HTTP request being served went away; undefined outside one. */
@@ -45,6 +58,14 @@ interface RawResponse {
   readonly destroyed: boolean;
   once(event: 'close' | 'finish', listener: () => void): unknown;
   off(event: 'close', listener: () => void): unknown;
+  /** The request it answers (Node sets it). */
+  readonly req?: RawRequest;
+}
+
+interface RawRequest {
+  readonly errored?: unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
 }
 
 /** Node's ServerResponse under Express (`res`) or Fastify (`reply.raw`). */
@@ -63,7 +84,8 @@ function rawResponse(response: unknown): RawResponse | undefined {
 @Injectable()
 export class LockstepRequestInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http' || !guarded.has(context.getHandler())) return next.handle();
+    const handler = context.getType() === 'http' ? guardedWrapper(context.getHandler()) : undefined;
+    if (handler === undefined) return next.handle();
     const raw = rawResponse(context.switchToHttp().getResponse());
     if (raw === undefined) return next.handle();
     const controller = new AbortController();
@@ -73,13 +95,27 @@ export class LockstepRequestInterceptor implements NestInterceptor {
       }
     };
     raw.once('close', onClose);
-    if (raw.destroyed) onClose();
+    // A pipelined request whose response is queued behind another one's has no socket yet: when its
+    // client leaves, Node destroys only the request (with an error), and its response never emits
+    // 'finish' or 'close'. The request's errored close is then the only sign.
+    const req = raw.req;
+    const clientGone = (): boolean => req?.errored !== undefined && req.errored !== null;
+    let gone: () => void = () => undefined;
+    const onRequestClose = (): void => {
+      if (!clientGone()) return;
+      onClose();
+      gone();
+    };
+    req?.once('close', onRequestClose);
+    if (raw.destroyed || clientGone()) onClose();
     const responseDone = new Promise<void>((resolve) => {
-      if (raw.writableFinished || raw.destroyed) return resolve();
+      if (raw.writableFinished || raw.destroyed || clientGone()) return resolve();
+      gone = resolve;
       raw.once('finish', resolve);
       raw.once('close', resolve);
     });
-    const route: RouteRequest = { signal: controller.signal, responseDone, handler: context.getHandler() };
+    void responseDone.then(() => req?.off('close', onRequestClose));
+    const route: RouteRequest = { signal: controller.signal, responseDone, handler };
     return storage.run(route, () => next.handle()).pipe(finalize(() => raw.off('close', onClose)));
   }
 }

@@ -131,6 +131,22 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
   await lease.release();
 }
 
+/**
+ * A generator runs its body as it is iterated, after the decorated call returned and gave its
+ * lease back: it would run unprotected, so it is refused (at definition for a generator method, at
+ * call time for a generator returned by a method).
+ */
+export function generatorRefused(where: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${where}: a generator runs as it is iterated, after the call returned and gave its lease back, so it would run unprotected. Decorate the method that consumes it, or return an Observable (held until it completes)`,
+  );
+}
+
+function isGenerator(value: unknown): boolean {
+  const tag = Object.prototype.toString.call(value);
+  return tag === '[object Generator]' || tag === '[object AsyncGenerator]';
+}
+
 function report(entry: BackendEntry, error: unknown): void {
   try {
     entry.onError(error);
@@ -222,6 +238,10 @@ async function guarded(
   } catch (err) {
     await abandon();
     throw err;
+  }
+  if (isGenerator(result)) {
+    await abandon();
+    throw markOrigin(generatorRefused(spec.where), spec.kind);
   }
   if (isObservable(result)) {
     return guardObservable(result, {

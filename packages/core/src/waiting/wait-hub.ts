@@ -70,7 +70,11 @@ export class WaitHub {
     private readonly onError: (error: Error) => void,
   ) {
     this.#suffix = `:${prefix}`;
+    this.#idPrefix = `${prefix}.`;
   }
+
+  /** `<prefix>.`: how this instance's request ids begin. */
+  readonly #idPrefix: string;
 
   /** `:<prefix>`: a name's channel plus this suffix is this instance's own channel of the name. */
   readonly #suffix: string;
@@ -139,6 +143,9 @@ export class WaitHub {
     }
     // A grant made by a release may say, as its fifth field, whose claim that release settled.
     if (parts.length > 4) this.#claimSettled(channel, parts[4] as string);
+    // A grant to one of our waiters heard on the name's shared channel (sent there when no other
+    // instance watches its claim): its copy on our own channel is the one acted on.
+    if (id.startsWith(this.#idPrefix) && !channel.endsWith(this.#suffix)) return;
     // The pushed copy of a grant already handed over locally: it was acted on.
     if (this.#handed.delete(id)) return;
     const handler = this.#handlers.get(id);

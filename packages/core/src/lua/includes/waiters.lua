@@ -43,7 +43,8 @@ end
 -- waiters `ids[from..]` (those queued right after it, in order, at most WATCH_SPAN of them), the
 -- first WATCHERS distinct ones other than id's own. A watcher that hears no "id|k" or later grant
 -- settling the claim re-checks when the claim window ends, so a dead claimant's claim passes on
--- (see WaitHub). A grant on C (an id without a prefix) reaches every instance already.
+-- (see WaitHub). A grant on C (an id without a prefix) reaches every instance already; so does one
+-- with no watcher among the next waiters.
 local function announce_grant(C, msg, id, ids, from)
   local own = owner_channel(C, id)
   announce(own, msg)
@@ -62,6 +63,11 @@ local function announce_grant(C, msg, id, ids, from)
       end
       sent[channel] = true
     end
+  end
+  if watchers == 0 and #ids >= from then
+    -- The next waiters all belong to the claimant's instance, which would die with it: no other
+    -- instance would watch the claim. Send it on C too, so every waiting instance watches it.
+    announce(C, msg)
   end
 end
 
