@@ -206,6 +206,10 @@ export class Lease implements AsyncDisposable {
    * Releases the lease. Resolves true if this call released it, false if it was no longer held
    * (already released, expired or taken). Stops auto-extension first.
    *
+   * A release that was not answered before the window ended resolves false and reports the loss
+   * (`onLost`, `signal`, reason `'expired'`): the window the caller was promised ran out while the
+   * release was in flight.
+   *
    * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked: the lease stays
    * held until its window ends (no more auto-extension), then is reported lost (`onLost`, `signal`);
    * `release()` may be called again meanwhile
@@ -220,6 +224,12 @@ export class Lease implements AsyncDisposable {
         () => this.#message(),
         () => this.#driver.release(this.#id, this.token),
       );
+      if (!wasLost && monotonicNow() >= this.#validUntil) {
+        // The window ended before the release was answered: a loss, told like any other.
+        this.#state = 'held';
+        this.#lose('expired');
+        return false;
+      }
       this.#state = 'released';
       this.#settle();
       return released && !wasLost;

@@ -29,8 +29,12 @@ class FakeDriver implements LeaseDriver {
     });
   }
 
+  /** When set, releases are answered only once it resolves. */
+  releaseGate: Promise<void> | undefined;
+
   async release(): Promise<boolean> {
     this.releases++;
+    await this.releaseGate;
     return this.releaseResult;
   }
 
@@ -84,6 +88,42 @@ describe('Lease against a fake driver', () => {
     expect(lease.held).toBe(true);
     expect(lease.remainingMs).toBeGreaterThan(1_000);
     expect(await lease.release()).toBe(true);
+  });
+
+  it('a release answered after the window ended resolves false and reports the loss', async () => {
+    for (const answer of [true, false]) {
+      const driver = new FakeDriver();
+      driver.releaseResult = answer;
+      let open = () => {};
+      driver.releaseGate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const losses: LeaseLostError[] = [];
+      const lease = newLease(driver, { ttlMs: 1_000, onLost: (e) => void losses.push(e) });
+      const signal = lease.signal;
+      await vi.advanceTimersByTimeAsync(990);
+      const released = lease.release();
+      // The window ends while the release is in flight.
+      await vi.advanceTimersByTimeAsync(50);
+      open();
+      expect(await released).toBe(false);
+      expect(losses.map((e) => e.reason)).toEqual(['expired']);
+      expect(signal.aborted).toBe(true);
+      expect(lease.held).toBe(false);
+      expect(await lease.release()).toBe(false);
+      expect(losses).toHaveLength(1);
+    }
+  });
+
+  it('a release answered within the window is no loss', async () => {
+    const driver = new FakeDriver();
+    const losses: LeaseLostError[] = [];
+    const lease = newLease(driver, { ttlMs: 1_000, onLost: (e) => void losses.push(e) });
+    await vi.advanceTimersByTimeAsync(990);
+    expect(await lease.release()).toBe(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(losses).toEqual([]);
+    expect(lease.signal.aborted).toBe(false);
   });
 
   it('without auto-extension, loses the lease at the end of its window: signal aborts, onLost once', async () => {
