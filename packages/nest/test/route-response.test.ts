@@ -3,8 +3,6 @@
 // once" needs. Real Nest apps on Express and Fastify, real sockets, real Redis.
 import 'reflect-metadata';
 import type { ServerResponse } from 'node:http';
-import http from 'node:http';
-import { Readable } from 'node:stream';
 import { startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { Controller, Get, type INestApplication, Module, Res, StreamableFile } from '@nestjs/common';
@@ -13,16 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, LockstepModule } from '../src/index.js';
 import { listenApp } from './support/http-app.js';
-
-/** A body of 6 chunks, one every 60 ms. */
-function slowBody(): Readable {
-  let n = 0;
-  return new Readable({
-    read() {
-      setTimeout(() => this.push(n++ < 6 ? `chunk${n};` : null), 60);
-    },
-  });
-}
+import { get, slowBody } from './support/slow-http.js';
 
 @Controller()
 class DownloadsController {
@@ -37,30 +26,6 @@ class DownloadsController {
   piped(@Res() res: ServerResponse | { raw: ServerResponse }): void {
     slowBody().pipe('raw' in res ? res.raw : res);
   }
-}
-
-/** Sends a GET; `firstByte` resolves when the body starts, `done` with status and body. */
-function get(url: string) {
-  const req = http.get(url);
-  req.on('error', () => undefined);
-  let firstByte: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => {
-    firstByte = resolve;
-  });
-  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-        firstByte();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-  done.catch(() => undefined);
-  return { req, started, done };
 }
 
 for (const platform of ['express', 'fastify'] as const) {

@@ -4,8 +4,6 @@
 // must still behave as a decorated route: a client that leaves while queued leaves the queue (its
 // handler never runs), and a streamed body keeps the permit until it was sent.
 import 'reflect-metadata';
-import http from 'node:http';
-import { Readable } from 'node:stream';
 import { Lockstep } from '@lockstep/core';
 import { uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
@@ -13,6 +11,7 @@ import { Controller, Get, type INestApplication, Module, Query, StreamableFile }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, LockstepModule } from '../src/index.js';
 import { listenApp } from './support/http-app.js';
+import { get, slowBody } from './support/slow-http.js';
 
 /** A method decorator that wraps the method and copies its metadata, as nestjs-otel's `@Span()` does. */
 function Span(): MethodDecorator {
@@ -32,15 +31,6 @@ function Span(): MethodDecorator {
 const ran: string[] = [];
 let release: () => void = () => undefined;
 let entered: () => void = () => undefined;
-
-function slowBody(): Readable {
-  let n = 0;
-  return new Readable({
-    read() {
-      setTimeout(() => this.push(n++ < 6 ? `chunk${n};` : null), 60);
-    },
-  });
-}
 
 @Controller()
 class WrappedController {
@@ -64,28 +54,6 @@ class WrappedController {
   file(): StreamableFile {
     return new StreamableFile(slowBody());
   }
-}
-
-function get(url: string) {
-  const req = http.get(url);
-  req.on('error', () => undefined);
-  let firstByte: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => {
-    firstByte = resolve;
-  });
-  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-        firstByte();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
-  done.catch(() => undefined);
-  return { req, started, done };
 }
 
 for (const platform of ['express', 'fastify'] as const) {
