@@ -107,12 +107,10 @@ export class WorkerProcess {
     });
   }
 
-  /** kill -9. */
+  /** kill -9, recorded at the moment the signal was sent. */
   kill(): void {
     this.#killed = true;
-    this.log.write({ e: 'process', w: this.label, t: hostNow(), what: 'killed' });
-    this.child.kill('SIGCONT');
-    this.child.kill('SIGKILL');
+    this.log.write({ e: 'process', w: this.label, t: killNow(this.child), what: 'killed' });
   }
 
   /** SIGSTOP: the process keeps its sockets but runs nothing. */
@@ -142,6 +140,17 @@ export class WorkerProcess {
     clearTimeout(timer);
     return exit;
   }
+}
+
+/**
+ * Sends SIGKILL (after SIGCONT, so a paused process dies too) and returns the time just after:
+ * everything the process recorded happened before it. A time taken before the signal would let a
+ * grant recorded in between look like one made after the kill, and so never released.
+ */
+export function killNow(child: ChildProcess): number {
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  return hostNow();
 }
 
 /** Starts a worker and waits until it is connected and listening for commands. */
