@@ -1,10 +1,10 @@
 // The kill time the fault suite records must come after everything the killed process recorded:
 // the checker excuses an unreleased grant only when the kill came after it.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killNow } from './worker-process.js';
 
