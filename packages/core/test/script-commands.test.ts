@@ -66,8 +66,32 @@ describe('script commands', () => {
     const pipelined = await pairs(client({ enableAutoPipelining: true }));
     // 100 scripts (50 acquires, then 50 releases): two batches, read in a few reads.
     expect(pipelined).toBeLessThanOrEqual(10);
-    // A plain client writes each command on its own; the server reads more often.
-    expect(await pairs(client())).toBeGreaterThan(pipelined);
+    // On a plain client Lockstep writes the scripts of one tick together too (write-batch.ts).
+    expect(await pairs(client())).toBeLessThanOrEqual(10);
+  });
+
+  it('sends the scripts of one tick in one write on a plain client, and each alone across ticks', async () => {
+    const admin = client();
+    const redis = client();
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('wb') });
+    await (await lockstep.lock('warm').acquire()).release();
+    const reads = async (run: () => Promise<unknown>) => {
+      const before = stat(await admin.info('stats'), 'total_reads_processed');
+      await run();
+      return stat(await admin.info('stats'), 'total_reads_processed') - before - 1;
+    };
+    // 50 acquisitions started in one tick: their first scripts go out in one write.
+    const together = await reads(async () => {
+      const leases = await Promise.all(Array.from({ length: 50 }, (_, i) => lockstep.lock(`t${i}`).acquire()));
+      await Promise.all(leases.map((lease) => lease.release()));
+    });
+    // One after another: every script is its own write (and read).
+    const apart = await reads(async () => {
+      for (let i = 0; i < 20; i++) await (await lockstep.lock(`a${i}`).acquire()).release();
+    });
+    expect(together).toBeLessThanOrEqual(10);
+    expect(apart).toBeGreaterThanOrEqual(40);
+    await lockstep.close();
   });
 
   it('absorbs SCRIPT FLUSH on an auto-pipelining client', async () => {

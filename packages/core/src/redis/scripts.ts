@@ -5,6 +5,7 @@
 // `defineCommand`, without its per-call wrapper objects.
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { LUA_SCRIPTS } from '../lua/scripts.generated.js';
+import { batchWrites } from './write-batch.js';
 
 export { STATUS } from '../lua/scripts.generated.js';
 
@@ -60,6 +61,7 @@ function send(
     const { sha, source } = LUA_SCRIPTS[script];
     return client.call(name, name === 'evalsha' ? sha : source, keys.length, ...keys, ...args) as Promise<unknown>;
   }
+  batchWrites(client);
   return client.sendCommand(command(client, name, script, keys, args)) as Promise<unknown>;
 }
 
