@@ -1,8 +1,8 @@
 // Coalesces the commands Lockstep writes to one standalone connection in one tick into one socket
 // write. Replies arrive in batches under load, and each continuation sends the next script, so
 // many scripts are written in the same tick; a write system call each costs more client CPU than
-// the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`, without
-// changing how the client's other commands are sent.
+// the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`; the user's own
+// commands on the client in that tick share the write, in their order, and none waits past the tick.
 import type { Socket } from 'node:net';
 import type { RedisClient } from './scripts.js';
 
