@@ -10,6 +10,11 @@ export interface Profile {
   /** Length of one measured round of the uncontended workloads, ms. */
   readonly uncontendedMs: number;
   /**
+   * Measured rounds of the two uncontended workloads (their ratios are targets, and a round is
+   * short): more than `rounds`, so a burst of load on this shared machine moves no median.
+   */
+  readonly uncontendedRounds: number;
+  /**
    * Warm-up before each uncontended round, ms: long enough for the JIT to settle on every
    * library's hot path (a short one measures compile time, and favours the smallest code).
    */
@@ -38,6 +43,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     rounds: 1,
     warmupMs: 100,
     uncontendedMs: 250,
+    uncontendedRounds: 1,
     uncontendedWarmupMs: 400,
     contendedMs: 500,
     relayMs: 400,
@@ -53,6 +59,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = Object.freez
     rounds: 3,
     warmupMs: 150,
     uncontendedMs: 500,
+    uncontendedRounds: 5,
     uncontendedWarmupMs: 1_000,
     contendedMs: 1_000,
     relayMs: 600,

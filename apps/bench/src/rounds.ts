@@ -40,17 +40,18 @@ export function toRow(workload: string, row: LibraryRow, outcomes: readonly Roun
   };
 }
 
-/** Runs `run` for every row and round, rows rotated each round; one RowResult per row. */
+/** Runs `run` for every row and round (`rounds`, default the profile's), rows rotated each round; one RowResult per row. */
 export async function interleave(
   ctx: BenchContext,
   workload: string,
   allRows: readonly LibraryRow[],
   run: (row: LibraryRow, round: number) => Promise<RoundOutcome>,
+  rounds = ctx.profile.rounds,
 ): Promise<RowResult[]> {
   const libs = ctx.libs;
   const rows = libs ? allRows.filter((r) => libs.has(r.id) || libs.has(r.id.split(':')[0] as string)) : allRows;
   const outcomes = new Map<string, RoundOutcome[]>(rows.map((r) => [r.id, []]));
-  for (let round = 0; round < ctx.profile.rounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     const shift = round % rows.length;
     const order = [...rows.slice(shift), ...rows.slice(0, shift)];
     if (round % 2 === 1) order.reverse();

@@ -79,13 +79,25 @@ export async function runSuite(
   await section('uncontended', async () => {
     const shape = { name: 'uncontended', callers: 1, servers: single };
     rows.push(
-      ...(await interleave(ctx, 'uncontended', uncontendedRows(), (row, r) => uncontendedRound(ctx, shape, row, r))),
+      ...(await interleave(
+        ctx,
+        'uncontended',
+        uncontendedRows(),
+        (row, r) => uncontendedRound(ctx, shape, row, r),
+        ctx.profile.uncontendedRounds,
+      )),
     );
   });
   await section('parallel', async () => {
     const shape = { name: 'parallel', callers: PARALLEL_CALLERS, servers: single };
     rows.push(
-      ...(await interleave(ctx, 'parallel', uncontendedRows(), (row, r) => uncontendedRound(ctx, shape, row, r))),
+      ...(await interleave(
+        ctx,
+        'parallel',
+        uncontendedRows(),
+        (row, r) => uncontendedRound(ctx, shape, row, r),
+        ctx.profile.uncontendedRounds,
+      )),
     );
   });
   await section('mutex', async () => {

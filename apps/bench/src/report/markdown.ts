@@ -73,7 +73,7 @@ export function renderMarkdown(results: SuiteResults, machine: MachineInfo, char
   out.push(`| Load average (1/5/15 min) | before ${machine.loadBefore}; after ${machine.loadAfter} |`);
   out.push('');
   out.push(
-    'Every figure is the median over rounds; libraries are interleaved (rotated order every round), each round on a fresh name after its own warm-up. ' +
+    'Every figure is the median over rounds (3 in the full profile; 5 for the two uncontended workloads, whose rounds are short); libraries are interleaved (rotated order every round), each round on a fresh name after its own warm-up. ' +
       `Every library waits at most ${WAIT_MS} ms per acquisition (retry counts raised to cover that; see Settings).`,
     '',
   );
