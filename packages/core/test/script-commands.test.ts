@@ -94,6 +94,32 @@ describe('script commands', () => {
     await lockstep.close();
   });
 
+  it('writes the scripts of a lone caller at once, uncorked, and corks from the first script under load', async () => {
+    const redis = client();
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('wl') });
+    await (await lockstep.lock('warm').acquire()).release();
+    // Whether the socket was corked at each write (a spy on the real socket; writes go through).
+    const corkedAtWrite: number[] = [];
+    const stream = redis.stream;
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((...args: unknown[]) => {
+      corkedAtWrite.push(stream.writableCorked);
+      return write(...args);
+    }) as typeof stream.write;
+    for (let i = 0; i < 10; i++) await (await lockstep.lock(`lone${i}`).acquire()).release();
+    expect(corkedAtWrite).toEqual(Array(20).fill(0));
+    corkedAtWrite.length = 0;
+    // A burst: from the second script of the tick on (the first found nothing in flight), and on
+    // every script of the next bursts, which follow a tick that carried many.
+    for (let round = 0; round < 3; round++) {
+      const leases = await Promise.all(Array.from({ length: 20 }, (_, i) => lockstep.lock(`b${round}.${i}`).acquire()));
+      await Promise.all(leases.map((lease) => lease.release()));
+    }
+    expect(corkedAtWrite).toHaveLength(120);
+    expect(corkedAtWrite.filter((corked) => corked === 0).length).toBeLessThanOrEqual(1);
+    await lockstep.close();
+  });
+
   it('absorbs SCRIPT FLUSH on an auto-pipelining client', async () => {
     const admin = client();
     const lockstep = new Lockstep({ redis: client({ enableAutoPipelining: true }), prefix: uniquePrefix('apf') });

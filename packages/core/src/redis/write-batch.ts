@@ -3,26 +3,57 @@
 // many scripts are written in the same tick; a write system call each costs more client CPU than
 // the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`; the user's own
 // commands on the client in that tick share the write, in their order, and none waits past the tick.
+// A lone caller (one command per tick, nothing in flight) is not corked: its command is written
+// at once and reaches Redis while the caller's own code runs on.
 import type { Socket } from 'node:net';
 import type { RedisClient } from './scripts.js';
 
-const corked = new WeakSet<Socket>();
+/** What this file reads of a standalone ioredis client (all of it in ioredis' typings). */
+interface StandaloneClient {
+  readonly status?: string;
+  readonly stream?: Socket;
+  readonly commandQueue?: { readonly length: number };
+}
 
-function uncork(stream: Socket): void {
-  corked.delete(stream);
+/** Per connection: whether it is corked until the tick ends, and how many commands ticks carried. */
+interface TickState {
+  corked: boolean;
+  /** Commands written while corked in this tick. */
+  count: number;
+  /** Commands the last corked tick carried. */
+  last: number;
+}
+
+const states = new WeakMap<Socket, TickState>();
+
+function uncork(stream: Socket, state: TickState): void {
+  state.corked = false;
+  state.last = state.count;
   stream.uncork();
 }
 
 /**
- * Corks the socket of a standalone, connected `client` until the current tick ends (Node then
- * sends what was written meanwhile with one `writev`). A Cluster, or a client that is not ready
- * (ioredis queues its commands itself), is left alone.
+ * Called before Lockstep writes a command to `client`. Corks a standalone, connected client's
+ * socket until the current tick ends (Node then sends what was written meanwhile with one `writev`)
+ * unless this command is likely alone: nothing is in flight on the connection and the last corked
+ * tick carried one command. A Cluster, or a client that is not ready (ioredis queues its commands
+ * itself), is left alone.
  */
 export function batchWrites(client: RedisClient): void {
-  if ((client as { status?: string }).status !== 'ready') return;
-  const stream = (client as { stream?: Socket }).stream;
-  if (stream === undefined || corked.has(stream) || typeof stream.cork !== 'function') return;
-  corked.add(stream);
+  const { status, stream, commandQueue } = client as StandaloneClient;
+  if (status !== 'ready' || stream === undefined || typeof stream.cork !== 'function') return;
+  let state = states.get(stream);
+  if (state === undefined) {
+    state = { corked: false, count: 0, last: 0 };
+    states.set(stream, state);
+  }
+  if (state.corked) {
+    state.count++;
+    return;
+  }
+  if (state.last === 1 && (commandQueue?.length ?? 0) === 0) return;
+  state.corked = true;
+  state.count = 1;
   stream.cork();
-  process.nextTick(uncork, stream);
+  process.nextTick(uncork, stream, state);
 }
