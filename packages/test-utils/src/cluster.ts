@@ -182,10 +182,16 @@ export class RedisClusterHarness {
     return replica;
   }
 
-  /** kill -9 of a primary; resolves once its replica took over and the cluster is healthy. */
-  async killPrimary(primary: RedisServer): Promise<RedisServer> {
+  /**
+   * kill -9 of a primary; resolves once its replica took over and the cluster is healthy.
+   * `onKilled` runs just after SIGKILL was sent (finding the replica first takes a few ms), so a
+   * caller can time from the kill itself.
+   */
+  async killPrimary(primary: RedisServer, onKilled?: () => void): Promise<RedisServer> {
     const replica = await this.replicaOf(primary);
-    await primary.kill();
+    const killed = primary.kill(); // sends SIGKILL before its first await
+    onKilled?.();
+    await killed;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const nodes = await this.nodes();

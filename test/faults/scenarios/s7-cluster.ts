@@ -62,8 +62,10 @@ export async function cluster(run: ScenarioRun): Promise<void> {
   await spawnPhase('b', phaseMs + 6_000);
   await sleep(phaseMs / 2);
   const primary = await harness.primaryFor(lockstepKey(prefix, 'l', 'lock-a'));
-  const killedAt = hostNow();
-  await harness.killPrimary(primary);
+  let killedAt = hostNow();
+  await harness.killPrimary(primary, () => {
+    killedAt = hostNow();
+  });
   run.fault('cluster-kill-primary');
   run.metric('primaryKillFailoverMs', hostNow() - killedAt);
   await run.settleWorkers();
