@@ -6,7 +6,6 @@
 // A lone caller (one command per tick, nothing in flight) is not corked: its command is written
 // at once and reaches Redis while the caller's own code runs on.
 import type { Socket } from 'node:net';
-import type { RedisClient } from './scripts.js';
 
 /** What this file reads of a standalone ioredis client (all of it in ioredis' typings). */
 interface StandaloneClient {
@@ -39,7 +38,7 @@ function uncork(stream: Socket, state: TickState): void {
  * tick carried one command. A Cluster, or a client that is not ready (ioredis queues its commands
  * itself), is left alone.
  */
-export function batchWrites(client: RedisClient): void {
+export function batchWrites(client: object): void {
   const { status, stream, commandQueue } = client as StandaloneClient;
   if (status !== 'ready' || stream === undefined || typeof stream.cork !== 'function') return;
   let state = states.get(stream);
