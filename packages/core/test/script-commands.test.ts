@@ -2,7 +2,8 @@
 import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Lockstep } from '../src/index.js';
+import { type Lease, Lockstep } from '../src/index.js';
+import { LUA_SCRIPTS } from '../src/lua/scripts.generated.js';
 
 function stat(info: string, name: string): number {
   return Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
@@ -117,6 +118,37 @@ describe('script commands', () => {
     }
     expect(corkedAtWrite).toHaveLength(120);
     expect(corkedAtWrite.filter((corked) => corked === 0).length).toBeLessThanOrEqual(1);
+    await lockstep.close();
+  });
+
+  it('writes a script a waiter depends on at once, even right after a batched tick', async () => {
+    const redis = client();
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('wq') });
+    const held = await lockstep.lock('busy').acquire();
+    // Which scripts were written while the socket was corked (a spy on the real socket).
+    const writes: { corked: number; full: boolean }[] = [];
+    const stream = redis.stream;
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    const fullSha = LUA_SCRIPTS.lockAcquire.sha;
+    stream.write = ((data: unknown, ...rest: unknown[]) => {
+      writes.push({ corked: stream.writableCorked, full: String(data).includes(fullSha) });
+      return write(data, ...rest);
+    }) as typeof stream.write;
+    // Each round: uncontended acquisitions in one tick, batched, and a wait on the held lock. The
+    // wait's queued acquire is sent alone in a later tick, after a tick that carried many: it is
+    // written at once all the same.
+    const waits: Promise<Lease>[] = [];
+    for (let round = 0; round < 3; round++) {
+      const leases = Promise.all(Array.from({ length: 10 }, (_, i) => lockstep.lock(`f${round}.${i}`).acquire()));
+      waits.push(lockstep.lock('busy').acquire({ waitMs: 5_000 }));
+      await Promise.all((await leases).map((lease) => lease.release()));
+    }
+    await held.release();
+    for (const wait of waits) await (await wait).release();
+    const full = writes.filter((w) => w.full);
+    expect(full.length).toBeGreaterThanOrEqual(3);
+    expect(full.every((w) => w.corked === 0)).toBe(true);
+    expect(writes.filter((w) => !w.full && w.corked > 0).length).toBeGreaterThan(20);
     await lockstep.close();
   });
 

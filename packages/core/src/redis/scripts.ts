@@ -5,7 +5,7 @@
 // `defineCommand`, without its per-call wrapper objects.
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { LUA_SCRIPTS } from '../lua/scripts.generated.js';
-import { batchWrites } from './write-batch.js';
+import { batchWrites, flushWrites } from './write-batch.js';
 
 export { STATUS } from '../lua/scripts.generated.js';
 
@@ -48,6 +48,15 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
+// The uncontended fast paths: under load many are sent in one tick, and batching their writes saves
+// client CPU (write-batch.ts). Every other script serves a queue, where latency counts.
+const BATCHED: ReadonlySet<ScriptName> = new Set<ScriptName>([
+  'lockAcquireFast',
+  'lockReleaseFast',
+  'semAcquireFast',
+  'semReleaseFast',
+]);
+
 // A client with ioredis' `enableAutoPipelining` batches the commands of one tick into one write:
 // scripts go through its command API, which does that, instead of straight to `sendCommand`.
 function send(
@@ -61,7 +70,8 @@ function send(
     const { sha, source } = LUA_SCRIPTS[script];
     return client.call(name, name === 'evalsha' ? sha : source, keys.length, ...keys, ...args) as Promise<unknown>;
   }
-  batchWrites(client);
+  if (BATCHED.has(script)) batchWrites(client);
+  else flushWrites(client);
   return client.sendCommand(command(client, name, script, keys, args)) as Promise<unknown>;
 }
 

@@ -4,7 +4,8 @@
 // the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`; the user's own
 // commands on the client in that tick share the write, in their order, and none waits past the tick.
 // A lone caller (one command per tick, nothing in flight) is not corked: its command is written
-// at once and reaches Redis while the caller's own code runs on.
+// at once and reaches Redis while the caller's own code runs on. Only the uncontended fast paths
+// are batched: a command a hand-off depends on is written at once (see flushWrites).
 import type { Socket } from 'node:net';
 
 /** What this file reads of a standalone ioredis client (all of it in ioredis' typings). */
@@ -32,7 +33,21 @@ function uncork(stream: Socket, state: TickState): void {
 }
 
 /**
- * Called before Lockstep writes a command to `client`. Corks a standalone, connected client's
+ * Called before Lockstep writes a command that a waiter's hand-off depends on (a full acquire,
+ * release, extension or heartbeat): if the socket is corked, what it holds goes out now, and the
+ * command after it, so a hand-off never waits for the end of a tick.
+ */
+export function flushWrites(client: object): void {
+  const stream = (client as StandaloneClient).stream;
+  if (stream === undefined) return;
+  const state = states.get(stream);
+  if (state === undefined || !state.corked) return;
+  state.corked = false;
+  stream.uncork();
+}
+
+/**
+ * Called before Lockstep writes an uncontended fast-path command to `client`. Corks a standalone, connected client's
  * socket until the current tick ends (Node then sends what was written meanwhile with one `writev`)
  * unless this command is likely alone: nothing is in flight on the connection and the last corked
  * tick carried one command. A Cluster, or a client that is not ready (ioredis queues its commands
