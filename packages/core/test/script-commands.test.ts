@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Lease, Lockstep } from '../src/index.js';
 import { LUA_SCRIPTS } from '../src/lua/scripts.generated.js';
+import { batchWrites, flushWrites } from '../src/redis/write-batch.js';
 
 function stat(info: string, name: string): number {
   return Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
@@ -150,6 +151,39 @@ describe('script commands', () => {
     expect(full.every((w) => w.corked === 0)).toBe(true);
     expect(writes.filter((w) => !w.full && w.corked > 0).length).toBeGreaterThan(20);
     await lockstep.close();
+  });
+
+  it('counts one tick once when a queue script flushes it midway', async () => {
+    const redis = client();
+    await redis.ping();
+    const corkedAt = new Map<string, number>();
+    const stream = redis.stream;
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((data: unknown, ...rest: unknown[]) => {
+      const key = /wbt:(\w)/.exec(String(data))?.[1];
+      if (key !== undefined) corkedAt.set(key, stream.writableCorked);
+      return write(data, ...rest);
+    }) as typeof stream.write;
+    const fast = (key: string) => {
+      batchWrites(redis);
+      return redis.get(`wbt:${key}`);
+    };
+    // One tick: two fast commands (corked), one a hand-off depends on (flushed, written at once),
+    // one more fast command (corked again). The tick carried three fast commands.
+    const tick = [fast('a'), fast('b')];
+    flushWrites(redis);
+    tick.push(redis.get('wbt:c'), fast('d'));
+    await Promise.all(tick);
+    expect([...corkedAt]).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 0],
+      ['d', 1],
+    ]);
+    // Nothing is in flight now, but the last tick was not a lone caller's: the next fast command
+    // is corked. (Counting the tick in two halves recorded one command, and this one went alone.)
+    await fast('e');
+    expect(corkedAt.get('e')).toBe(1);
   });
 
   it('absorbs SCRIPT FLUSH on an auto-pipelining client', async () => {

@@ -15,20 +15,25 @@ interface StandaloneClient {
   readonly commandQueue?: { readonly length: number };
 }
 
-/** Per connection: whether it is corked until the tick ends, and how many commands ticks carried. */
+/** Per connection: whether it is corked, and how many commands this tick and the last one carried. */
 interface TickState {
   corked: boolean;
-  /** Commands written while corked in this tick. */
+  /** An end-of-tick callback is pending: this tick is being counted. */
+  counting: boolean;
+  /** Fast-path commands written in this tick (corked, or after a flush re-corked). */
   count: number;
-  /** Commands the last corked tick carried. */
+  /** Commands the last counted tick carried. */
   last: number;
 }
 
 const states = new WeakMap<Socket, TickState>();
 
-function uncork(stream: Socket, state: TickState): void {
-  state.corked = false;
+/** Runs once per counted tick: sends what is still corked and records the tick's count. */
+function endTick(stream: Socket, state: TickState): void {
+  state.counting = false;
   state.last = state.count;
+  if (!state.corked) return;
+  state.corked = false;
   stream.uncork();
 }
 
@@ -58,16 +63,21 @@ export function batchWrites(client: object): void {
   if (status !== 'ready' || stream === undefined || typeof stream.cork !== 'function') return;
   let state = states.get(stream);
   if (state === undefined) {
-    state = { corked: false, count: 0, last: 0 };
+    state = { corked: false, counting: false, count: 0, last: 0 };
     states.set(stream, state);
   }
   if (state.corked) {
     state.count++;
     return;
   }
-  if (state.last === 1 && (commandQueue?.length ?? 0) === 0) return;
+  if (!state.counting) {
+    if (state.last === 1 && (commandQueue?.length ?? 0) === 0) return;
+    // One callback per tick, even when a flush uncorks in between and a later command corks again.
+    state.counting = true;
+    state.count = 0;
+    process.nextTick(endTick, stream, state);
+  }
+  state.count++;
   state.corked = true;
-  state.count = 1;
   stream.cork();
-  process.nextTick(uncork, stream, state);
 }
