@@ -15,7 +15,7 @@ import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
 import type { ResolvedGuardOptions } from './decorator-options.js';
 import { guardObservable } from './guard-observable.js';
-import { holdsLock, newFrame, runInFrame } from './held-locks.js';
+import { heldInChain, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
 import { requestSignal, routeResponseDone } from './request-signal.js';
 import { describe } from './validate.js';
@@ -172,6 +172,38 @@ export function runGuarded(
   return entry.track(guarded(spec, entry, self, args, method, wrapper));
 }
 
+/**
+ * A nested call on a lock this call chain holds, or on a semaphore whose permits held by the chain
+ * plus this call's weight exceed the limit, could only be granted after its own caller finished:
+ * waiting would time out after waitMs (reported as busy, 409) and 'skip' would silently skip, both
+ * hiding a bug in the caller. It fails at once, before any Redis call.
+ */
+function assertNotWaitingForItself(
+  spec: GuardSpec,
+  entry: BackendEntry,
+  name: string,
+  self: unknown,
+  args: unknown[],
+): void {
+  const held = heldInChain(entry.lockstep, spec.kind, name);
+  if (held === 0) return;
+  let reason: string | undefined;
+  if (spec.kind === 'lock') {
+    reason = `re-entrant call on the lock ${describe(name)}, which this call chain already holds; the lock is not re-entrant, so it would wait for itself`;
+  } else {
+    const weight = (optionFor(spec.options.weight, self, args) as number | undefined) ?? 1;
+    const limit = spec.options.limit;
+    if (held + weight > limit) {
+      reason = `re-entrant call on the semaphore ${describe(name)}: this call chain already holds ${held} of its ${limit} permits and asks for ${weight} more, so it would wait for itself`;
+    }
+  }
+  if (reason === undefined) return;
+  throw markOrigin(
+    new InvalidArgumentError(`${spec.where}: ${reason}. Call the undecorated logic from inside, or use another key`),
+    spec.kind,
+  );
+}
+
 async function guarded(
   spec: GuardSpec,
   entry: BackendEntry,
@@ -181,16 +213,7 @@ async function guarded(
   wrapper: object,
 ): Promise<unknown> {
   const name = nameOf(spec, self, args);
-  if (spec.kind === 'lock' && holdsLock(entry.lockstep, name)) {
-    // The lock is not re-entrant: waiting would time out after waitMs (reported as busy, 409) and
-    // 'skip' would silently skip; both hide a bug in the caller.
-    throw markOrigin(
-      new InvalidArgumentError(
-        `${spec.where}: re-entrant call on the lock ${describe(name)}, which this call chain already holds; the lock is not re-entrant, so it would wait for itself. Call the undecorated logic from inside, or use another key`,
-      ),
-      spec.kind,
-    );
-  }
+  assertNotWaitingForItself(spec, entry, name, self, args);
   // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
   if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
@@ -212,7 +235,7 @@ async function guarded(
       ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
       : async () => {};
   const held = lease;
-  const frame = newFrame(entry.lockstep, name);
+  const frame = newFrame(entry.lockstep, spec.kind, name, held.weight);
   const inside = <T>(fn: () => T): T => leaseStorage.run(held, () => runInFrame(frame, fn));
   // After the work succeeded: a lease lost meanwhile fails the call (the work ran partly unprotected).
   const settle = async (): Promise<void> => {

@@ -45,6 +45,32 @@ class Invoices {
   async export(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
+
+  @Limited('exports', { limit: 1, waitMs: 600_000 })
+  async exportTwice(): Promise<void> {
+    await this.export();
+  }
+
+  // A lock and a semaphore of one name are different limiters: they nest.
+  @Limited('reports', { limit: 1, waitMs: 600_000 })
+  async report(): Promise<unknown> {
+    return await this.lockReports();
+  }
+
+  @Locked('reports', { waitMs: 600_000 })
+  async lockReports(): Promise<unknown> {
+    return await this.limitReports();
+  }
+
+  @Limited('reports', { limit: 2, waitMs: 600_000 })
+  async limitReports(): Promise<string> {
+    return 'reported';
+  }
+
+  @Limited('pool', { limit: 3, weight: (w: number) => w, waitMs: 600_000 })
+  async pool(_weight: number, inner: number): Promise<unknown> {
+    return inner > 0 ? await this.pool(inner, 0) : 'pooled';
+  }
 }
 
 describe('callers', () => {
@@ -73,6 +99,22 @@ describe('callers', () => {
     // The outer calls released their locks.
     expect(await invoices.refund('42')).toBe('refunded');
     expect(await invoices.tickAgain()).toBe('ran');
+  }, 15_000);
+
+  it('a nested @Limited call that the permits of its own chain would starve fails at once; one that fits nests', async () => {
+    // limit 1, nested on itself: it would wait for its caller (here 10 minutes).
+    await expect(invoices.exportTwice()).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(
+        /@Limited on Invoices\.export: re-entrant call on the semaphore "exports": this call chain already holds 1 of its 1 permits and asks for 1 more/,
+      ),
+    });
+    // limit 3: 1 + 1 fits, 2 + 2 does not.
+    expect(await invoices.pool(1, 1)).toBe('pooled');
+    await expect(invoices.pool(2, 2)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    // A semaphore and a lock of one name are different limiters; the outer calls released theirs.
+    expect(await invoices.report()).toBe('reported');
+    await invoices.export();
   }, 15_000);
 
   it('another key nests, and a task left behind takes the lock once the call released it', async () => {
