@@ -121,6 +121,40 @@ describe('script commands', () => {
     await lockstep.close();
   });
 
+  it('sends the scripts of separate callbacks of one event-loop turn together (requests of a server)', async () => {
+    const redis = client();
+    const lockstep = new Lockstep({ redis, prefix: uniquePrefix('wt') });
+    // A burst first, so the next turn is not taken for a lone caller's.
+    const warm = await Promise.all(Array.from({ length: 20 }, (_, i) => lockstep.lock(`w${i}`).acquire()));
+    await Promise.all(warm.map((lease) => lease.release()));
+    // Scripts per socket write (spies on the real socket; writes go through).
+    const perWrite: number[] = [];
+    const stream = redis.stream as typeof redis.stream & {
+      _writev: (chunks: { chunk: unknown }[], cb: unknown) => void;
+      _write: (chunk: unknown, encoding: unknown, cb: unknown) => void;
+    };
+    const writev = stream._writev.bind(stream);
+    const write = stream._write.bind(stream);
+    const scripts = (chunk: unknown) => (String(chunk).toLowerCase().includes('evalsha') ? 1 : 0);
+    stream._writev = (chunks, cb) => {
+      perWrite.push(chunks.reduce((n, { chunk }) => n + scripts(chunk), 0));
+      writev(chunks, cb);
+    };
+    stream._write = (chunk, encoding, cb) => {
+      perWrite.push(scripts(chunk));
+      write(chunk, encoding, cb);
+    };
+    // Four callbacks of one turn, each its own tick (as four HTTP requests read in one poll phase).
+    const leases = await new Promise<Lease[]>((resolve) => {
+      const started: Promise<Lease>[] = [];
+      for (let i = 0; i < 4; i++) setImmediate(() => started.push(lockstep.lock(`t${i}`).acquire()));
+      setImmediate(() => resolve(Promise.all(started)));
+    });
+    expect(perWrite.filter((n) => n > 0)).toEqual([4]);
+    await Promise.all(leases.map((lease) => lease.release()));
+    await lockstep.close();
+  });
+
   it('writes the scripts of a lone caller at once, uncorked, and corks from the first script under load', async () => {
     const redis = client();
     const lockstep = new Lockstep({ redis, prefix: uniquePrefix('wl') });

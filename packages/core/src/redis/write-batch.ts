@@ -1,9 +1,11 @@
-// Coalesces the commands Lockstep writes to one standalone connection in one tick into socket
-// writes of up to eight commands (WRITE_CHUNK). Replies arrive in batches under load, and each continuation sends the next script, so
-// many scripts are written in the same tick; a write system call each costs more client CPU than
-// the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`; the user's own
-// commands on the client in that tick share the writes, in their order, and none waits past the tick.
-// A lone caller (one command per tick, nothing in flight) is not corked: its command is written
+// Coalesces the commands Lockstep writes to one standalone connection in one turn of the event loop
+// into socket writes of up to eight commands (WRITE_CHUNK). Replies arrive in batches under load, and
+// each continuation sends the next script; requests of a server (HTTP, jobs) arrive as separate I/O
+// events of one turn, each sending its own. A write system call each costs more client CPU than
+// the script's whole JavaScript path. Same idea as ioredis' `enableAutoPipelining`, which also
+// defers to `setImmediate` to catch the commands of several callbacks; the user's own commands on
+// the client in that turn share the writes, in their order, and none waits past the turn.
+// A lone caller (one command per turn, nothing in flight) is not corked: its command is written
 // at once and reaches Redis while the caller's own code runs on. Only the uncontended fast paths
 // are batched: a command a hand-off depends on is written at once (see flushWrites).
 import type { Socket } from 'node:net';
@@ -15,14 +17,14 @@ interface StandaloneClient {
   readonly commandQueue?: { readonly length: number };
 }
 
-/** Per connection: whether it is corked, and how many commands this tick and the last one carried. */
-interface TickState {
+/** Per connection: whether it is corked, and how many commands this turn and the last one carried. */
+interface TurnState {
   corked: boolean;
-  /** An end-of-tick callback is pending: this tick is being counted. */
+  /** An end-of-turn callback is pending: this turn is being counted. */
   counting: boolean;
-  /** Fast-path commands written in this tick (corked, or after a flush re-corked). */
+  /** Fast-path commands written in this turn (corked, or after a flush re-corked). */
   count: number;
-  /** Commands the last counted tick carried. */
+  /** Commands the last counted turn carried. */
   last: number;
 }
 
@@ -34,10 +36,10 @@ interface TickState {
  */
 const WRITE_CHUNK = 8;
 
-const states = new WeakMap<Socket, TickState>();
+const states = new WeakMap<Socket, TurnState>();
 
-/** Runs once per counted tick: sends what is still corked and records the tick's count. */
-function endTick(stream: Socket, state: TickState): void {
+/** Runs once per counted turn (a `setImmediate`): sends what is still corked, records the count. */
+function endTurn(stream: Socket, state: TurnState): void {
   state.counting = false;
   state.last = state.count;
   if (!state.corked) return;
@@ -48,7 +50,7 @@ function endTick(stream: Socket, state: TickState): void {
 /**
  * Called before Lockstep writes a command that a waiter's hand-off depends on (a full acquire,
  * release, extension or heartbeat): if the socket is corked, what it holds goes out now, and the
- * command after it, so a hand-off never waits for the end of a tick.
+ * command after it, so a hand-off never waits for the end of a turn.
  */
 export function flushWrites(client: object): void {
   const stream = (client as StandaloneClient).stream;
@@ -60,11 +62,12 @@ export function flushWrites(client: object): void {
 }
 
 /**
- * Called before Lockstep writes an uncontended fast-path command to `client`. Corks a standalone, connected client's
- * socket until the current tick ends or WRITE_CHUNK commands are corked (Node sends them with one `writev`)
- * unless this command is likely alone: nothing is in flight on the connection and the last corked
- * tick carried one command. A Cluster, or a client that is not ready (ioredis queues its commands
- * itself), is left alone.
+ * Called before Lockstep writes an uncontended fast-path command to `client`. Corks a standalone,
+ * connected client's socket until the current turn of the event loop ends (`setImmediate`) or
+ * WRITE_CHUNK commands are corked (Node sends them with one `writev`), unless this command is
+ * likely alone: nothing is in flight on the connection and the last counted turn carried one
+ * command. A Cluster, or a client that is not ready (ioredis queues its commands itself), is left
+ * alone.
  */
 export function batchWrites(client: object): void {
   const { status, stream, commandQueue } = client as StandaloneClient;
@@ -85,10 +88,10 @@ export function batchWrites(client: object): void {
   }
   if (!state.counting) {
     if (state.last === 1 && (commandQueue?.length ?? 0) === 0) return;
-    // One callback per tick, even when a flush uncorks in between and a later command corks again.
+    // One callback per turn, even when a flush uncorks in between and a later command corks again.
     state.counting = true;
     state.count = 0;
-    process.nextTick(endTick, stream, state);
+    setImmediate(endTurn, stream, state);
   }
   state.count++;
   state.corked = true;
