@@ -11,10 +11,15 @@ local function server_clock()
   return s * 1000 + math.floor(us / 1000), s * 1000000 + us
 end
 
--- The server time from one TIME call as epoch us, in decimal digits.
+-- The server time from one TIME call as epoch us, in decimal digits (the microseconds padded to
+-- six digits; they have six already nine times in ten, and then no padding string is made).
 local function server_us()
   local t = redis.call('TIME')
-  return t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
+  local us = t[2]
+  if #us == 6 then
+    return t[1] .. us
+  end
+  return t[1] .. string.rep('0', 6 - #us) .. us
 end
 
 -- An integer as decimal digits.
@@ -23,13 +28,15 @@ local function fmt(n)
 end
 
 -- One more than `digits`, a decimal integer string these scripts wrote (nil if it is not a number).
+-- It formats without fmt: a function a script reaches is defined anew on every call (succ is on
+-- the fast paths, fmt is not).
 local function succ(digits)
   local last = string.byte(digits, -1)
   if last and last >= 48 and last < 57 then
     return string.sub(digits, 1, -2) .. string.char(last + 1)
   end
   local n = tonumber(digits)
-  return n and fmt(n + 1)
+  return n and string.format('%.0f', n + 1)
 end
 
 -- True when decimal strings `a` >= `b` (no leading zeros).

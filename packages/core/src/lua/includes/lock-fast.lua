@@ -19,17 +19,13 @@ local function marked(value)
   return value ~= nil and value ~= false and string.byte(value, 1) == 119
 end
 
--- The fence of a grant on a free lock whose H value is `free_value` (nil or an unmarked
--- "<fence>:"): one above the fence H remembers (H always holds the latest fence of the name), or,
--- once H is gone, the server clock in us, so a name whose key expired or was lost in a restart
--- never reuses a fence. Decimal digits.
-local function fresh_fence(free_value)
-  return free_value and succ(string.sub(free_value, 1, -2)) or server_us()
-end
-
 -- Takes the lock for `token` for `ttl` ms when it is free and nobody waits. `holder` is H's value
--- (read by the caller). Returns the fence (decimal digits), or nil, 'held' / 'queued'.
+-- (read by the caller). Returns the fence (decimal digits), or nil, 'held' / 'queued'. The fence
+-- is one above the fence H remembers (H always holds the latest fence of the name), or, once H is
+-- gone, the server clock in us, so a name whose key expired or was lost in a restart never reuses
+-- a fence.
 local function lock_take(H, Q, holder, token, ttl)
+  local fence
   if holder then
     if string.byte(holder, -1) ~= 58 then
       return nil, 'held'
@@ -37,10 +33,12 @@ local function lock_take(H, Q, holder, token, ttl)
     if string.byte(holder, 1) == 119 then
       return nil, 'queued'
     end
+    fence = succ(string.sub(holder, 1, -2))
   elseif redis.call('EXISTS', Q) == 1 then
     return nil, 'queued'
+  else
+    fence = server_us()
   end
-  local fence = fresh_fence(holder)
   redis.call('SET', H, fence .. ':' .. token, 'PX', ttl)
   return fence
 end
