@@ -89,9 +89,15 @@ const luaNames = new Map([
   ...Object.entries(codes.constants ?? {}).map(([name, [value]]) => [name, value]),
 ]);
 
-// Declares the named codes and constants this script uses, before its first line.
+// Declares the named codes and constants this script uses, before its first line. `NAME_DIGITS`
+// is constant NAME as a string, for redis.call arguments: Redis prints a Lua number argument with
+// "%.17g" (glibc's float printer), which costs more than the Redis call's own work for a short one.
 function prelude(source) {
-  const used = [...luaNames].filter(([name]) => uses(source, name));
+  const declared = [...luaNames].flatMap(([name, value]) => [
+    [name, `${value}`],
+    [`${name}_DIGITS`, `'${value}'`],
+  ]);
+  const used = declared.filter(([name]) => uses(source, name));
   return used.map(([name, value]) => `local ${name} = ${value}\n`).join('') + source;
 }
 

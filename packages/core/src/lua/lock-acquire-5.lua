@@ -52,7 +52,7 @@ end
 if not free and string.sub(holder, -#token - 1) == ':' .. token then
   -- Our own claim (a grant pushed to us while queued, see CLAIM_MS), or a retried request that
   -- finds its own lease: either way it becomes (again) the full lease from now.
-  redis.call('PEXPIRE', k.H, ttl)
+  redis.call('PEXPIRE', k.H, ARGV[3])
   announce_claimed(k.C, id)
   return acquire_reply(GRANTED, tonumber(fence_of(holder)), ttl, now)
 end
@@ -66,7 +66,7 @@ if free then
   if served == 'none' and not a then
     -- Nobody waits (the dead are gone). H is as it was (serve_head wrote nothing).
     local f = next_fence(holder, now_us)
-    redis.call('SET', k.H, f .. ':' .. token, 'PX', ttl)
+    redis.call('SET', k.H, f .. ':' .. token, 'PX', ARGV[3])
     return acquire_reply(GRANTED, tonumber(f), ttl, now)
   end
   if served == 'none' then
@@ -86,6 +86,8 @@ end
 
 local waiter_ttl = tonumber(ARGV[5])
 local alive_until = now + waiter_ttl
+-- As digits for the calls (see fmt in includes/clock.lua).
+local alive_digits = fmt(alive_until)
 -- This id's record, the time Q, D and I are armed until, and the sequence: one call.
 local v = redis.call('HMGET', k.I, id, 'x', '#')
 local armed = tonumber(v[2]) or 0
@@ -96,7 +98,7 @@ if holder and not marked(holder) then
 end
 if v[1] then
   -- Already queued: this call is the heartbeat.
-  redis.call('ZADD', k.D, 'XX', alive_until, id)
+  redis.call('ZADD', k.D, 'XX', alive_digits, id)
 else
   -- Dead waiters count against maxWaiters only until a purge: purge when the bound is reached.
   local max_waiters = tonumber(ARGV[6])
@@ -108,13 +110,13 @@ else
   if max_waiters == 0 or (max_waiters > 0 and waiting >= max_waiters) then
     return acquire_reply(FULL, 0, -1, now)
   end
-  local seq = (tonumber(v[3]) or 0) + 1
+  local seq = fmt((tonumber(v[3]) or 0) + 1)
   redis.call('ZADD', k.Q, seq, id)
-  redis.call('ZADD', k.D, alive_until, id)
+  redis.call('ZADD', k.D, alive_digits, id)
   if waiting == 0 then
     -- A new queue: arm it (Q and D were just created, without a TTL).
     armed = alive_until + waiter_ttl
-    redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq, 'x', armed)
+    redis.call('HSET', k.I, id, token .. '|' .. ARGV[3], '#', seq, 'x', fmt(armed))
     expire_after(armed, { k.Q, k.D, k.I })
     return acquire_reply(QUEUED, 0, holder_left(), now)
   end

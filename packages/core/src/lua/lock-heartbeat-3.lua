@@ -20,7 +20,7 @@ local alive_until = now + waiter_ttl
 local missing, refreshed = refresh_waiters(D, { unpack(ARGV, 2) }, now, alive_until)
 -- Keep Q, D and I armed past the new deadlines, with one heartbeat of slack (see includes/lock.lua).
 if refreshed and alive_until > (tonumber(redis.call('HGET', I, 'x')) or 0) then
-  redis.call('HSET', I, 'x', alive_until + waiter_ttl)
+  redis.call('HSET', I, 'x', fmt(alive_until + waiter_ttl))
   expire_after(alive_until + waiter_ttl, { Q, D, I })
 end
 return missing

@@ -37,7 +37,7 @@ local M, H, Q, D = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token = ARGV[1], ARGV[2]
 local now, now_us = server_clock()
 local v = redis.call('HMGET', M, 'u', 'l', 'f', 's', 't', 'x', 'q', id)
-local first = redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGE', H, '0', '0', 'WITHSCORES')
 local earliest = tonumber(first[2])
 local mine = v[8]
 
@@ -48,7 +48,7 @@ if mine and string.byte(mine, 1) == 119 and (not earliest or earliest > now)
   if string.sub(mine, 3, #token + 3) ~= token .. '|' then
     return acquire_reply(ID_CONFLICT, 0, -1, now)
   end
-  if redis.call('ZADD', D, 'XX', 'CH', now + tonumber(ARGV[8]), id) == 1 then
+  if redis.call('ZADD', D, 'XX', 'CH', fmt(now + tonumber(ARGV[8])), id) == 1 then
     return acquire_reply(QUEUED, 0, ms_until(earliest, now), now)
   end
 end
@@ -70,7 +70,7 @@ if mine then
       -- finds its own lease: either way it becomes (again) the full lease from now.
       if now + ttl > deadline then
         deadline = now + ttl
-        redis.call('ZADD', H, deadline, id)
+        redis.call('ZADD', H, fmt(deadline), id)
         sem_grow(s, deadline, ttl)
         sem_save(s)
       end
@@ -98,7 +98,7 @@ end
 local waiter_ttl = tonumber(ARGV[8])
 -- (ZADD XX CH answers 0 also for a member whose deadline did not move, in the same ms: it is still
 -- queued and must not count twice against maxWaiters.)
-if waiting and (redis.call('ZADD', D, 'XX', 'CH', now + waiter_ttl, id) == 1 or redis.call('ZSCORE', D, id)) then
+if waiting and (redis.call('ZADD', D, 'XX', 'CH', fmt(now + waiter_ttl), id) == 1 or redis.call('ZSCORE', D, id)) then
   sem_grow(s, now + waiter_ttl, waiter_ttl)
   sem_save(s)
   return acquire_reply(QUEUED, 0, ms_until(s.earliest_known and s.earliest or sem_earliest(H), now), now)
@@ -122,7 +122,7 @@ end
 -- Granted now only if the permits fit and nobody waiting is ahead (no barging).
 local fits = weight <= s.limit - s.used
 if fits and s.mark then
-  local head = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', Q, '0', '0', 'WITHSCORES')
   fits = head[2] == nil or tonumber(head[2]) > score
 end
 if fits then
@@ -153,11 +153,11 @@ end
 if aging > 0 then
   sem_write(s, 't', fmt(since))
 else
-  sem_write(s, 's', s.seq + 1)
+  sem_write(s, 's', fmt(s.seq + 1))
 end
 redis.call('ZADD', Q, fmt(score), id)
-redis.call('ZADD', D, now + waiter_ttl, id)
-sem_write(s, id, 'w|' .. token .. '|' .. weight .. '|' .. ttl .. '|' .. ARGV[7] .. '|' .. now)
+redis.call('ZADD', D, fmt(now + waiter_ttl), id)
+sem_write(s, id, 'w|' .. token .. '|' .. ARGV[3] .. '|' .. ARGV[5] .. '|' .. ARGV[7] .. '|' .. fmt(now))
 sem_grow(s, now + waiter_ttl, waiter_ttl)
 s.mark = true
 if waiting_now == 0 then

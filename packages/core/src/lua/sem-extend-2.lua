@@ -23,10 +23,11 @@ if not current or current <= now then
   return NOT_HELD
 end
 local deadline = now + tonumber(ARGV[3])
-redis.call('ZADD', H, deadline, ARGV[1])
+local deadline_digits = fmt(deadline)
+redis.call('ZADD', H, deadline_digits, ARGV[1])
 -- Keys expire a grace period after the latest deadline ever written (see semaphore.lua).
 if deadline > (tonumber(v[2]) or 0) then
-  redis.call('HSET', M, 'x', deadline)
+  redis.call('HSET', M, 'x', deadline_digits)
   expire_after(deadline, { M, H })
 end
 return EXTENDED

@@ -48,7 +48,7 @@ end
 -- Nobody queued (the waiters mark, see includes/semaphore.lua): nothing to pass on.
 if v[7] ~= '1' then
   if redis.call('EXISTS', M) == 1 then
-    redis.call('HSET', M, 'u', used)
+    redis.call('HSET', M, 'u', fmt(used))
   end
   return removed
 end

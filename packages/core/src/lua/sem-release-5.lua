@@ -55,7 +55,8 @@ end
 -- Fast path: nobody queued, so there is nothing to hand over.
 if not queued then
   if freed then
-    redis.call('HSET', M, 'u', used)
+    -- Digits made here: the helpers (fmt in includes/clock.lua) are not defined yet.
+    redis.call('HSET', M, 'u', string.format('%d', used))
   end
   return result
 end

@@ -59,7 +59,7 @@ end
 -- Keeps Q, D and I armed past `alive_until`, with one heartbeat (`waiter_ttl`) of slack.
 local function arm_queue(k, alive_until, waiter_ttl)
   local armed = alive_until + waiter_ttl
-  redis.call('HSET', k.I, 'x', armed)
+  redis.call('HSET', k.I, 'x', fmt(armed))
   expire_after(armed, { k.Q, k.D, k.I })
 end
 
@@ -91,7 +91,7 @@ local function scan_watchers(k, ids, deadlines, at, now)
   end
   if #ids == SCAN_BATCH then
     local rank = #ids - at + 1
-    for _, id in ipairs(redis.call('ZRANGE', k.Q, rank, rank + WATCH_SPAN - #next_ids)) do
+    for _, id in ipairs(redis.call('ZRANGE', k.Q, fmt(rank), fmt(rank + WATCH_SPAN - #next_ids))) do
       next_ids[#next_ids + 1] = id
     end
   end
@@ -108,7 +108,7 @@ local function live_head(k, now, heads_alive)
   if heads_alive then
     -- The common case: two calls see the head, its record, whether it is the last and the next
     -- waiters (their instances watch its claim).
-    local heads = redis.call('ZRANGE', k.Q, 0, WATCH_SPAN)
+    local heads = redis.call('ZRANGE', k.Q, '0', WATCH_SPAN_DIGITS)
     if not heads[1] then
       return nil, false
     end
@@ -119,7 +119,7 @@ local function live_head(k, now, heads_alive)
     -- A head without its record (never written so by these scripts): the scan below drops it.
   end
   for _ = 1, SCAN_BUDGET do
-    local ids = redis.call('ZRANGE', k.Q, 0, SCAN_BATCH - 1)
+    local ids = redis.call('ZRANGE', k.Q, '0', fmt(SCAN_BATCH - 1))
     if #ids == 0 then
       return nil, false
     end
@@ -173,14 +173,19 @@ local function serve_head(k, holder, now, now_us, self_id, settled)
   end
   drop_waiter(k, head, not more)
   local token, ttl = string.match(rec, '^(.*)|(%d+)$')
-  local value = mark_if(more) .. next_fence(holder, now_us) .. ':' .. token
+  local fence = next_fence(holder, now_us)
+  local value = mark_if(more) .. fence .. ':' .. token
   if head == self_id then
     redis.call('SET', k.H, value, 'PX', ttl)
-    return 'self', tonumber(fence_of(value)), tonumber(ttl)
+    return 'self', tonumber(fence), tonumber(ttl)
   end
-  local claim = math.min(tonumber(ttl), CLAIM_MS)
-  redis.call('SET', k.H, value, 'PX', claim)
-  local msg = head .. '|' .. fence_of(value) .. '|' .. fmt(now + claim) .. '|' .. claim
+  -- The claim in ms, as a number and as digits (the record's own, or the constant's).
+  local claim, claim_digits = CLAIM_MS, CLAIM_MS_DIGITS
+  if tonumber(ttl) < CLAIM_MS then
+    claim, claim_digits = tonumber(ttl), ttl
+  end
+  redis.call('SET', k.H, value, 'PX', claim_digits)
+  local msg = head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim_digits
   if settled then
     msg = msg .. '|' .. settled
   end

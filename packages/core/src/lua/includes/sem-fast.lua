@@ -36,13 +36,14 @@ local function sem_take(M, H, id, token, weight_digits, limit, ttl)
   local deadline = tonumber(now_ms) + ttl
   local x = tonumber(v[4]) or 0
   local record = 'h|' .. token .. '|' .. weight_digits .. '|' .. fence .. '|' .. now_ms
-  -- The new count: the weight's own digits when nothing else is held.
-  local count = used == 0 and weight_digits or used + weight
-  redis.call('ZADD', H, deadline, id)
+  -- The new count: the weight's own digits when nothing else is held. Numbers go to Redis as
+  -- digits made here (string.format's "%d", as fmt in clock.lua does, without defining fmt).
+  local count = used == 0 and weight_digits or string.format('%d', used + weight)
+  redis.call('ZADD', H, string.format('%d', deadline), id)
   if deadline > x then
     -- Past the armed time (or a new M): move it one lease further and re-arm (Q and D do not exist).
     x = deadline + ttl
-    redis.call('HSET', M, 'u', count, 'f', fence, 'x', x, id, record)
+    redis.call('HSET', M, 'u', count, 'f', fence, 'x', string.format('%d', x), id, record)
     expire_after(x, { M, H })
   else
     redis.call('HSET', M, 'u', count, 'f', fence, id, record)
@@ -77,7 +78,7 @@ local function sem_give(M, H, id, token)
   local used = tonumber(v[1]) - tonumber(weight)
   if used > 0 then
     redis.call('HDEL', M, id)
-    redis.call('HSET', M, 'u', used)
+    redis.call('HSET', M, 'u', string.format('%d', used))
   else
     redis.call('HDEL', M, id, 'u')
   end

@@ -37,7 +37,7 @@
 
 -- Reads the holders' earliest deadline (nil when there are none) from H.
 local function sem_earliest(H)
-  return tonumber(redis.call('ZRANGE', H, 0, 0, 'WITHSCORES')[2])
+  return tonumber(redis.call('ZRANGE', H, '0', '0', 'WITHSCORES')[2])
 end
 
 local function sem_write(s, field, value)
@@ -47,7 +47,7 @@ end
 
 local function sem_set_used(s, value)
   s.used = value
-  sem_write(s, 'u', value)
+  sem_write(s, 'u', fmt(value))
 end
 
 -- The state of one semaphore. `keys` M, H, Q, D, C (KEYS[1..5]); `v` M's fields u, l, f, s, t, x, q
@@ -115,7 +115,7 @@ end
 
 -- Removes holders whose deadline passed (bounded per call) and frees their weight.
 local function sem_purge_holders(s)
-  local dead = redis.call('ZRANGEBYSCORE', s.H, '-inf', s.now, 'LIMIT', 0, PURGE_BUDGET)
+  local dead = redis.call('ZRANGEBYSCORE', s.H, '-inf', fmt(s.now), 'LIMIT', '0', PURGE_BUDGET_DIGITS)
   if #dead == 0 then
     return
   end
@@ -148,9 +148,10 @@ local function sem_make_holder(s, id, token, weight, ttl)
   sem_set_used(s, s.used + weight)
   local deadline = s.now + ttl
   sem_grow(s, deadline, ttl)
-  redis.call('ZADD', s.H, deadline, id)
-  sem_write(s, 'f', fmt(fence))
-  sem_write(s, id, 'h|' .. token .. '|' .. weight .. '|' .. fmt(fence) .. '|' .. s.now)
+  redis.call('ZADD', s.H, fmt(deadline), id)
+  local fence_digits = fmt(fence)
+  sem_write(s, 'f', fence_digits)
+  sem_write(s, id, 'h|' .. token .. '|' .. fmt(weight) .. '|' .. fence_digits .. '|' .. fmt(s.now))
   return fence, deadline
 end
 
@@ -167,9 +168,9 @@ end
 -- up to SCAN_BATCH ids are looked at, with their heartbeat deadlines (two calls, that rare case only).
 local function sem_next_live(s, heads_alive)
   if heads_alive then
-    return redis.call('ZRANGE', s.Q, 0, WATCH_SPAN - 1)
+    return redis.call('ZRANGE', s.Q, '0', fmt(WATCH_SPAN - 1))
   end
-  local ids = redis.call('ZRANGE', s.Q, 0, SCAN_BATCH - 1)
+  local ids = redis.call('ZRANGE', s.Q, '0', fmt(SCAN_BATCH - 1))
   if #ids == 0 then
     return ids
   end
@@ -247,7 +248,7 @@ local function sem_grant_heads(s, self_id, heads_alive, scan)
         else
           local claim = math.min(tonumber(ttl), CLAIM_MS)
           local f, deadline = sem_make_holder(s, hid, token, weight, claim)
-          local msg = hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. claim
+          local msg = hid .. '|' .. fmt(f) .. '|' .. fmt(deadline) .. '|' .. fmt(claim)
           if s.settled then
             msg = msg .. '|' .. s.settled
             s.settled = nil

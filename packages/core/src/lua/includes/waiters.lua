@@ -14,6 +14,7 @@
     "id|k"  the claim of `id` was turned into a lease or released: on C (any watcher may stop)
     "|r"    the scan budget ran out on dead heads: on C (every instance's first waiter re-checks)
 ]]
+--@include clock
 
 -- Announces a message on channel C: sharded pub/sub where the server has it (Redis 7+).
 local function announce(C, msg)
@@ -74,7 +75,7 @@ end
 -- Drops waiters whose heartbeat deadline passed by `now` (bounded per call). Returns false when
 -- the budget ran out, so dead waiters may remain and heads must be checked one by one.
 local function purge_waiters(Q, D, records, now)
-  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', now, 'LIMIT', 0, PURGE_BUDGET)
+  local dead = redis.call('ZRANGEBYSCORE', D, '-inf', fmt(now), 'LIMIT', '0', PURGE_BUDGET_DIGITS)
   if #dead > 0 then
     redis.call('ZREM', Q, unpack(dead))
     redis.call('ZREM', D, unpack(dead))
