@@ -64,7 +64,7 @@ function perCallOf(spec: GuardSpec, self: unknown, args: unknown[]): PerCall {
   };
 }
 
-async function take(spec: GuardSpec, entry: BackendEntry, name: string, call: PerCall) {
+async function take(spec: GuardSpec, entry: BackendEntry, name: string, call: PerCall, wrapper: object) {
   const o = spec.options;
   const autoExtend = o.autoExtend && o.minHoldMs === 0;
   const common = {
@@ -72,8 +72,9 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, call: Pe
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
   let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
-  // A route handler's wait also ends when its client leaves (the handler then never runs).
-  const client = requestSignal();
+  // A route handler's wait also ends when its client leaves or its request was answered meanwhile
+  // (the handler then never runs).
+  const client = requestSignal(wrapper);
   const signal = client === undefined ? entry.shutdown : anySignal([entry.shutdown, client]);
   let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {
@@ -227,7 +228,7 @@ async function guarded(
   let lease: Lease | null;
   const requestedAt = performance.now();
   try {
-    lease = await take(spec, entry, name, call);
+    lease = await take(spec, entry, name, call, wrapper);
   } catch (err) {
     throw markOrigin(err, spec.kind);
   }
