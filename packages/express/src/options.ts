@@ -82,7 +82,8 @@ export interface ConcurrencyLimitOptions<
   readonly handler?: (req: Req, res: Res, next: NextFunction, info: RejectionInfo) => unknown;
   /**
    * Called with store failures (`ERR_REDIS`, `ERR_CLOSED`, …) of an acquisition, and with errors of
-   * background releases and extensions. Never thrown.
+   * background releases. Never thrown. Failed retries within `waitMs` and failed auto-extensions of
+   * a permit go to the `Lockstep`'s own `onError`.
    */
   readonly onError?: (error: LockstepError, req: Req) => void;
   /**

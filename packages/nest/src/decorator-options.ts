@@ -120,8 +120,22 @@ function checkOnBusy(where: string, value: unknown): OnBusy {
   );
 }
 
-function checkNumberOrFn(where: string, name: string, value: unknown, allowString: boolean): unknown {
-  if (value === undefined || typeof value === 'function' || typeof value === 'number') return value;
+/** Highest absolute priority, as in core: integers in [-2^20, 2^20]. */
+const MAX_PRIORITY = 1_048_576;
+
+/**
+ * A number (an integer in [min, max], as core requires, so a bad one fails here rather than on every
+ * call), a function of the arguments, or with `allowString` a class name.
+ */
+function checkNumberOrFn(
+  where: string,
+  name: string,
+  value: unknown,
+  allowString: boolean,
+  [min, max]: readonly [number, number],
+): unknown {
+  if (value === undefined || typeof value === 'function') return value;
+  if (typeof value === 'number') return checkInt(where, name, value, min, max);
   if (allowString && typeof value === 'string') return value;
   const kinds = allowString ? 'a number, a class name or a function' : 'a number or a function';
   throw new InvalidArgumentError(`${where}: expected \`${name}\` to be ${kinds}, got ${describe(value)}`);
@@ -144,6 +158,22 @@ function checkPriorityClass(where: string, name: string, value: unknown, priorit
   );
 }
 
+/** Named priority classes as core accepts them: 1 to 1,000 distinct non-empty names. */
+function checkPriorities(where: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > 1_000 ||
+    value.some((p, i) => typeof p !== 'string' || p.length === 0 || value.indexOf(p) !== i)
+  ) {
+    throw new InvalidArgumentError(
+      `${where}: expected \`priorities\` to be a non-empty array of distinct non-empty strings (at most 1000), got ${describe(value)}`,
+    );
+  }
+  return value as readonly string[];
+}
+
 /** Validates the options of `@Locked` (`kind: 'lock'`) or `@Limited` (`kind: 'limit'`). */
 export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', options: unknown): ResolvedGuardOptions {
   const o = checkKeys(where, options, kind === 'lock' ? LOCKED_KEYS : LIMITED_KEYS);
@@ -154,20 +184,17 @@ export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', optio
   }
   const limit = kind === 'limit' ? checkInt(where, 'limit', o.limit, 1, 1_000_000) : 1;
   if (limit === undefined) throw new InvalidArgumentError(`${where}: \`limit\` is required, got undefined`);
-  const priorities = o.priorities;
-  if (priorities !== undefined && (!Array.isArray(priorities) || priorities.some((p) => typeof p !== 'string'))) {
-    throw new InvalidArgumentError(
-      `${where}: expected \`priorities\` to be an array of strings, got ${describe(priorities)}`,
-    );
-  }
+  const priorities = checkPriorities(where, o.priorities);
   const defaultPriority = o.defaultPriority;
   if (defaultPriority !== undefined && typeof defaultPriority !== 'number' && typeof defaultPriority !== 'string') {
     throw new InvalidArgumentError(
       `${where}: expected \`defaultPriority\` to be a number or a class name, got ${describe(defaultPriority)}`,
     );
   }
-  checkPriorityClass(where, 'priority', o.priority, priorities as readonly string[] | undefined);
-  checkPriorityClass(where, 'defaultPriority', defaultPriority, priorities as readonly string[] | undefined);
+  if (typeof defaultPriority === 'number')
+    checkInt(where, 'defaultPriority', defaultPriority, -MAX_PRIORITY, MAX_PRIORITY);
+  checkPriorityClass(where, 'priority', o.priority, priorities);
+  checkPriorityClass(where, 'defaultPriority', defaultPriority, priorities);
   return {
     ttlMs: checkInt(where, 'ttlMs', o.ttlMs, 10),
     waitMs,
@@ -176,10 +203,10 @@ export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', optio
     maxWaiters: checkInt(where, 'maxWaiters', o.maxWaiters, 0, 10_000_000),
     minHoldMs: checkInt(where, 'minHoldMs', o.minHoldMs, 0) ?? DEFAULT_GUARD_OPTIONS.minHoldMs,
     limit,
-    priority: checkNumberOrFn(where, 'priority', o.priority, true),
-    priorities: priorities as readonly string[] | undefined,
+    priority: checkNumberOrFn(where, 'priority', o.priority, true, [-MAX_PRIORITY, MAX_PRIORITY]),
+    priorities,
     defaultPriority,
-    weight: checkNumberOrFn(where, 'weight', o.weight, false),
+    weight: checkNumberOrFn(where, 'weight', o.weight, false, [1, limit]),
     agingMs: checkInt(where, 'agingMs', o.agingMs, 0, 1_048_576),
   };
 }

@@ -12,6 +12,11 @@ import { finalize, type Observable } from 'rxjs';
 interface RouteRequest {
   /** Aborts when the client left before the response finished. */
   readonly signal: AbortSignal;
+  /**
+   * Aborts when the response ended, or the client left: the route handler's own wait for its lock
+   * or permits is then pointless (a timeout interceptor answered 408 while it was queued).
+   */
+  readonly answered: AbortSignal;
   /** Resolves when the response finished or closed. */
   readonly responseDone: Promise<void>;
   /** The decorated method's wrapper the route handler is (or wraps, see {@link markGuarded}). */
@@ -38,9 +43,16 @@ function guardedWrapper(handler: object): object | undefined {
   return typeof wrapper === 'function' ? wrapper : undefined;
 }
 
-/** Aborts when the client of the HTTP request being served went away; undefined outside one. */
-export function requestSignal(): AbortSignal | undefined {
-  return storage.getStore()?.signal;
+/**
+ * For the wait of a call to `wrapper` while an HTTP request is served: a signal that aborts when
+ * the client went away, or, when `wrapper` is the route handler itself, also when the response was
+ * sent without it (a timeout interceptor or filter answered while it was queued), so it never runs
+ * for a request already answered. Undefined outside a request.
+ */
+export function requestSignal(wrapper: object): AbortSignal | undefined {
+  const route = storage.getStore();
+  if (route === undefined) return undefined;
+  return route.handler === wrapper ? route.answered : route.signal;
 }
 
 /**
@@ -114,8 +126,16 @@ export class LockstepRequestInterceptor implements NestInterceptor {
       raw.once('finish', resolve);
       raw.once('close', resolve);
     });
-    void responseDone.then(() => req?.off('close', onRequestClose));
-    const route: RouteRequest = { signal: controller.signal, responseDone, handler };
+    const answered = new AbortController();
+    void responseDone.then(() => {
+      req?.off('close', onRequestClose);
+      answered.abort(
+        controller.signal.aborted
+          ? controller.signal.reason
+          : new LockstepError('ERR_ABORTED', 'The response was sent before the route handler ran'),
+      );
+    });
+    const route: RouteRequest = { signal: controller.signal, answered: answered.signal, responseDone, handler };
     return storage.run(route, () => next.handle()).pipe(finalize(() => raw.off('close', onClose)));
   }
 }

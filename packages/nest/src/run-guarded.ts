@@ -50,7 +50,21 @@ function optionFor(option: unknown, self: unknown, args: unknown[]): unknown {
   return typeof option === 'function' ? (option as (...a: unknown[]) => unknown).apply(self, args) : option;
 }
 
-async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: unknown, args: unknown[]) {
+/** A call's own options, from the decorator's functions of its arguments: each is called once per call. */
+interface PerCall {
+  readonly priority: number | string | undefined;
+  readonly weight: number | undefined;
+}
+
+function perCallOf(spec: GuardSpec, self: unknown, args: unknown[]): PerCall {
+  if (spec.kind === 'lock') return { priority: undefined, weight: undefined };
+  return {
+    priority: optionFor(spec.options.priority, self, args) as number | string | undefined,
+    weight: optionFor(spec.options.weight, self, args) as number | undefined,
+  };
+}
+
+async function take(spec: GuardSpec, entry: BackendEntry, name: string, call: PerCall, wrapper: object) {
   const o = spec.options;
   const autoExtend = o.autoExtend && o.minHoldMs === 0;
   const common = {
@@ -58,8 +72,9 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
     ...(o.maxWaiters === undefined ? {} : { maxWaiters: o.maxWaiters }),
   };
   let limiter: Limiter<SemaphoreAcquireOptions, SemaphoreTryAcquireOptions>;
-  // A route handler's wait also ends when its client leaves (the handler then never runs).
-  const client = requestSignal();
+  // A route handler's wait also ends when its client leaves or its request was answered meanwhile
+  // (the handler then never runs).
+  const client = requestSignal(wrapper);
   const signal = client === undefined ? entry.shutdown : anySignal([entry.shutdown, client]);
   let perCall: SemaphoreAcquireOptions = { autoExtend, signal };
   if (spec.kind === 'lock') {
@@ -72,8 +87,7 @@ async function take(spec: GuardSpec, entry: BackendEntry, name: string, self: un
       ...(o.defaultPriority === undefined ? {} : { defaultPriority: o.defaultPriority }),
       ...(o.agingMs === undefined ? {} : { agingMs: o.agingMs }),
     });
-    const priority = optionFor(o.priority, self, args) as number | string | undefined;
-    const weight = optionFor(o.weight, self, args) as number | undefined;
+    const { priority, weight } = call;
     perCall = {
       autoExtend,
       signal,
@@ -178,20 +192,14 @@ export function runGuarded(
  * waiting would time out after waitMs (reported as busy, 409) and 'skip' would silently skip, both
  * hiding a bug in the caller. It fails at once, before any Redis call.
  */
-function assertNotWaitingForItself(
-  spec: GuardSpec,
-  entry: BackendEntry,
-  name: string,
-  self: unknown,
-  args: unknown[],
-): void {
+function assertNotWaitingForItself(spec: GuardSpec, entry: BackendEntry, name: string, call: PerCall): void {
   const held = heldInChain(entry.lockstep, spec.kind, name);
   if (held === 0) return;
   let reason: string | undefined;
   if (spec.kind === 'lock') {
     reason = `re-entrant call on the lock ${describe(name)}, which this call chain already holds; the lock is not re-entrant, so it would wait for itself`;
   } else {
-    const weight = (optionFor(spec.options.weight, self, args) as number | undefined) ?? 1;
+    const weight = call.weight ?? 1;
     const limit = spec.options.limit;
     if (held + weight > limit) {
       reason = `re-entrant call on the semaphore ${describe(name)}: this call chain already holds ${held} of its ${limit} permits and asks for ${weight} more, so it would wait for itself`;
@@ -213,13 +221,14 @@ async function guarded(
   wrapper: object,
 ): Promise<unknown> {
   const name = nameOf(spec, self, args);
-  assertNotWaitingForItself(spec, entry, name, self, args);
+  const call = perCallOf(spec, self, args);
+  assertNotWaitingForItself(spec, entry, name, call);
   // A cron tick or event that fires while the application shuts down: skipping is what 'skip' means.
   if (entry.shutdown.aborted && spec.options.onBusy === 'skip') return undefined;
   let lease: Lease | null;
   const requestedAt = performance.now();
   try {
-    lease = await take(spec, entry, name, self, args);
+    lease = await take(spec, entry, name, call, wrapper);
   } catch (err) {
     throw markOrigin(err, spec.kind);
   }

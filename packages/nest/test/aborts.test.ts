@@ -5,8 +5,21 @@ import http from 'node:http';
 import { Lockstep } from '@lockstep/core';
 import { uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
-import { Controller, Get, type INestApplication, Module, Query } from '@nestjs/common';
+import {
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  Get,
+  type INestApplication,
+  Injectable,
+  Module,
+  type NestInterceptor,
+  Query,
+  RequestTimeoutException,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { catchError, type Observable, TimeoutError, throwError, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limited, Locked, LockstepModule } from '../src/index.js';
 import { listenApp } from './support/http-app.js';
@@ -15,8 +28,29 @@ const ran: string[] = [];
 let release: () => void = () => undefined;
 let entered: () => void = () => undefined;
 
+/** The request timeout of Nest's interceptor docs: answers 408 when the handler takes too long. */
+@Injectable()
+class TimeoutInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      timeout(300),
+      catchError((error: unknown) =>
+        throwError(() => (error instanceof TimeoutError ? new RequestTimeoutException() : error)),
+      ),
+    );
+  }
+}
+
 @Controller()
 class QueueController {
+  @Get('timed')
+  @UseInterceptors(TimeoutInterceptor)
+  @Limited('abort-exports', { limit: 1, waitMs: 30_000 })
+  async timed(@Query('id') id: string): Promise<string> {
+    ran.push(id);
+    return id;
+  }
+
   @Get('limited')
   @Limited('abort-exports', { limit: 1, waitMs: 30_000 })
   async limited(@Query('id') id: string): Promise<string> {
@@ -92,6 +126,25 @@ for (const platform of ['express', 'fastify'] as const) {
         expect(ran).toEqual(['holder', 'stayer']);
       });
     }
+
+    it('a request answered while queued (a timeout interceptor) leaves the queue, and its handler never runs', async () => {
+      // Before: it stayed queued after its 408 went out, then took the permit and ran for nobody.
+      ran.length = 0;
+      const inside = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const holder = send(base, '/limited?id=holder');
+      await inside;
+      const late = send(base, '/timed?id=late');
+      expect(JSON.parse(await late.body)).toMatchObject({ statusCode: 408 });
+      await waitForWaiters(redis, prefix, 'abort-exports', 0);
+      const stayer = send(base, '/limited?id=stayer');
+      await waitForWaiters(redis, prefix, 'abort-exports', 1);
+      release();
+      expect(await holder.body).toBe('holder');
+      expect(await stayer.body).toBe('stayer');
+      expect(ran).toEqual(['holder', 'stayer']);
+    });
   });
 }
 

@@ -1,10 +1,12 @@
 // How decorated methods are called in real code: nested in each other (re-entrant on one lock),
 // from tasks they leave behind, and by many callers at once.
 import 'reflect-metadata';
+import { uniquePrefix } from '@lockstep/test-utils';
+import { standaloneClient } from '@lockstep/test-utils/context';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Limited, Locked, LockstepTestingModule } from '../src/index.js';
+import { Limited, Locked, LockstepModule, LockstepTestingModule } from '../src/index.js';
 
 @Injectable()
 class Invoices {
@@ -134,5 +136,52 @@ describe('callers', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+});
+
+// Counts every call of the weight function, per label: a user's weight function may be costly or
+// have side effects, so each decorated call must evaluate it exactly once.
+const weighed: string[] = [];
+const weigh = (label: string, weight: number): number => {
+  weighed.push(label);
+  return weight;
+};
+
+@Injectable()
+class Weighed {
+  @Limited('weighed', { limit: 3, weight: weigh, waitMs: 600_000 })
+  async outer(_label: string, _weight: number, inner: number): Promise<unknown> {
+    return await this.inner('inner', inner);
+  }
+
+  @Limited('weighed', { limit: 3, weight: weigh, waitMs: 600_000 })
+  async inner(_label: string, _weight: number): Promise<string> {
+    return 'weighed';
+  }
+}
+
+describe('callers on Redis', () => {
+  let ref: TestingModule;
+  let weighedService: Weighed;
+  beforeEach(async () => {
+    ref = await Test.createTestingModule({
+      imports: [LockstepModule.forRoot({ redis: standaloneClient(), prefix: uniquePrefix('callers') })],
+      providers: [Weighed],
+    }).compile();
+    await ref.init();
+    weighedService = ref.get(Weighed);
+    weighed.length = 0;
+  });
+  afterEach(async () => {
+    await ref.close();
+  });
+
+  it('a nested @Limited call evaluates its weight function once, whether it fits or not', async () => {
+    // Before: the nested call weighed itself once to check that it fits, and again to acquire.
+    expect(await weighedService.outer('outer', 1, 1)).toBe('weighed');
+    expect(weighed).toEqual(['outer', 'inner']);
+    weighed.length = 0;
+    await expect(weighedService.outer('outer', 2, 2)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(weighed).toEqual(['outer', 'inner']);
   });
 });

@@ -317,4 +317,34 @@ describe('bad decorator options fail when the class is defined', () => {
     expect(limited({ limit: 2, priorities: ['hi', 'lo'], priority: 'lo', defaultPriority: 'hi' })).not.toThrow();
     expect(limited({ limit: 2, priority: 3 })).not.toThrow();
   });
+
+  it('a fixed weight, numeric priority or priorities list that core would refuse fails at definition, not on every call', () => {
+    // Before: accepted here, then every call rejected ERR_INVALID_ARGUMENT (an HTTP 500) without
+    // naming the method.
+    const limited = (options: object) => () => {
+      class Exports {
+        @Limited('x', options as never)
+        async run(): Promise<void> {}
+      }
+      return Exports;
+    };
+    const at = '@Limited on Exports.run: ';
+    expect(limited({ limit: 2, weight: 3 })).toThrow(`${at}expected \`weight\` to be an integer from 1 to 2, got 3`);
+    expect(limited({ limit: 2, weight: 0 })).toThrow(`${at}expected \`weight\` to be an integer from 1 to 2, got 0`);
+    expect(limited({ limit: 2, weight: 1.5 })).toThrow(/expected `weight` to be an integer from 1 to 2, got 1.5/);
+    expect(limited({ limit: 2, priority: 1.5 })).toThrow(
+      `${at}expected \`priority\` to be an integer from -1048576 to 1048576, got 1.5`,
+    );
+    expect(limited({ limit: 2, priority: 2 ** 21 })).toThrow(/expected `priority` to be an integer from -1048576/);
+    expect(limited({ limit: 2, priority: Number.NaN })).toThrow(/expected `priority` to be an integer/);
+    expect(limited({ limit: 2, defaultPriority: -(2 ** 21) })).toThrow(
+      /expected `defaultPriority` to be an integer from -1048576 to 1048576/,
+    );
+    expect(limited({ limit: 2, priorities: [] })).toThrow(
+      `${at}expected \`priorities\` to be a non-empty array of distinct non-empty strings (at most 1000), got an array`,
+    );
+    expect(limited({ limit: 2, priorities: ['hi', 'hi'] })).toThrow(/`priorities`.*distinct/);
+    expect(limited({ limit: 2, priorities: [''] })).toThrow(/`priorities`.*non-empty strings/);
+    expect(limited({ limit: 2, weight: 2, priority: -(2 ** 20), priorities: ['a'] })).not.toThrow();
+  });
 });
