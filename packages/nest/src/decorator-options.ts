@@ -174,6 +174,37 @@ function checkPriorities(where: string, value: unknown): readonly string[] | und
   return value as readonly string[];
 }
 
+/**
+ * What a `weight` or `priority` function returned for one call, checked as the fixed option is at
+ * definition, so a bad value fails that call with `ERR_INVALID_ARGUMENT` naming the method and the
+ * option (rather than core's message, which names neither).
+ */
+export function checkPerCall(
+  where: string,
+  name: 'weight' | 'priority',
+  value: unknown,
+  o: Pick<ResolvedGuardOptions, 'limit' | 'priorities'>,
+): number | string | undefined {
+  if (value === undefined) return undefined;
+  const bad = (expected: string) =>
+    new InvalidArgumentError(
+      `${where}: expected the value its \`${name}\` function returned to be ${expected}, got ${describe(value)}`,
+    );
+  const isIntIn = (min: number, max: number) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+  if (name === 'weight') {
+    if (!isIntIn(1, o.limit)) throw bad(`an integer from 1 to ${o.limit} (the limit)`);
+    return value as number;
+  }
+  if (typeof value === 'number') {
+    if (!isIntIn(-MAX_PRIORITY, MAX_PRIORITY)) throw bad(`an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY}`);
+    return value;
+  }
+  if (typeof value !== 'string') throw bad('a number or a class name');
+  checkPriorityClass(where, name, value, o.priorities);
+  return value;
+}
+
 /** Validates the options of `@Locked` (`kind: 'lock'`) or `@Limited` (`kind: 'limit'`). */
 export function resolveGuardOptions(where: string, kind: 'lock' | 'limit', options: unknown): ResolvedGuardOptions {
   const o = checkKeys(where, options, kind === 'lock' ? LOCKED_KEYS : LIMITED_KEYS);

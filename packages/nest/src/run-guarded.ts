@@ -13,7 +13,7 @@ import {
 import { isObservable } from 'rxjs';
 import { type GuardKind, markOrigin } from './busy.js';
 import { leaseStorage } from './current-lease.js';
-import type { ResolvedGuardOptions } from './decorator-options.js';
+import { checkPerCall, type ResolvedGuardOptions } from './decorator-options.js';
 import { guardObservable } from './guard-observable.js';
 import { heldInChain, newFrame, runInFrame } from './held-locks.js';
 import { type BackendEntry, backendFor } from './registry.js';
@@ -58,9 +58,10 @@ interface PerCall {
 
 function perCallOf(spec: GuardSpec, self: unknown, args: unknown[]): PerCall {
   if (spec.kind === 'lock') return { priority: undefined, weight: undefined };
+  const o = spec.options;
   return {
-    priority: optionFor(spec.options.priority, self, args) as number | string | undefined,
-    weight: optionFor(spec.options.weight, self, args) as number | undefined,
+    priority: checkPerCall(spec.where, 'priority', optionFor(o.priority, self, args), o),
+    weight: checkPerCall(spec.where, 'weight', optionFor(o.weight, self, args), o) as number | undefined,
   };
 }
 

@@ -160,13 +160,32 @@ class Weighed {
   }
 }
 
+// Per-call values that core would refuse: each call must fail naming the method and the option.
+@Injectable()
+class PerCall {
+  @Limited('per-call', { limit: 3, weight: (w: unknown) => w as number, waitMs: 1_000 })
+  async weighs(_weight: unknown): Promise<string> {
+    return 'ran';
+  }
+
+  @Limited('per-call', {
+    limit: 3,
+    priorities: ['high', 'low'],
+    priority: (p: unknown) => p as number,
+    waitMs: 1_000,
+  })
+  async ranks(_priority: unknown): Promise<string> {
+    return 'ran';
+  }
+}
+
 describe('callers on Redis', () => {
   let ref: TestingModule;
   let weighedService: Weighed;
   beforeEach(async () => {
     ref = await Test.createTestingModule({
       imports: [LockstepModule.forRoot({ redis: standaloneClient(), prefix: uniquePrefix('callers') })],
-      providers: [Weighed],
+      providers: [Weighed, PerCall],
     }).compile();
     await ref.init();
     weighedService = ref.get(Weighed);
@@ -183,5 +202,26 @@ describe('callers on Redis', () => {
     weighed.length = 0;
     await expect(weighedService.outer('outer', 2, 2)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(weighed).toEqual(['outer', 'inner']);
+  });
+
+  it('a weight or priority function that returns a value core would refuse fails the call naming the method', async () => {
+    const calls = ref.get(PerCall);
+    const at =
+      'PerCall.weighs: expected the value its `weight` function returned to be an integer from 1 to 3 (the limit)';
+    await expect(calls.weighs(0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(calls.weighs(0)).rejects.toThrow(`${at}, got 0`);
+    await expect(calls.weighs(4)).rejects.toThrow(`${at}, got 4`);
+    await expect(calls.weighs(1.5)).rejects.toThrow(`${at}, got 1.5`);
+    await expect(calls.weighs('2')).rejects.toThrow(/PerCall\.weighs: .*`weight` function returned.*got "2"/);
+    const rank = 'PerCall.ranks: expected the value its `priority` function returned to be';
+    await expect(calls.ranks(0.5)).rejects.toThrow(`${rank} an integer from -1048576 to 1048576, got 0.5`);
+    await expect(calls.ranks(true)).rejects.toThrow(`${rank} a number or a class name, got true`);
+    await expect(calls.ranks('hgh')).rejects.toThrow(
+      /PerCall\.ranks: unknown priority class "hgh" for `priority` \(did you mean "high"\?\)/,
+    );
+    // Good values still run, and nothing was left held or queued by the refused calls.
+    expect(await calls.weighs(3)).toBe('ran');
+    expect(await calls.ranks('low')).toBe('ran');
+    expect(await calls.ranks(undefined)).toBe('ran');
   });
 });
