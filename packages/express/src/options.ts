@@ -5,8 +5,8 @@ import {
   checkInteger,
   describeValue,
   InvalidArgumentError,
-  type Lockstep,
   type LockstepError,
+  type LockstepLike,
   MAX_TIMER_MS,
 } from '@lockstep/core';
 import type { NextFunction, RejectionInfo } from './types.js';
@@ -20,8 +20,11 @@ export interface ConcurrencyLimitOptions<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 > {
-  /** A core `Lockstep` on one Redis or a Cluster (semaphores do not run in quorum mode). */
-  readonly lockstep: Lockstep;
+  /**
+   * A core `Lockstep` on one Redis or a Cluster (semaphores do not run in quorum mode), or in tests
+   * the in-memory one of `@lockstep/core/testing` (`createMemoryLockstep()`).
+   */
+  readonly lockstep: LockstepLike;
   /**
    * The semaphore name: a fixed string, or a function of the request (`(req) => \`exports:${tenant}\``).
    * One semaphore per name, shared by every process using the same Redis and `Lockstep` prefix.
@@ -125,7 +128,7 @@ const KNOWN_OPTIONS = [
 
 /** Options after validation. */
 export interface ResolvedOptions<Req> {
-  readonly lockstep: Lockstep;
+  readonly lockstep: LockstepLike;
   readonly name: PerRequest<Req, string>;
   readonly limit: PerRequest<Req, number>;
   readonly weight: PerRequest<Req, number>;
@@ -154,7 +157,7 @@ export function resolveOptions<Req extends IncomingMessage, Res extends ServerRe
   }
   assertKnownOptions(options, KNOWN_OPTIONS, 'concurrencyLimit() options');
   const o = options;
-  const lockstep = o.lockstep as Partial<Lockstep> | undefined;
+  const lockstep = o.lockstep as Partial<LockstepLike> | undefined;
   if (lockstep === null || typeof lockstep !== 'object' || typeof lockstep.semaphore !== 'function') {
     throw new InvalidArgumentError(`Expected \`lockstep\` to be a Lockstep, got ${describeValue(lockstep)}`);
   }

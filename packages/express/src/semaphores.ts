@@ -1,5 +1,5 @@
 // Core semaphores by (name, limit), kept in a small LRU so per-tenant names cannot grow memory.
-import type { Lockstep, Semaphore, SemaphoreOptions } from '@lockstep/core';
+import type { LockstepLike, Semaphore, SemaphoreOptions } from '@lockstep/core';
 
 /** Most semaphore objects kept; they are cheap to make again (no I/O), so this only saves garbage. */
 export const SEMAPHORE_CACHE_SIZE = 1_024;
@@ -14,7 +14,7 @@ export class SemaphoreCache {
   readonly #entries = new Map<string, Semaphore>();
 
   constructor(
-    readonly lockstep: Lockstep,
+    readonly lockstep: LockstepLike,
     readonly options: Omit<SemaphoreOptions, 'limit'>,
   ) {}
 

@@ -1,6 +1,7 @@
 // Type-level checks (compiled by the root tsconfig): the middleware fits Express's and Node's types.
 import http from 'node:http';
 import type { Lockstep } from '@lockstep/core';
+import { createMemoryLockstep } from '@lockstep/core/testing';
 import express, { type Request, type Response } from 'express';
 import { concurrencyLimit, type RejectionInfo, type RequestPermit } from '../src/index.js';
 
@@ -27,6 +28,8 @@ app.post(
   },
 );
 app.use(concurrencyLimit({ lockstep, name: 'all', limit: 100 }));
+// Core's in-memory backend, as users' own tests pass it.
+app.use(concurrencyLimit({ lockstep: createMemoryLockstep(), name: 'memory', limit: 1 }));
 
 // A bare server: req.lockstep is typed on IncomingMessage too.
 const bare = concurrencyLimit({ lockstep, name: 'bare', limit: 2 });
