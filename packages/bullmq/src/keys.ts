@@ -56,3 +56,8 @@ export function gateKeys(prefix: string, queueQualifiedName: string, key: string
     sequence: `${tag}:s`,
   };
 }
+
+/** One job of one key (a semaphore name): JSON, so no separator can be forged by a key or an id. */
+export function jobSlot(semaphore: string, id: string): string {
+  return JSON.stringify([semaphore, id]);
+}

@@ -10,15 +10,15 @@
   ARGV[1] mode: 'release' or 'probe'
   ARGV[2] reservation length, ms
 
-  Returns: {job id, BullMQ priority} to promote, or false when there is none (or a probe found a
-  reservation)
+  Returns: {job id, BullMQ priority} to promote; false when no job is parked; 0 when a probe found a
+  reservation outstanding (its job will take the permit)
 ]]
 local P, R, O = KEYS[1], KEYS[2], KEYS[3]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', R, '-inf', now)
 if ARGV[1] == 'probe' and redis.call('ZCARD', R) > 0 then
-  return false
+  return 0
 end
 local best = redis.call('ZPOPMIN', P)
 if not best[1] then

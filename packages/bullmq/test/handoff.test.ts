@@ -1,0 +1,144 @@
+// The permit a finishing job frees while jobs of its key are parked: kept in this process for the job
+// it wakes (`handoffMs`), never free in between; freed when that job starts elsewhere. And a job of a
+// key whose permits this process holds parks without asking the semaphore.
+import { Lockstep } from '@lockstep/core';
+import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
+import { DelayedError, type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobGate } from '../src/index.js';
+import { type FreshQueue, freshQueue } from './support/harness.js';
+
+type KeyJob = Job<{ key: string }>;
+
+/** A gate whose Lockstep counts the semaphore `tryAcquire` calls (one Redis attempt each). */
+function countingGate(redis: Redis, q: FreshQueue, handoffMs: number) {
+  const lockstep = new Lockstep({ redis, prefix: q.prefix });
+  const tries = { count: 0 };
+  const semaphore = lockstep.semaphore.bind(lockstep);
+  lockstep.semaphore = (name, options) => {
+    const s = semaphore(name, options);
+    const tryAcquire = s.tryAcquire.bind(s);
+    s.tryAcquire = (o) => {
+      tries.count++;
+      return tryAcquire(o);
+    };
+    return s;
+  };
+  const gate = new JobGate<KeyJob>({ lockstep, prefix: q.prefix, key: (job) => job.data.key, limit: 1, handoffMs });
+  return { gate, lockstep, tries };
+}
+
+describe('hand-off of a freed permit to the woken job', () => {
+  let q: FreshQueue | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await q?.cleanup();
+  });
+
+  /**
+   * Runs a holder, parks P1 and P2 behind it, lets the holder finish (P1 is woken and runs while P2
+   * is parked), then lets P1 finish: the case where the permit is handed to P2. Returns P1's fence,
+   * with what is needed to go on.
+   */
+  async function toHandOff(handoffMs: number) {
+    const redis = standaloneClient();
+    q = freshQueue(standalonePort(), redis);
+    const fresh = q;
+    const a = countingGate(redis, fresh, handoffMs);
+    // A worker without a processor: jobs are fetched and handed to the gate by hand, in a set order.
+    const worker = new Worker(fresh.name, null, {
+      connection: { port: standalonePort(), host: '127.0.0.1', maxRetriesPerRequest: null },
+      prefix: fresh.bullPrefix,
+    });
+    closers.push(async () => {
+      await worker.close();
+      await a.gate.close();
+      await a.lockstep.close();
+    });
+    const inspector = a.lockstep.semaphore(`bq:${fresh.bullPrefix}:${fresh.name}:k`, { limit: 1 });
+    const fence = async () => (await inspector.inspect()).holders.map((h) => h.fence);
+    const next = async (token: string) => (await worker.getNextJob(token)) as KeyJob;
+    const hold = () => {
+      let finish: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      return { work: () => done, finish };
+    };
+    const [, p1, p2] = await fresh.queue.addBulk(['holder', 'p1', 'p2'].map((name) => ({ name, data: { key: 'k' } })));
+
+    const holder = hold();
+    const h = await next('t-h');
+    const holding = a.gate.run(h, 't-h', undefined, holder.work);
+    await expect.poll(fence).toHaveLength(1);
+    const triesBefore = a.tries.count;
+    for (const token of ['t-p1', 't-p2']) {
+      const job = await next(token);
+      await expect(a.gate.run(job, token, undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);
+    }
+    // Every permit of the key is held in this process: the parked jobs did not ask the semaphore.
+    expect(a.tries.count).toBe(triesBefore);
+
+    holder.finish();
+    await holding;
+    await h.moveToCompleted('done', 't-h', false);
+    const woken = await next('t-p1b');
+    expect(woken.id).toBe(p1?.id);
+    const first = hold();
+    const running = a.gate.run(woken, 't-p1b', undefined, first.work);
+    await expect.poll(fence).toHaveLength(1);
+    const [p1Fence] = await fence();
+    first.finish();
+    await running;
+    await woken.moveToCompleted('done', 't-p1b', false);
+    expect(await fresh.queue.getJobState(p2?.id as string)).toBe('waiting');
+    return { fresh, redis, a, next, fence, p1Fence: p1Fence as number, p2Id: p2?.id as string };
+  }
+
+  it('keeps the permit for the woken job: never free, the same lease (fence), newcomers park unasked', async () => {
+    const { fresh, a, next, fence, p1Fence, p2Id } = await toHandOff(4_000);
+    // Between P1's end and P2's start the permit stays held, under P1's fence.
+    expect(await fence()).toEqual([p1Fence]);
+    const newcomer = await fresh.queue.add('newcomer', { key: 'k' }, { lifo: true });
+    const n = await next('t-n');
+    expect(n.id).toBe(newcomer.id);
+    const tries = a.tries.count;
+    await expect(a.gate.run(n, 't-n', undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);
+    expect(a.tries.count).toBe(tries);
+
+    const p2 = await next('t-p2b');
+    expect(p2.id).toBe(p2Id);
+    const seen = await a.gate.run(p2, 't-p2b', undefined, fence);
+    expect(seen).toEqual([p1Fence]);
+    expect(a.tries.count).toBe(tries);
+  });
+
+  it('with handoffMs 0 frees the permit at once: the woken job acquires a new one', async () => {
+    const { a, next, fence, p1Fence, p2Id } = await toHandOff(0);
+    expect(await fence()).toEqual([]);
+    const p2 = await next('t-p2b');
+    expect(p2.id).toBe(p2Id);
+    const [seen] = await a.gate.run(p2, 't-p2b', undefined, fence);
+    expect(seen).toBeGreaterThan(p1Fence);
+  });
+
+  it('a woken job that starts in another process gets the permit when handoffMs runs out', async () => {
+    const { fresh, next, fence, p1Fence, p2Id } = await toHandOff(300);
+    // Another process: its own client, Lockstep and gate; nothing is kept for P2 there.
+    const other = countingGate(standaloneClient(), fresh, 300);
+    closers.push(async () => {
+      await other.gate.close();
+      await other.lockstep.close();
+    });
+    const p2 = await next('t-p2b');
+    expect(p2.id).toBe(p2Id);
+    const seen = await other.gate.run(p2, 't-p2b', undefined, fence);
+    // It asked the semaphore, waited for the permit reserved for it, and got it once it was freed.
+    expect(other.tries.count).toBe(1);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeGreaterThan(p1Fence);
+    expect(await fence()).toEqual([]);
+  });
+});
