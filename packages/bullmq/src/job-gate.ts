@@ -38,7 +38,8 @@ type Handoff = Parked | null | 0;
 /** A permit a job runs under, and how many jobs of its key were parked when it took it. */
 interface Held {
   readonly lease: Lease;
-  readonly parked: number;
+  /** Settles with the count once the claim is answered (a handed-over permit does not wait for it). */
+  readonly parked: number | Promise<number>;
 }
 
 /** What the gate knows about one job's key. */
@@ -195,8 +196,9 @@ export class JobGate<J extends GateJob = GateJob> {
   /** Takes a permit, or records the job as parked (`gate.parkedAt`) and returns null. */
   async #enter(job: J, gate: Context, signal: AbortSignal | undefined): Promise<Held | null> {
     const kept = this.#kept(job, gate);
-    // Handed over by the job that woke this one, in this process: it never was free.
-    if (kept) return await this.#claim(job, gate, kept, true);
+    // Handed over by the job that woke this one, in this process: it never was free, so nothing the
+    // claim answers can take it back; the job starts while its reservation is dropped.
+    if (kept) return { lease: kept, parked: this.#claimInBackground(job, gate) };
     let lease = await this.#try(gate);
     let woken = false;
     if (!lease && this.#lastStart(job)) {
@@ -282,6 +284,28 @@ export class JobGate<J extends GateJob = GateJob> {
     return { lease, parked };
   }
 
+  /**
+   * The claim of a job that runs under a handed-over permit: its errors go to `onError` (an
+   * unanswered claim leaves a reservation that ends with `reserveMs`); resolves with the count of
+   * parked jobs (0 when unknown).
+   */
+  #claimInBackground(job: J, gate: Context): Promise<number> {
+    const { keys } = gate;
+    const claim = runScript(this.#o.client, 'gateClaim', [keys.reserved, keys.parked, keys.places], [jobId(job)]).then(
+      (reply) => {
+        const [mine, others, parked] = reply as [number, number, number];
+        if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(gate));
+        return parked;
+      },
+      (error: unknown) => {
+        this.#o.onError(error);
+        return 0;
+      },
+    );
+    this.#spawn(() => claim);
+    return claim;
+  }
+
   /** True when BullMQ would fail this job at its next start (`maxStartedAttempts`): no more parks. */
   #lastStart(job: J): boolean {
     const max = this.#o.maxStartedAttempts;
@@ -346,8 +370,9 @@ export class JobGate<J extends GateJob = GateJob> {
    * a missed wake-up costs at most the fallback delay.
    */
   async #release(held: Held, gate: Context): Promise<void> {
+    const parked = await held.parked;
     // A lost permit is not handed on: the woken job acquires one the usual way.
-    if (held.parked > 0 && held.lease.held && this.#keeps()) {
+    if (parked > 0 && held.lease.held && this.#keeps()) {
       await this.#pass(gate, held.lease, 'release').catch((error: unknown) => this.#o.onError(error));
       return;
     }

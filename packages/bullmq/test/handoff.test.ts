@@ -7,6 +7,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobGate } from '../src/index.js';
+import { gateKeys } from '../src/keys.js';
 import { type FreshQueue, freshQueue } from './support/harness.js';
 
 type KeyJob = Job<{ key: string }>;
@@ -98,7 +99,7 @@ describe('hand-off of a freed permit to the woken job', () => {
   }
 
   it('keeps the permit for the woken job: never free, the same lease (fence), newcomers park unasked', async () => {
-    const { fresh, a, next, fence, p1Fence, p2Id } = await toHandOff(4_000);
+    const { fresh, redis, a, next, fence, p1Fence, p2Id } = await toHandOff(4_000);
     // Between P1's end and P2's start the permit stays held, under P1's fence.
     expect(await fence()).toEqual([p1Fence]);
     const newcomer = await fresh.queue.add('newcomer', { key: 'k' }, { lifo: true });
@@ -113,6 +114,11 @@ describe('hand-off of a freed permit to the woken job', () => {
     const seen = await a.gate.run(p2, 't-p2b', undefined, fence);
     expect(seen).toEqual([p1Fence]);
     expect(a.tries.count).toBe(tries);
+    // P2 started before its claim was answered; the claim still dropped its reservation and place.
+    await a.gate.close();
+    const keys = gateKeys(fresh.prefix, p2.queueQualifiedName, 'k');
+    expect(await redis.zscore(keys.reserved, p2Id)).toBeNull();
+    expect(await redis.hget(keys.places, p2Id)).toBeNull();
   });
 
   it('with handoffMs 0 frees the permit at once: the woken job acquires a new one', async () => {
