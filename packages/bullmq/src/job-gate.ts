@@ -29,8 +29,8 @@ function isTimeout(error: unknown): boolean {
 /** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
 const MAX_CACHED = 10_000;
 
-/** A parked job handed a permit: its id and its BullMQ priority. */
-type Parked = [id: string, priority: string];
+/** A parked job handed a permit: its id, its BullMQ priority and the key's jobs waiting in a slot. */
+type Parked = [id: string, priority: string, slotWaiters?: number];
 
 /** The handoff script's reply: the job to wake, null when none is parked, 0 when one is reserved. */
 type Handoff = Parked | null | 0;
@@ -72,8 +72,9 @@ interface Context {
  * free it parks the job: records it under the key, moves it to delayed with the worker's token and
  * throws BullMQ's `DelayedError` (no attempt is used, the job does not fail). A worker that frees a
  * permit reserves it for the best parked job (priority, then park order) and promotes that job, so
- * it starts at once and nobody arriving later takes its permit. A lost wake-up costs at most
- * `fallbackDelayMs`.
+ * it starts at once and nobody arriving later takes its permit. With a backlog the permit is not
+ * even freed: it is kept in this process for up to `handoffMs` and the woken job, starting here,
+ * runs under the same lease. A lost wake-up costs at most `fallbackDelayMs`.
  */
 export class JobGate<J extends GateJob = GateJob> {
   readonly #o: ResolvedJobGateOptions<J>;
@@ -312,22 +313,33 @@ export class JobGate<J extends GateJob = GateJob> {
     return max !== undefined && (job.attemptsStarted ?? 0) >= max;
   }
 
-  /** Waits in core's queue for a permit, up to the longest fallback delay; null when none came. */
+  /**
+   * Waits in core's queue for a permit, up to the longest fallback delay; null when none came.
+   * Counted in the key's slot waiters meanwhile, so releases free their permits (core's queue then
+   * serves this job) instead of keeping them for parked jobs.
+   */
   async #waitInSlot(gate: Context, signal: AbortSignal | undefined): Promise<Lease | null> {
-    const { semaphore, priority } = gate;
-    const lease = await semaphore
-      .acquire({
-        ...(priority === undefined ? {} : { priority }),
-        waitMs: fallbackFor(this.#o.fallbackDelayMs, Number.MAX_SAFE_INTEGER, 1),
-        autoExtend: true,
-        ...(signal ? { signal } : {}),
-      })
-      .catch((error: unknown) => {
-        if (isTimeout(error)) return null;
-        throw error;
-      });
-    if (lease) this.#local.take(gate.keys.semaphore);
-    return lease;
+    const { semaphore, priority, keys } = gate;
+    const waitMs = fallbackFor(this.#o.fallbackDelayMs, Number.MAX_SAFE_INTEGER, 1);
+    const count = (change: number) => runScript(this.#o.client, 'gateSlot', [keys.slotWaiters], [change, waitMs * 2]);
+    await count(1);
+    try {
+      const lease = await semaphore
+        .acquire({
+          ...(priority === undefined ? {} : { priority }),
+          waitMs,
+          autoExtend: true,
+          ...(signal ? { signal } : {}),
+        })
+        .catch((error: unknown) => {
+          if (isTimeout(error)) return null;
+          throw error;
+        });
+      if (lease) this.#local.take(keys.semaphore);
+      return lease;
+    } finally {
+      await count(-1).catch((error: unknown) => this.#o.onError(error));
+    }
   }
 
   /**
@@ -382,7 +394,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const handoff = runScript(
       o.client,
       'gateHandoff',
-      [keys.parked, keys.reserved, keys.places],
+      [keys.parked, keys.reserved, keys.places, keys.slotWaiters],
       ['release', o.reserveMs],
     ).catch((error: unknown) => {
       o.onError(error);
@@ -417,7 +429,7 @@ export class JobGate<J extends GateJob = GateJob> {
       next = (await runScript(
         o.client,
         'gateHandoff',
-        [keys.parked, keys.reserved, keys.places],
+        [keys.parked, keys.reserved, keys.places, keys.slotWaiters],
         [mode, o.reserveMs],
       )) as Handoff;
     } catch (error) {
@@ -428,7 +440,8 @@ export class JobGate<J extends GateJob = GateJob> {
       await this.#free(gate, lease, next === null);
       return false;
     }
-    if (this.#keeps()) {
+    // Jobs waiting in their slot are served by core's queue: free the permit for them.
+    if (this.#keeps() && !next[2]) {
       this.#local.hand(keys.semaphore, next[0], lease, o.handoffMs, (expired) => {
         // The woken job did not start here in time (another process fetched it, or it is late).
         this.#locality.note(false);

@@ -16,6 +16,8 @@ export interface GateKeys {
   readonly places: string;
   /** STRING: park order counter. */
   readonly sequence: string;
+  /** STRING: jobs waiting for a permit in their worker slot (on their last allowed start). */
+  readonly slotWaiters: string;
 }
 
 // `{`, `}`, `:`, `%`, glob characters and control characters are percent-encoded, so a key cannot
@@ -54,6 +56,7 @@ export function gateKeys(prefix: string, queueQualifiedName: string, key: string
     reserved: `${tag}:r`,
     places: `${tag}:o`,
     sequence: `${tag}:s`,
+    slotWaiters: `${tag}:w`,
   };
 }
 

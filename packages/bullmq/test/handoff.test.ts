@@ -6,14 +6,14 @@ import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobGate } from '../src/index.js';
+import { JobGate, type JobGateOptions } from '../src/index.js';
 import { gateKeys } from '../src/keys.js';
-import { type FreshQueue, freshQueue } from './support/harness.js';
+import { type FreshQueue, freshQueue, until } from './support/harness.js';
 
 type KeyJob = Job<{ key: string }>;
 
 /** A gate whose Lockstep counts the semaphore `tryAcquire` calls (one Redis attempt each). */
-function countingGate(redis: Redis, q: FreshQueue, handoffMs: number) {
+function countingGate(redis: Redis, q: FreshQueue, handoffMs: number, extra: Partial<JobGateOptions<KeyJob>> = {}) {
   const lockstep = new Lockstep({ redis, prefix: q.prefix });
   const tries = { count: 0 };
   const semaphore = lockstep.semaphore.bind(lockstep);
@@ -26,7 +26,14 @@ function countingGate(redis: Redis, q: FreshQueue, handoffMs: number) {
     };
     return s;
   };
-  const gate = new JobGate<KeyJob>({ lockstep, prefix: q.prefix, key: (job) => job.data.key, limit: 1, handoffMs });
+  const gate = new JobGate<KeyJob>({
+    lockstep,
+    prefix: q.prefix,
+    key: (job) => job.data.key,
+    limit: 1,
+    handoffMs,
+    ...extra,
+  });
   return { gate, lockstep, tries };
 }
 
@@ -43,11 +50,15 @@ describe('hand-off of a freed permit to the woken job', () => {
    * is parked), then lets P1 finish: the case where the permit is handed to P2. Returns P1's fence,
    * with what is needed to go on.
    */
-  async function toHandOff(handoffMs: number) {
+  async function toHandOff(
+    handoffMs: number,
+    extra: Partial<JobGateOptions<KeyJob>> = {},
+    beforeP1Ends = async () => {},
+  ) {
     const redis = standaloneClient();
     q = freshQueue(standalonePort(), redis);
     const fresh = q;
-    const a = countingGate(redis, fresh, handoffMs);
+    const a = countingGate(redis, fresh, handoffMs, extra);
     // A worker without a processor: jobs are fetched and handed to the gate by hand, in a set order.
     const worker = new Worker(fresh.name, null, {
       connection: { port: standalonePort(), host: '127.0.0.1', maxRetriesPerRequest: null },
@@ -69,6 +80,7 @@ describe('hand-off of a freed permit to the woken job', () => {
       return { work: () => done, finish };
     };
     const [, p1, p2] = await fresh.queue.addBulk(['holder', 'p1', 'p2'].map((name) => ({ name, data: { key: 'k' } })));
+    context = { fresh, a, next };
 
     const holder = hold();
     const h = await next('t-h');
@@ -91,12 +103,43 @@ describe('hand-off of a freed permit to the woken job', () => {
     const running = a.gate.run(woken, 't-p1b', undefined, first.work);
     await expect.poll(fence).toHaveLength(1);
     const [p1Fence] = await fence();
+    await beforeP1Ends();
     first.finish();
     await running;
     await woken.moveToCompleted('done', 't-p1b', false);
     expect(await fresh.queue.getJobState(p2?.id as string)).toBe('waiting');
     return { fresh, redis, a, next, fence, p1Fence: p1Fence as number, p2Id: p2?.id as string };
   }
+  let context: { fresh: FreshQueue; a: ReturnType<typeof countingGate>; next: (token: string) => Promise<KeyJob> };
+
+  it('a job waiting in its slot on its last start (maxStartedAttempts) is not passed over for the backlog', async () => {
+    let waiting: Promise<unknown> = Promise.resolve();
+    const ran: string[] = [];
+    // Its in-slot wait lasts 12 x 10 s; a permit kept for P2 would be freed after 30 s.
+    const options = { maxStartedAttempts: 2, fallbackDelayMs: 10_000, reserveMs: 60_000 };
+    const { next, a, p2Id } = await toHandOff(30_000, options, async () => {
+      const { fresh, a, next } = context;
+      const added = await fresh.queue.add('last', { key: 'k' }, { lifo: true });
+      // Start 1 parks; start 2 is its last: it waits for the permit in its slot (core's queue).
+      const first = await next('t-last-1');
+      expect(first.id).toBe(added.id);
+      await expect(a.gate.run(first, 't-last-1', undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);
+      await first.promote();
+      const last = await next('t-last-2');
+      expect([last.id, last.attemptsStarted]).toEqual([added.id, 2]);
+      waiting = a.gate.run(last, 't-last-2', undefined, async () => ran.push('last'));
+      const semaphore = a.lockstep.semaphore(`bq:${fresh.bullPrefix}:${fresh.name}:k`, { limit: 1 });
+      await expect.poll(async () => (await semaphore.inspect()).waiters.length).toBe(1);
+    });
+    // P1's release gives the permit to the waiter, not to the backlog behind the kept window.
+    await until(() => ran.length > 0, 10_000, 'the in-slot waiter to run');
+    await waiting;
+    expect(ran).toEqual(['last']);
+    // P2 was still woken; it gets the permit after the waiter.
+    const p2 = await next('t-p2b');
+    expect(p2.id).toBe(p2Id);
+    expect(await a.gate.run(p2, 't-p2b', undefined, async () => 'ran')).toBe('ran');
+  });
 
   it('keeps the permit for the woken job: never free, the same lease (fence), newcomers park unasked', async () => {
     const { fresh, redis, a, next, fence, p1Fence, p2Id } = await toHandOff(4_000);
