@@ -29,8 +29,14 @@ function isTimeout(error: unknown): boolean {
 /** Most semaphore objects kept per gate before the cache starts over (they are cheap to re-create). */
 const MAX_CACHED = 10_000;
 
-/** A parked job handed a permit: its id, its BullMQ priority and the key's jobs waiting in a slot. */
-type Parked = [id: string, priority: string, slotWaiters?: number];
+/**
+ * Longest a permit is handed from job to job before it goes back through the semaphore, so a limit
+ * lowered elsewhere (`setLimit` in another process) applies within about this long.
+ */
+const MAX_CHAIN_MS = 1_000;
+
+/** A parked job handed a permit: its id, its BullMQ priority and the key's jobs in core's queue. */
+type Parked = [id: string, priority: string, queued?: number];
 
 /** The handoff script's reply: the job to wake, null when none is parked, 0 when one is reserved. */
 type Handoff = Parked | null | 0;
@@ -38,6 +44,8 @@ type Handoff = Parked | null | 0;
 /** A permit a job runs under, and how many jobs of its key were parked when it took it. */
 interface Held {
   readonly lease: Lease;
+  /** When the lease came from the semaphore (performance.now()): hand-offs keep it, not renew it. */
+  readonly since: number;
   /** Settles with the count once the claim is answered (a handed-over permit does not wait for it). */
   readonly parked: number | Promise<number>;
 }
@@ -47,6 +55,8 @@ interface Context {
   /** The queue woken jobs are promoted through. */
   readonly queue: GateQueue;
   readonly keys: GateKeys;
+  /** The key, as `key(job)` returned it. */
+  readonly key: string;
   readonly limit: number;
   readonly semaphore: Semaphore;
   readonly priority: number | string | undefined;
@@ -142,7 +152,7 @@ export class JobGate<J extends GateJob = GateJob> {
     await semaphore.setLimit(limit);
     const queue = queueOf(job, this.#o.queue);
     this.#local.setLimit(keys.semaphore, limit);
-    const gate: Context = { queue, keys, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
+    const gate: Context = { queue, keys, key, limit, semaphore, priority: undefined, rank: 0, parkedAt: -1 };
     // Every permit free now goes straight to a parked job (not one probe per woken job's start).
     for (let i = 0; i < limit; i++) {
       const lease = await semaphore.tryAcquire({ priority: MAX_PRIORITY - 1, autoExtend: true });
@@ -191,7 +201,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const priority = this.#priorityOf(job);
     const rank = priority === undefined ? (o.classes.get('default') ?? 0) : priorityNumber(priority, o.classes);
     const semaphore = this.#semaphore(keys.semaphore, limit);
-    return { queue, keys, limit, semaphore, priority, rank, parkedAt: -1 };
+    return { queue, keys, key, limit, semaphore, priority, rank, parkedAt: -1 };
   }
 
   /** Takes a permit, or records the job as parked (`gate.parkedAt`) and returns null. */
@@ -199,7 +209,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const kept = this.#kept(job, gate);
     // Handed over by the job that woke this one, in this process: it never was free, so nothing the
     // claim answers can take it back; the job starts while its reservation is dropped.
-    if (kept) return { lease: kept, parked: this.#claimInBackground(job, gate) };
+    if (kept) return { ...kept, parked: this.#claimInBackground(job, gate) };
     let lease = await this.#try(gate);
     let woken = false;
     if (!lease && this.#lastStart(job)) {
@@ -212,25 +222,27 @@ export class JobGate<J extends GateJob = GateJob> {
       if (gate.parkedAt >= 0) return null;
       // A permit was freed for this job: kept here for it, or to wait for at the head of core's queue.
       woken = true;
-      lease = this.#kept(job, gate) ?? (await this.#waitReserved(gate));
+      const late = this.#kept(job, gate);
+      if (late) return await this.#claim(job, gate, late.lease, true, late.since);
+      lease = await this.#waitReserved(gate);
       if (!lease) {
         gate.parkedAt = await this.#record(job, gate, true);
         return null;
       }
     }
-    return await this.#claim(job, gate, lease, woken);
+    return await this.#claim(job, gate, lease, woken, performance.now());
   }
 
   /** A permit kept in this process for this woken job, if any and still held. */
-  #kept(job: J, gate: Context): Lease | null {
+  #kept(job: J, gate: Context): { lease: Lease; since: number } | null {
     const name = gate.keys.semaphore;
     this.#locality.started(jobSlot(name, jobId(job)));
-    const lease = this.#local.claim(name, jobId(job));
-    if (!lease) return null;
+    const kept = this.#local.claim(name, jobId(job));
+    if (!kept) return null;
     this.#locality.note(true);
-    if (lease.held) return lease;
+    if (kept.lease.held) return kept;
     this.#local.drop(name);
-    this.#spawn(() => lease.release());
+    this.#spawn(() => kept.lease.release());
     return null;
   }
 
@@ -248,21 +260,39 @@ export class JobGate<J extends GateJob = GateJob> {
 
   /** Waits up to `reserveMs` at the head of core's queue for the permit freed for this job. */
   async #waitReserved(gate: Context): Promise<Lease | null> {
-    const lease = await gate.semaphore
-      .acquire({ priority: MAX_PRIORITY, waitMs: this.#o.reserveMs, autoExtend: true })
-      .catch((error: unknown) => {
+    return await this.#waitQueued(gate, { priority: MAX_PRIORITY, waitMs: this.#o.reserveMs });
+  }
+
+  /**
+   * Waits in core's queue for a permit; null when none came in `waitMs`. Counted in the key's
+   * queued jobs meanwhile, so releases free their permits (core's queue then serves this job)
+   * instead of keeping them for parked jobs.
+   */
+  async #waitQueued(
+    gate: Context,
+    request: { priority?: number | string; waitMs: number; signal?: AbortSignal },
+  ): Promise<Lease | null> {
+    const { semaphore, keys } = gate;
+    const count = (change: number) =>
+      runScript(this.#o.client, 'gateQueued', [keys.queued], [change, request.waitMs * 2]);
+    await count(1);
+    try {
+      const lease = await semaphore.acquire({ ...request, autoExtend: true }).catch((error: unknown) => {
         if (isTimeout(error)) return null;
         throw error;
       });
-    if (lease) this.#local.take(gate.keys.semaphore);
-    return lease;
+      if (lease) this.#local.take(keys.semaphore);
+      return lease;
+    } finally {
+      await count(-1).catch((error: unknown) => this.#o.onError(error));
+    }
   }
 
   /**
    * Drops the job's reservation and line entry. A newcomer (`woken` false) gives the permit back
    * and parks when a permit is held back for a woken job.
    */
-  async #claim(job: J, gate: Context, lease: Lease, woken: boolean): Promise<Held | null> {
+  async #claim(job: J, gate: Context, lease: Lease, woken: boolean, since: number): Promise<Held | null> {
     const { keys } = gate;
     const [mine, others, parked] = (await runScript(
       this.#o.client,
@@ -282,7 +312,7 @@ export class JobGate<J extends GateJob = GateJob> {
     }
     // A newcomer may have stepped aside for this job although another permit was free: look.
     if (mine === 1 && parked > 0 && others === 0) this.#spawn(() => this.#probe(gate));
-    return { lease, parked };
+    return { lease, parked, since };
   }
 
   /**
@@ -313,33 +343,14 @@ export class JobGate<J extends GateJob = GateJob> {
     return max !== undefined && (job.attemptsStarted ?? 0) >= max;
   }
 
-  /**
-   * Waits in core's queue for a permit, up to the longest fallback delay; null when none came.
-   * Counted in the key's slot waiters meanwhile, so releases free their permits (core's queue then
-   * serves this job) instead of keeping them for parked jobs.
-   */
+  /** Waits in core's queue for a permit, up to the longest fallback delay; null when none came. */
   async #waitInSlot(gate: Context, signal: AbortSignal | undefined): Promise<Lease | null> {
-    const { semaphore, priority, keys } = gate;
-    const waitMs = fallbackFor(this.#o.fallbackDelayMs, Number.MAX_SAFE_INTEGER, 1);
-    const count = (change: number) => runScript(this.#o.client, 'gateSlot', [keys.slotWaiters], [change, waitMs * 2]);
-    await count(1);
-    try {
-      const lease = await semaphore
-        .acquire({
-          ...(priority === undefined ? {} : { priority }),
-          waitMs,
-          autoExtend: true,
-          ...(signal ? { signal } : {}),
-        })
-        .catch((error: unknown) => {
-          if (isTimeout(error)) return null;
-          throw error;
-        });
-      if (lease) this.#local.take(keys.semaphore);
-      return lease;
-    } finally {
-      await count(-1).catch((error: unknown) => this.#o.onError(error));
-    }
+    const { priority } = gate;
+    return await this.#waitQueued(gate, {
+      ...(priority === undefined ? {} : { priority }),
+      waitMs: fallbackFor(this.#o.fallbackDelayMs, Number.MAX_SAFE_INTEGER, 1),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /**
@@ -384,8 +395,8 @@ export class JobGate<J extends GateJob = GateJob> {
   async #release(held: Held, gate: Context): Promise<void> {
     const parked = await held.parked;
     // A lost permit is not handed on: the woken job acquires one the usual way.
-    if (parked > 0 && held.lease.held && this.#keeps()) {
-      await this.#pass(gate, held.lease, 'release').catch((error: unknown) => this.#o.onError(error));
+    if (parked > 0 && held.lease.held && this.#keeps(gate, held.since)) {
+      await this.#pass(gate, held.lease, 'release', held.since).catch((error: unknown) => this.#o.onError(error));
       return;
     }
     const o = this.#o;
@@ -394,7 +405,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const handoff = runScript(
       o.client,
       'gateHandoff',
-      [keys.parked, keys.reserved, keys.places, keys.slotWaiters],
+      [keys.parked, keys.reserved, keys.places, keys.queued],
       ['release', o.reserveMs],
     ).catch((error: unknown) => {
       o.onError(error);
@@ -421,7 +432,7 @@ export class JobGate<J extends GateJob = GateJob> {
    * promotes the job. With `handoffMs` 0 the permit is freed at once. Frees the permit when no job
    * is parked (and looks again after: a job may have parked meanwhile). True when a job was woken.
    */
-  async #pass(gate: Context, lease: Lease, mode: 'release' | 'probe'): Promise<boolean> {
+  async #pass(gate: Context, lease: Lease, mode: 'release' | 'probe', since = performance.now()): Promise<boolean> {
     const o = this.#o;
     const { keys } = gate;
     let next: Handoff;
@@ -429,7 +440,7 @@ export class JobGate<J extends GateJob = GateJob> {
       next = (await runScript(
         o.client,
         'gateHandoff',
-        [keys.parked, keys.reserved, keys.places, keys.slotWaiters],
+        [keys.parked, keys.reserved, keys.places, keys.queued],
         [mode, o.reserveMs],
       )) as Handoff;
     } catch (error) {
@@ -440,9 +451,10 @@ export class JobGate<J extends GateJob = GateJob> {
       await this.#free(gate, lease, next === null);
       return false;
     }
-    // Jobs waiting in their slot are served by core's queue: free the permit for them.
-    if (this.#keeps() && !next[2]) {
-      this.#local.hand(keys.semaphore, next[0], lease, o.handoffMs, (expired) => {
+    // Jobs of the key waiting in core's queue (a woken job for its reserved permit, a job on its last
+    // start) are served by core's queue: free the permit for them.
+    if (!next[2] && this.#keeps(gate, since)) {
+      this.#local.hand(keys.semaphore, next[0], { lease, since }, o.handoffMs, (expired) => {
         // The woken job did not start here in time (another process fetched it, or it is late).
         this.#locality.note(false);
         this.#spawn(() => expired.release());
@@ -455,9 +467,21 @@ export class JobGate<J extends GateJob = GateJob> {
     return true;
   }
 
-  /** Whether a freed permit is kept for the job it wakes: on, and woken jobs start here. */
-  #keeps(): boolean {
-    return this.#o.handoffMs > 0 && this.#locality.keep;
+  /**
+   * Whether a permit taken from the semaphore at `since` may be kept for the job it wakes: keeping
+   * is on, woken jobs start here, the permit has not been handed on for long, and this process holds
+   * no more permits of the key than its limit now (a lowered limit frees permits until it fits).
+   */
+  #keeps(gate: Context, since: number): boolean {
+    const o = this.#o;
+    if (o.handoffMs === 0 || !this.#locality.keep || performance.now() - since >= MAX_CHAIN_MS) return false;
+    let limit: number;
+    try {
+      limit = checkLimit(o.limit(gate.key), 'limit(key)');
+    } catch {
+      return false; // the next job of the key reports it
+    }
+    return this.#local.held(gate.keys.semaphore) <= this.#local.limitOf(gate.keys.semaphore, limit);
   }
 
   /**
@@ -493,7 +517,7 @@ export class JobGate<J extends GateJob = GateJob> {
     // Nobody will claim this reservation: free it, and pass its permit (if kept here) on.
     await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
     const kept = this.#local.claim(keys.semaphore, id);
-    if (kept) await this.#pass(gate, kept, 'release');
+    if (kept) await this.#pass(gate, kept.lease, 'release', kept.since);
     else await this.#probe(gate);
   }
 

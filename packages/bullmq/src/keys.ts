@@ -16,8 +16,8 @@ export interface GateKeys {
   readonly places: string;
   /** STRING: park order counter. */
   readonly sequence: string;
-  /** STRING: jobs waiting for a permit in their worker slot (on their last allowed start). */
-  readonly slotWaiters: string;
+  /** STRING: jobs of the key waiting in core's queue (for a reserved permit, or on a last start). */
+  readonly queued: string;
 }
 
 // `{`, `}`, `:`, `%`, glob characters and control characters are percent-encoded, so a key cannot
@@ -56,7 +56,7 @@ export function gateKeys(prefix: string, queueQualifiedName: string, key: string
     reserved: `${tag}:r`,
     places: `${tag}:o`,
     sequence: `${tag}:s`,
-    slotWaiters: `${tag}:w`,
+    queued: `${tag}:w`,
   };
 }
 

@@ -4,10 +4,16 @@
 import type { Lease } from '@lockstep/core';
 import { jobSlot } from './keys.js';
 
+/** A permit, and when it came from the semaphore (`performance.now()`). */
+export interface Kept {
+  readonly lease: Lease;
+  readonly since: number;
+}
+
 /** A permit kept for a woken job, until it starts here or the hand-off window ends. */
 interface Handed {
   readonly name: string;
-  readonly lease: Lease;
+  readonly kept: Kept;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -33,6 +39,11 @@ export class LocalPermits {
     return this.held(name) >= Math.max(limit, this.#limits.get(name) ?? 0);
   }
 
+  /** The limit of `name`: one set here with `setLimit`, else `limit`. */
+  limitOf(name: string, limit: number): number {
+    return this.#limits.get(name) ?? limit;
+  }
+
   /** Remembers a limit set with `setLimit` in this process. */
   setLimit(name: string, limit: number): void {
     if (this.#limits.size >= MAX_LIMITS) this.#limits.clear();
@@ -55,33 +66,33 @@ export class LocalPermits {
    * Keeps `lease` (still counted) for job `id` of `name` for `ms`; then `expire(lease)` is called
    * with the permit uncounted, to free it.
    */
-  hand(name: string, id: string, lease: Lease, ms: number, expire: (lease: Lease) => void): void {
+  hand(name: string, id: string, kept: Kept, ms: number, expire: (lease: Lease) => void): void {
     const slot = jobSlot(name, id);
     const old = this.#handed.get(slot);
     if (old) {
       // Woken again while a permit still waited for it: free the older one.
       clearTimeout(old.timer);
       this.drop(name);
-      expire(old.lease);
+      expire(old.kept.lease);
     }
     const timer = setTimeout(() => {
-      if (this.#handed.get(slot)?.lease !== lease) return;
+      if (this.#handed.get(slot)?.kept !== kept) return;
       this.#handed.delete(slot);
       this.drop(name);
-      expire(lease);
+      expire(kept.lease);
     }, ms);
     timer.unref();
-    this.#handed.set(slot, { name, lease, timer });
+    this.#handed.set(slot, { name, kept, timer });
   }
 
   /** The permit kept for job `id` of `name`, if any (it stays counted: the job now holds it). */
-  claim(name: string, id: string): Lease | undefined {
+  claim(name: string, id: string): Kept | undefined {
     const slot = jobSlot(name, id);
     const handed = this.#handed.get(slot);
     if (!handed) return undefined;
     clearTimeout(handed.timer);
     this.#handed.delete(slot);
-    return handed.lease;
+    return handed.kept;
   }
 
   /** Takes back every kept permit, uncounted, for the caller to free. */
@@ -91,7 +102,7 @@ export class LocalPermits {
       clearTimeout(handed.timer);
       this.#handed.delete(slot);
       this.drop(handed.name);
-      leases.push(handed.lease);
+      leases.push(handed.kept.lease);
     }
     return leases;
   }

@@ -191,3 +191,90 @@ describe('hand-off of a freed permit to the woken job', () => {
     expect(await fence()).toEqual([]);
   });
 });
+
+describe('a lowered limit and the hand-off', () => {
+  let q: FreshQueue | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await q?.cleanup();
+  });
+
+  it('a limit(key) lowered while a backlog is handed on applies at the next release: the permit is freed', async () => {
+    const redis = standaloneClient();
+    q = freshQueue(standalonePort(), redis);
+    const fresh = q;
+    let limit = 2;
+    const lockstep = new Lockstep({ redis, prefix: fresh.prefix });
+    const gate = new JobGate<KeyJob>({
+      lockstep,
+      prefix: fresh.prefix,
+      key: (job) => job.data.key,
+      limit: () => limit,
+      handoffMs: 4_000,
+    });
+    const worker = new Worker(fresh.name, null, {
+      connection: { port: standalonePort(), host: '127.0.0.1', maxRetriesPerRequest: null },
+      prefix: fresh.bullPrefix,
+    });
+    closers.push(async () => {
+      await worker.close();
+      await gate.close();
+      await lockstep.close();
+    });
+    const semaphore = lockstep.semaphore(`bq:${fresh.bullPrefix}:${fresh.name}:k`, { limit: 2 });
+    const holders = async () => (await semaphore.inspect()).holders.length;
+    const next = async (token: string) => (await worker.getNextJob(token)) as KeyJob;
+    const running = new Map<string, { done: Promise<unknown>; finish: () => void }>();
+    const start = async (token: string) => {
+      const job = await next(token);
+      let finish: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const done = gate.run(job, token, undefined, () => held).then(() => job.moveToCompleted('ok', token, false));
+      running.set(job.name, { done, finish });
+      return job;
+    };
+    const end = async (name: string) => {
+      const r = running.get(name);
+      r?.finish();
+      await r?.done;
+    };
+    await fresh.queue.addBulk(['h1', 'h2', 'p1', 'p2', 'p3', 'p4'].map((name) => ({ name, data: { key: 'k' } })));
+    await start('t-h1');
+    await start('t-h2');
+    await expect.poll(holders).toBe(2);
+    for (const token of ['t-p1', 't-p2', 't-p3', 't-p4']) {
+      const job = await next(token);
+      await expect(gate.run(job, token, undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);
+    }
+    // The holders started with nothing parked: their permits are freed and P1, P2 woken.
+    await end('h1');
+    await end('h2');
+    // Each promoted job goes to the front of the wait list: P2 comes first.
+    const woken = [(await start('t-p1b')).name, (await start('t-p2b')).name];
+    expect(woken.sort()).toEqual(['p1', 'p2']);
+    await expect.poll(holders).toBe(2);
+
+    // P1 and P2 started with P3 and P4 parked: their releases would hand their permits on.
+    limit = 1;
+    await end('p1');
+    // Freed, not handed on: P3 (woken) finds the key full at the new limit and waits.
+    expect(await holders()).toBe(1);
+    const p3 = await next('t-p3b');
+    expect(p3.name).toBe('p3');
+    let p3Ran = false;
+    const p3Done = gate.run(p3, 't-p3b', undefined, async () => {
+      p3Ran = true;
+      expect(await holders()).toBe(1);
+    });
+    await expect.poll(async () => (await semaphore.inspect()).waiters.length).toBe(1);
+    expect(p3Ran).toBe(false);
+    // P2's release frees its permit for P3, waiting in core's queue for its reserved permit, rather
+    // than keeping it 4 s for P4 (expect.poll gives up after 1 s).
+    await end('p2');
+    await expect.poll(() => p3Ran).toBe(true);
+    await p3Done;
+  });
+});

@@ -2,17 +2,17 @@
   gate-handoff-4.lua: a permit is about to be freed (mode 'release') or was found free (mode
   'probe'): takes the best parked job (highest priority, then first parked) and reserves the permit
   for it until it starts. A probe reserves only when no reservation is outstanding, so it never
-  promises one free permit twice. Also tells whether jobs wait for a permit in their worker slot:
-  then the caller must free the permit (core's queue serves them) rather than keep it for the job.
+  promises one free permit twice. Also tells how many jobs of the key wait in core's queue: then
+  the caller must free the permit (core's queue serves them) rather than keep it for the job.
 
   KEYS[1] P parked: ZSET job id -> order score (lower first)
   KEYS[2] R reservations: ZSET job id -> deadline (server epoch ms)
   KEYS[3] O places: HASH job id -> 'order score|BullMQ priority'
-  KEYS[4] W slot waiters: STRING counter (see gate-slot-1.lua)
+  KEYS[4] W jobs in core's queue: STRING counter (see gate-queued-1.lua)
   ARGV[1] mode: 'release' or 'probe'
   ARGV[2] reservation length, ms
 
-  Returns: {job id, BullMQ priority, slot waiters} to promote; false when no job is parked; 0 when a
+  Returns: {job id, BullMQ priority, jobs in core's queue} to promote; false when no job is parked; 0 when a
   probe found a reservation outstanding (its job will take the permit)
 ]]
 local P, R, O, W = KEYS[1], KEYS[2], KEYS[3], KEYS[4]

@@ -1,9 +1,10 @@
 --[[
-  gate-slot-1.lua: counts the jobs of a key waiting for a permit in their worker slot (on their last
-  allowed start, see maxStartedAttempts). While any do, a freed permit is not kept for a parked job:
-  it is freed, and core's queue hands it to the waiter.
+  gate-queued-1.lua: counts the jobs of a key waiting in core's queue: a woken job whose reserved
+  permit was not free, or a job waiting in its worker slot on its last allowed start (see
+  maxStartedAttempts). While any do, a freed permit is not kept for a parked job: it is freed, and
+  core's queue hands it to the waiter.
 
-  KEYS[1] W slot waiters: STRING counter
+  KEYS[1] W queued jobs: STRING counter
   ARGV[1] change: 1 (starts waiting) or -1 (stopped)
   ARGV[2] ttl: ms the counter lives at least (a waiter that died stops counting by then)
 
