@@ -16,6 +16,8 @@ export interface GateKeys {
   readonly places: string;
   /** STRING: park order counter. */
   readonly sequence: string;
+  /** STRING: jobs of the key waiting in core's queue (for a reserved permit, or on a last start). */
+  readonly queued: string;
 }
 
 // `{`, `}`, `:`, `%`, glob characters and control characters are percent-encoded, so a key cannot
@@ -54,5 +56,11 @@ export function gateKeys(prefix: string, queueQualifiedName: string, key: string
     reserved: `${tag}:r`,
     places: `${tag}:o`,
     sequence: `${tag}:s`,
+    queued: `${tag}:w`,
   };
+}
+
+/** One job of one key (a semaphore name): JSON, so no separator can be forged by a key or an id. */
+export function jobSlot(semaphore: string, id: string): string {
+  return JSON.stringify([semaphore, id]);
 }

@@ -45,6 +45,16 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    */
   readonly reserveMs?: number;
   /**
+   * How long, in ms, a permit freed by a finishing job is kept in this process for the parked job it
+   * woke, when jobs of the key were already parked as the finishing job started (a backlog). A woken
+   * job that starts in this process within it takes the permit over: no release, no new acquire,
+   * and no moment where the permit is free. One that starts in another process gets the permit when
+   * the window ends (it is reserved for it meanwhile, as always). 0 turns this off: the permit is
+   * freed at once and the woken job acquires it. At most `reserveMs`.
+   * @defaultValue 50
+   */
+  readonly handoffMs?: number;
+  /**
    * Prefix of the parking keys' hash tag: `{prefix:bq:<queue>:<key>}:p`.
    * @defaultValue 'lockstep'
    */
@@ -78,6 +88,7 @@ export const DEFAULT_JOB_GATE_OPTIONS = Object.freeze({
   ttlMs: 30_000,
   fallbackDelayMs: 5_000,
   reserveMs: 5_000,
+  handoffMs: 50,
   prefix: 'lockstep',
 });
 
@@ -93,6 +104,7 @@ export interface ResolvedJobGateOptions<J extends GateJob> {
   readonly ttlMs: number;
   readonly fallbackDelayMs: number;
   readonly reserveMs: number;
+  readonly handoffMs: number;
   readonly prefix: string;
   readonly onError: (error: unknown) => void;
   readonly queue: GateQueue | undefined;
@@ -108,6 +120,7 @@ const KNOWN = [
   'ttlMs',
   'fallbackDelayMs',
   'reserveMs',
+  'handoffMs',
   'prefix',
   'onError',
   'queue',
@@ -183,6 +196,7 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
       `Expected \`prefix\` to be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-", got ${describeValue(prefix)}`,
     );
   }
+  const reserveMs = integer('reserveMs', o.reserveMs ?? DEFAULT_JOB_GATE_OPTIONS.reserveMs, 10, 600_000);
   return {
     lockstep: o.lockstep,
     client,
@@ -198,7 +212,8 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
       10,
       86_400_000,
     ),
-    reserveMs: integer('reserveMs', o.reserveMs ?? DEFAULT_JOB_GATE_OPTIONS.reserveMs, 10, 600_000),
+    reserveMs,
+    handoffMs: checkHandoff(o.handoffMs, reserveMs),
     prefix,
     onError: o.onError === undefined ? () => undefined : fn('onError', o.onError),
     queue: checkQueue(o.queue),
@@ -207,6 +222,17 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
         ? undefined
         : integer('maxStartedAttempts', o.maxStartedAttempts, 1, 2_147_483_647),
   };
+}
+
+/** `handoffMs`: 0 (off) up to `reserveMs`, so the kept permit never outlives its reservation. */
+function checkHandoff(value: unknown, reserveMs: number): number {
+  if (value === undefined) return Math.min(DEFAULT_JOB_GATE_OPTIONS.handoffMs, reserveMs);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > reserveMs) {
+    throw new InvalidArgumentError(
+      `Expected \`handoffMs\` to be an integer from 0 to \`reserveMs\` (${reserveMs}), got ${describeValue(value)}`,
+    );
+  }
+  return value;
 }
 
 function checkQueue(queue: unknown): GateQueue | undefined {

@@ -13,6 +13,7 @@ describe('options are checked before any I/O', () => {
       'Unknown option `ttl` in limitProcessor / JobGate options (got 5): did you mean `ttlMs`?',
     );
     expect(() => new JobGate({ ...base, fallbackDelay: 5 } as never)).toThrow(/did you mean `fallbackDelayMs`/);
+    expect(() => new JobGate({ ...base, handoff: 5 } as never)).toThrow(/did you mean `handoffMs`/);
   });
 
   it('names the option and the value', () => {
@@ -35,6 +36,11 @@ describe('options are checked before any I/O', () => {
       [{ priority: 'bulk' }, /`priority` to be a function, got "bulk"/],
       [{ queue: 'exports' }, /`queue` to be a BullMQ Queue or Worker, got string/],
       [{ maxStartedAttempts: 0 }, /`maxStartedAttempts`.*got 0/],
+      [{ handoffMs: -1 }, /`handoffMs` to be an integer from 0 to `reserveMs` \(5000\), got -1/],
+      [{ handoffMs: 2.5 }, /`handoffMs`.*got 2.5/],
+      [{ handoffMs: '50' }, /`handoffMs`.*got "50"/],
+      // The kept permit must not outlive the reservation of the job it is kept for.
+      [{ handoffMs: 200, reserveMs: 100 }, /`handoffMs` to be an integer from 0 to `reserveMs` \(100\), got 200/],
     ];
     for (const [patch, message] of bad) {
       let error: unknown;

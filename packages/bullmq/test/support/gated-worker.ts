@@ -19,6 +19,7 @@ export interface GatedWorkerConfig {
   readonly limits: Record<string, number>;
   readonly jobMs: number;
   readonly ttlMs: number;
+  readonly handoffMs?: number;
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   readonly history: string;
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       key: (job) => job.data.key,
       limit: (key) => config.limits[key] ?? 1,
       ttlMs: config.ttlMs,
+      ...(config.handoffMs === undefined ? {} : { handoffMs: config.handoffMs }),
       prefix: config.prefix,
       onError: (error) => record({ e: 'error', message: String(error), w: config.label }),
     },
