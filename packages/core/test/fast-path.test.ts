@@ -324,4 +324,44 @@ describe('the uncontended fast path', () => {
       expect((await semaphore().inspect()).used).toBe(0);
     });
   }
+
+  describe('a try on a full semaphore', () => {
+    const evalshaCalls = async (setup: Setup) =>
+      Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(await setup.redis.info('commandstats'))?.[1] ?? 0);
+
+    it('is answered by the fast script alone while every holder is alive', async () => {
+      const setup = standaloneLockstep();
+      const semaphore = () => setup.lockstep.semaphore('full', { limit: 2, ttlMs: TTL_MS });
+      const a = await semaphore().acquire();
+      const b = await semaphore().acquire({ weight: 1 });
+      await setup.redis.config('RESETSTAT');
+      expect(await semaphore().tryAcquire()).toBeNull();
+      expect(
+        await semaphore()
+          .acquire({ waitMs: 0 })
+          .catch((e: { code: string }) => e.code),
+      ).toBe('ERR_ACQUIRE_TIMEOUT');
+      // One script each: the full script is not run.
+      expect(await evalshaCalls(setup)).toBe(2);
+      expect(await a.release()).toBe(true);
+      expect(await semaphore().tryAcquire()).not.toBeNull();
+      await b.release();
+    });
+
+    it('still purges an expired holder, and still reports a weight above the limit in effect', async () => {
+      const setup = standaloneLockstep();
+      const semaphore = () => setup.lockstep.semaphore('expired', { limit: 3, ttlMs: TTL_MS });
+      await ghostHolder(setup, 'semaphore', 'expired', 50);
+      const live = await semaphore().acquire({ weight: 2 });
+      await delay(120);
+      // The ghost's permit expired: the try goes on to the full script, which purges and grants it.
+      const granted = await semaphore().tryAcquire();
+      expect(granted).not.toBeNull();
+      // A limit lowered below the weight: too heavy, not busy (the full script says so).
+      await semaphore().setLimit(1);
+      await expect(semaphore().tryAcquire({ weight: 2 })).rejects.toMatchObject({ code: 'ERR_WEIGHT_EXCEEDS_LIMIT' });
+      await granted?.release();
+      await live.release();
+    });
+  });
 });

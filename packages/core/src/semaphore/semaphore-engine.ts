@@ -6,7 +6,7 @@ import type { Lease } from '../lease/lease.js';
 import { parseAttemptReply, parseReleaseReply } from '../redis/replies.js';
 import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
-import { type RedisClient, runScript } from '../redis/scripts.js';
+import { type RedisClient, runScript, STATUS } from '../redis/scripts.js';
 import { keySet } from '../util/names.js';
 import { acquire } from '../waiting/acquisition.js';
 import type { AcquireRequest, AcquireRuntime, AttemptReply } from '../waiting/contender.js';
@@ -65,16 +65,19 @@ export class SemaphoreEngine extends ScriptLeaseDriver implements SemaphoreBacke
   async attempt(id: string, token: string, wait: boolean, permit: PermitRequest, first = false): Promise<AttemptReply> {
     const s = this.settings;
     if (first) {
-      // Uncontended: one cheap script (a fence string when granted); anything else takes the full
-      // script, in the next attempt.
+      // Uncontended: one cheap script (a fence string when granted). Full with live holders: a try
+      // is answered here; anything else takes the full script, in the next attempt.
       const fast = await runScript(this.client, 'semAcquireFast', this.#fastKeys, [
         id,
         token,
         permit.weight,
         s.limit,
         s.ttlMs,
+        wait ? '1' : '0',
       ]);
-      if (typeof fast !== 'string') return { kind: 'contended' };
+      if (typeof fast !== 'string') {
+        return fast === STATUS.busy && !wait ? { kind: 'busy', recheckInMs: -1 } : { kind: 'contended' };
+      }
       this.noteFastGrant(id, fast);
       return { kind: 'granted', fence: Number(fast), remainingMs: s.ttlMs };
     }

@@ -11,12 +11,24 @@
 -- limit (M.l, else `limit`) and nobody waits; `weight_digits` is the weight as the client sent it
 -- (decimal digits). Returns the fence (decimal digits), or nil when the full script must decide:
 -- the id has a record (a retry or a claim), the permits do not fit (expired holders may need
--- purging) or waiters may be queued.
-local function sem_take(M, H, id, token, weight_digits, limit, ttl)
+-- purging) or waiters may be queued. For a `try` that does not fit, nil and 'busy' when every
+-- holder is alive (nothing to purge) and the weight is within the limit: the full script would
+-- answer busy too.
+local function sem_take(M, H, id, token, weight_digits, limit, ttl, try)
   local weight = tonumber(weight_digits)
   local v = redis.call('HMGET', M, 'u', 'l', 'f', 'x', 'q', id)
   local used = tonumber(v[1]) or 0
-  if v[6] or v[5] == '1' or weight > (tonumber(v[2]) or limit) - used then
+  if v[6] or v[5] == '1' then
+    return nil
+  end
+  local in_effect = tonumber(v[2]) or limit
+  if weight > in_effect - used then
+    if try and weight <= in_effect then
+      local earliest = redis.call('ZRANGE', H, '0', '0', 'WITHSCORES')[2]
+      if earliest and tonumber(earliest) > tonumber(string.sub(server_us(), 1, -4)) then
+        return nil, 'busy'
+      end
+    end
     return nil
   end
   -- `used` drifts only if the holders key vanished behind our back (eviction, DEL): heal it.
