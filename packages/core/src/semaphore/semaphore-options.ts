@@ -111,7 +111,9 @@ export interface ResolvedSemaphoreOptions {
 export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): ResolvedSemaphoreOptions {
   const o = checkOptions('options', options);
   assertKnownOptions(o, SEMAPHORE_OPTION_NAMES, 'semaphore options');
-  if (o.limit === undefined) throw new InvalidArgumentError('Expected `limit` to be given (an integer >= 1)');
+  if (o.limit === undefined) {
+    throw new InvalidArgumentError(`Expected \`limit\` to be given: an integer from 1 to ${MAX_LIMIT}`);
+  }
   const classes = new Map<string, number>();
   if (o.priorities !== undefined) {
     const list = o.priorities;
