@@ -23,27 +23,27 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    * Decides who gets a freed permit first; equal priorities go in the order they parked.
    * @defaultValue 0, or the class named `default` if there is one
    */
-  readonly priority?: (job: J) => number | string;
+  readonly priority?: ((job: J) => number | string) | undefined;
   /** Named priority classes, highest first, as for core semaphores: `['critical', 'bulk']`. */
-  readonly priorities?: readonly string[];
+  readonly priorities?: readonly string[] | undefined;
   /**
    * Lease length of a permit in ms. It is auto-extended while the job runs; a worker killed with
    * SIGKILL gives its permits back within this time.
    * @defaultValue 30_000 (BullMQ's default `lockDuration`)
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * A parked job runs again after this many ms even if no wake-up came, so a lost wake-up costs at
    * most this delay.
    * @defaultValue 5_000
    */
-  readonly fallbackDelayMs?: number;
+  readonly fallbackDelayMs?: number | undefined;
   /**
    * How long a permit freed for a woken job is held back for it (others of the key park meanwhile);
    * also how long the woken job waits for that permit. After it, the permit is anyone's.
    * @defaultValue 5_000
    */
-  readonly reserveMs?: number;
+  readonly reserveMs?: number | undefined;
   /**
    * How long, in ms, a permit freed by a finishing job is kept in this process for the parked job it
    * woke, when jobs of the key were already parked as the finishing job started (a backlog). A woken
@@ -58,9 +58,9 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    * Prefix of the parking keys' hash tag: `{prefix:bq:<queue>:<key>}:p`.
    * @defaultValue 'lockstep'
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Errors of background work (wake-ups that failed); never thrown. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
   /**
    * The BullMQ `Queue` (or `Worker`) of the gated jobs. A woken job is promoted by id through it,
    * with BullMQ's public `Job` API. Without it the gate uses the running job's own queue handle,
@@ -68,7 +68,7 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    * queue then fails with `ERR_INVALID_ARGUMENT`.
    * @defaultValue the running job's queue handle
    */
-  readonly queue?: GateQueue;
+  readonly queue?: GateQueue | undefined;
   /**
    * The `maxStartedAttempts` you gave the `Worker`, if any. BullMQ counts every start, parks
    * included, and fails a job started more often without running it. A job whose next start would
@@ -77,7 +77,7 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    * none came.
    * @defaultValue none (jobs always park)
    */
-  readonly maxStartedAttempts?: number;
+  readonly maxStartedAttempts?: number | undefined;
 }
 
 /** What BullMQ's `Job` needs of a queue to act on a job by id: a `Queue` or a `Worker` fits. */

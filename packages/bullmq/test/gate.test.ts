@@ -169,6 +169,34 @@ describe('limitProcessor in one process', () => {
     expect(errors.splice(0)).toEqual([`j: ${failed?.failedReason}`]);
   });
 
+  it('takes its defaults for options given as undefined (config values passed through)', async () => {
+    const unset = undefined;
+    let running = 0;
+    let most = 0;
+    const { queue } = setup(
+      async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+      },
+      {
+        limit: 1,
+        concurrency: 5,
+        priority: unset,
+        priorities: unset,
+        ttlMs: unset,
+        fallbackDelayMs: unset,
+        reserveMs: unset,
+        queue: unset,
+        maxStartedAttempts: unset,
+      },
+    );
+    await queue.addBulk(Array.from({ length: 5 }, () => ({ name: 'j', data: { key: 'k' } })));
+    await until(async () => (await queue.getCompletedCount()) === 5, 30_000, '5 completed');
+    expect(most).toBe(1);
+  });
+
   it('parking uses no attempt and never fails the job', async () => {
     let running = 0;
     const { queue } = setup(

@@ -54,6 +54,24 @@ describe('options are checked before any I/O', () => {
     }
   });
 
+  it('takes an option given as undefined as absent, never as a bad value', () => {
+    const unset = undefined;
+    const options = {
+      ...base,
+      priority: unset,
+      priorities: unset,
+      ttlMs: unset,
+      fallbackDelayMs: unset,
+      reserveMs: unset,
+      prefix: unset,
+      onError: unset,
+      queue: unset,
+      maxStartedAttempts: unset,
+    };
+    expect(() => new JobGate(options)).not.toThrow();
+    expect(() => limitProcessor(async () => 1, options)).not.toThrow();
+  });
+
   it("accepts a Lockstep from @lockstep/core's CommonJS build (a dual-package application)", () => {
     const cjs = createRequire(import.meta.url)('@lockstep/core') as typeof import('@lockstep/core');
     expect(cjs.Lockstep).not.toBe(Lockstep); // the hazard is real here: two classes

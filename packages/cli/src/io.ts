@@ -2,9 +2,9 @@
 
 /** The streams and environment one CLI run uses. */
 export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean | undefined; columns?: number | undefined };
   readonly stderr: NodeJS.WritableStream;
-  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean | undefined };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop a long-running command (`watch`): SIGINT/SIGTERM by default. */
   readonly stopped: Promise<void>;

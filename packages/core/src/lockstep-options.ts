@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
 import type { RedisClient } from './redis/scripts.js';
 import { checkPrefix } from './util/names.js';
-import { assertKnownOptions, orDefault } from './util/option-names.js';
+import { assertKnownOptions, type Filled, orDefault } from './util/option-names.js';
 import {
   checkBoolean,
   checkFunction,
@@ -20,27 +20,27 @@ export interface QuorumOptions {
    * Longest wait for one node's answer, in ms; keep it a small fraction of the TTL.
    * @defaultValue 50
    */
-  readonly nodeTimeoutMs?: number;
+  readonly nodeTimeoutMs?: number | undefined;
   /**
    * Base delay between attempts, in ms; a random jitter of up to `retryJitterMs` is added.
    * @defaultValue 50
    */
-  readonly retryDelayMs?: number;
+  readonly retryDelayMs?: number | undefined;
   /**
    * Largest random extra delay between attempts, in ms (from `crypto`).
    * @defaultValue 50
    */
-  readonly retryJitterMs?: number;
+  readonly retryJitterMs?: number | undefined;
   /**
    * Most node requests in flight at once for this Lockstep (across all quorum locks).
    * @defaultValue 256
    */
-  readonly maxInFlight?: number;
+  readonly maxInFlight?: number | undefined;
   /**
    * How many times a release is re-sent to a node that failed to answer, with short fixed delays.
    * @defaultValue 2
    */
-  readonly releaseRetries?: number;
+  readonly releaseRetries?: number | undefined;
 }
 
 /** Options of `new Lockstep(options)`. */
@@ -54,25 +54,25 @@ export interface LockstepOptions {
    * Prefix of every key, inside the hash tag: `{prefix:l:name}`. 1-64 of `A-Z a-z 0-9 _ . -`.
    * @defaultValue 'lockstep'
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * Longest wait for one Redis reply, in ms; a call without a reply by then has an unknown outcome
    * and is cleaned up by token (`ERR_REDIS`). Acquisitions also cap it at the lease TTL.
    * @defaultValue 5_000
    */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /**
    * Share of the TTL subtracted from every validity window for clock-rate drift (plus 2 ms).
    * @defaultValue 0.01
    */
-  readonly driftFactor?: number;
+  readonly driftFactor?: number | undefined;
   /**
    * Receives background errors (failed retries, subscriber errors, a throwing `onLost`). They are
    * never thrown at the event loop.
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
   /** Quorum mode settings, used when `redis` is an array. */
-  readonly quorum?: QuorumOptions;
+  readonly quorum?: QuorumOptions | undefined;
   /**
    * Records grant statistics for the dashboard and CLI: grants per second and a wait-time histogram
    * per name, counted in memory and added to Redis once a second (keys `{prefix:l:name}:r:<minute>`,
@@ -81,7 +81,7 @@ export interface LockstepOptions {
    *
    * @defaultValue `false`
    */
-  readonly stats?: boolean;
+  readonly stats?: boolean | undefined;
 }
 
 /** Defaults of {@link LockstepOptions}. */
@@ -92,7 +92,7 @@ export const DEFAULT_LOCKSTEP_OPTIONS = Object.freeze({
 });
 
 /** Defaults of {@link QuorumOptions}. */
-export const DEFAULT_QUORUM_OPTIONS: Readonly<Required<QuorumOptions>> = Object.freeze({
+export const DEFAULT_QUORUM_OPTIONS: Readonly<Filled<QuorumOptions>> = Object.freeze({
   nodeTimeoutMs: 50,
   retryDelayMs: 50,
   retryJitterMs: 50,
@@ -125,7 +125,7 @@ export interface ResolvedLockstepOptions {
   readonly requestTimeoutMs: number;
   readonly driftFactor: number;
   readonly onError: (error: unknown) => void;
-  readonly quorumOptions: Required<QuorumOptions>;
+  readonly quorumOptions: Filled<QuorumOptions>;
   readonly stats: boolean;
 }
 

@@ -50,7 +50,11 @@ describe('input validation', () => {
 
   it('rejects bad semaphore options and acquisitions', async () => {
     const lockstep = new Lockstep({ redis: lazyClient() });
-    expect(() => lockstep.semaphore('s', {} as never)).toThrow(/limit/);
+    expect(() => lockstep.semaphore('s', {} as never)).toThrow(
+      'Expected `limit` to be given: an integer from 1 to 1000000',
+    );
+    expect(() => lockstep.semaphore('s', { limit: undefined } as never)).toThrow(/`limit` to be given/);
+    expect(() => lockstep.semaphore('s', { limit: 1_000_001 })).toThrow(/`limit` to be an integer from 1 to 1000000/);
     for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => lockstep.semaphore('s', { limit })).toThrow(/limit/);
     expect(() => lockstep.semaphore('s', { limit: 1, priorities: [] })).toThrow(/priorities/);
     expect(() => lockstep.semaphore('s', { limit: 1, priorities: ['a', 'a'] })).toThrow(/distinct/);

@@ -25,26 +25,26 @@ export interface DashboardAction {
 /** Options of {@link lockstepDashboard}. */
 export interface DashboardOptions {
   /** The Lockstep whose prefix and client the page shows (single Redis or Cluster). Or pass `admin`. */
-  readonly lockstep?: Pick<Lockstep, 'admin'> | { admin(): DashboardAdmin };
+  readonly lockstep?: Pick<Lockstep, 'admin'> | { admin(): DashboardAdmin } | undefined;
   /** A `LockstepAdmin`, instead of `lockstep`. */
-  readonly admin?: DashboardAdmin;
+  readonly admin?: DashboardAdmin | undefined;
   /**
    * Offers "force release" on the page. Off by default: the page is read-only.
    *
    * @defaultValue `false`
    */
-  readonly allowActions?: boolean;
+  readonly allowActions?: boolean | undefined;
   /**
    * Audit hook, awaited before each force release runs. If it throws or rejects, the release is refused
    * (HTTP 500), so nothing happens unaudited.
    */
-  readonly onAction?: (action: DashboardAction) => void | Promise<void>;
+  readonly onAction?: ((action: DashboardAction) => void | Promise<void>) | undefined;
   /**
    * How often the page is updated over Server-Sent Events, ms (100 to 60,000).
    *
    * @defaultValue `1_000`
    */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
 }
 
 /** Validated options. */

@@ -78,6 +78,14 @@ describe('lockstepDashboard handler', () => {
     for (const lease of held) await lease.release();
   });
 
+  it('takes options given as undefined as absent: read-only, updated every second', async () => {
+    const { lockstep } = standaloneLockstep();
+    const unset = undefined;
+    const s = await serve({ lockstep, admin: unset, allowActions: unset, onAction: unset, intervalMs: unset });
+    const config = await (await fetch(`${s.url}api/config`)).json();
+    expect(config).toMatchObject({ allowActions: false, intervalMs: 1_000, prefix: lockstep.admin().prefix });
+  });
+
   it('is read-only by default; with allowActions, force release is audited first', async () => {
     const { lockstep } = standaloneLockstep();
     const readOnly = await serve({ lockstep });

@@ -39,62 +39,62 @@ export interface ConcurrencyLimitOptions<
    * Permits one request takes, at most its limit.
    * @defaultValue 1
    */
-  readonly weight?: PerRequest<Req, number>;
+  readonly weight?: PerRequest<Req, number> | undefined;
   /**
    * Priority of the request among queued ones: a number (higher first) or a class from
    * `priorities`. Equal priorities are served in arrival order.
    * @defaultValue the first class named `default`, else 0
    */
-  readonly priority?: PerRequest<Req, number | string>;
+  readonly priority?: PerRequest<Req, number | string> | undefined;
   /** Named priority classes, highest first: `['critical', 'default', 'bulk']`. */
-  readonly priorities?: readonly string[];
+  readonly priorities?: readonly string[] | undefined;
   /**
    * How long a request may wait in the queue for a permit, ms; then it is rejected. `0` never queues.
    * @defaultValue 10_000
    */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
   /**
    * Most requests queued at once per name, across every process; one more is rejected at once.
    * @defaultValue 1_000
    */
-  readonly maxWaiters?: number;
+  readonly maxWaiters?: number | undefined;
   /**
    * Lease length of a permit, ms: how soon the permit of a crashed process comes back. It is
    * auto-extended (about every third of it) while the response is open.
    * @defaultValue 10_000
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * Status of a rejection (busy, wait ran out, queue full). 503 is the semantic answer for
    * saturation; 429 if clients treat it as their own rate limit (see the README).
    * @defaultValue 503
    */
-  readonly statusCode?: number;
+  readonly statusCode?: number | undefined;
   /**
    * Adds the IETF RateLimit fields for concurrency: `RateLimit-Policy` (`qu="concurrent-requests"`)
    * and `RateLimit` with the permits left. Costs one more Redis call per admitted request.
    * @defaultValue false
    */
-  readonly standardHeaders?: boolean;
+  readonly standardHeaders?: boolean | undefined;
   /** Requests for which it returns true bypass the limit (no permit, no Redis call). */
-  readonly skip?: (req: Req, res: Res) => boolean | Promise<boolean>;
+  readonly skip?: ((req: Req, res: Res) => boolean | Promise<boolean>) | undefined;
   /**
    * Writes the rejection instead of the default problem+json answer. `Retry-After` (and the
    * RateLimit fields, with `standardHeaders`) are already set.
    */
-  readonly handler?: (req: Req, res: Res, next: NextFunction, info: RejectionInfo) => unknown;
+  readonly handler?: ((req: Req, res: Res, next: NextFunction, info: RejectionInfo) => unknown) | undefined;
   /**
    * Called with store failures (`ERR_REDIS`, `ERR_CLOSED`, …) of an acquisition, and with errors of
    * background releases. Never thrown. Failed retries within `waitMs` and failed auto-extensions of
    * a permit go to the `Lockstep`'s own `onError`.
    */
-  readonly onError?: (error: LockstepError, req: Req) => void;
+  readonly onError?: ((error: LockstepError, req: Req) => void) | undefined;
   /**
    * When Redis cannot be used, let the request through without a permit (fail open) instead of
    * answering 503 (fail closed).
    * @defaultValue false
    */
-  readonly passOnStoreError?: boolean;
+  readonly passOnStoreError?: boolean | undefined;
 }
 
 /** Defaults of {@link ConcurrencyLimitOptions}. */

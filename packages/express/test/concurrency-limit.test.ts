@@ -50,6 +50,37 @@ describe.each(FLAVORS)('%s', (_label, express) => {
     await settled(semaphore, 0, 0);
   });
 
+  it('takes its defaults for options given as undefined (config values passed through)', async () => {
+    const unset = undefined;
+    let seen: unknown;
+    const { port, semaphore } = await app(
+      {
+        weight: unset,
+        priority: unset,
+        priorities: unset,
+        waitMs: unset,
+        maxWaiters: unset,
+        ttlMs: unset,
+        statusCode: unset,
+        standardHeaders: unset,
+        skip: unset,
+        handler: unset,
+        onError: unset,
+        passOnStoreError: unset,
+      },
+      (req, res) => {
+        const lease = req.lockstep?.lease;
+        seen = lease && { weight: lease.weight, ttlLeft: lease.remainingMs > 9_000 };
+        res.send('ok');
+      },
+    );
+    const reply = await request(port, '/r');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.ratelimit).toBeUndefined(); // standardHeaders: false
+    expect(seen).toEqual({ weight: 1, ttlLeft: true }); // weight 1, ttlMs 10 s
+    await settled(semaphore, 0, 0);
+  });
+
   it('serves queued requests by priority, then arrival', async () => {
     const order: string[] = [];
     const hold = gate();

@@ -19,28 +19,28 @@ export interface GuardOptions {
    * Lease length in ms: how long the lock or permit stays taken if this process stops extending it.
    * @defaultValue 10_000
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * With `onBusy: 'wait'`: how long to wait in ms before throwing `ERR_ACQUIRE_TIMEOUT`. Not
    * allowed with `'skip'` or `'throw'`, which never wait.
    * @defaultValue 10_000
    */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
   /**
    * Extend the lease in the background while the method runs.
    * @defaultValue true
    */
-  readonly autoExtend?: boolean;
+  readonly autoExtend?: boolean | undefined;
   /**
    * What to do when the lock or permits are taken.
    * @defaultValue 'wait'
    */
-  readonly onBusy?: OnBusy;
+  readonly onBusy?: OnBusy | undefined;
   /**
    * Most callers queued at once on this name; one more gets `ERR_QUEUE_FULL` (HTTP 503).
    * @defaultValue 10_000
    */
-  readonly maxWaiters?: number;
+  readonly maxWaiters?: number | undefined;
 }
 
 /** Options of {@link Locked}. */
@@ -52,7 +52,7 @@ export interface LockedOptions extends GuardOptions {
    * Keep it below the schedule's period minus the worst clock skew.
    * @defaultValue 0 (release as soon as the method settles)
    */
-  readonly minHoldMs?: number;
+  readonly minHoldMs?: number | undefined;
 }
 
 /** Options of {@link Limited}. */
@@ -64,21 +64,21 @@ export interface LimitedOptions<A extends unknown[] = never[]> extends GuardOpti
    * the method's arguments returning one. Higher is served first; equal priorities are FIFO.
    * @defaultValue the semaphore's default priority
    */
-  readonly priority?: number | string | ((...args: A) => number | string);
+  readonly priority?: number | string | ((...args: A) => number | string) | undefined;
   /** Named priority classes, highest first, e.g. `['critical', 'default', 'bulk']`. */
-  readonly priorities?: readonly string[];
+  readonly priorities?: readonly string[] | undefined;
   /** Priority of calls that give none: a number or a class name. */
-  readonly defaultPriority?: number | string;
+  readonly defaultPriority?: number | string | undefined;
   /**
    * Permits one call takes: a number or a function of the method's arguments.
    * @defaultValue 1
    */
-  readonly weight?: number | ((...args: A) => number);
+  readonly weight?: number | ((...args: A) => number) | undefined;
   /**
    * Each `agingMs` of waiting is worth +1 priority, so low priorities are served eventually.
    * @defaultValue 0 (off)
    */
-  readonly agingMs?: number;
+  readonly agingMs?: number | undefined;
 }
 
 /** Options after validation, with defaults filled in. */

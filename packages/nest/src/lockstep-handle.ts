@@ -1,7 +1,7 @@
 // What a running LockstepModule holds: its backend, its HTTP answers, and what it must close.
 import { setMaxListeners } from 'node:events';
 import { LockstepError } from '@lockstep/core';
-import type { LockstepHttpOptions } from './lockstep.options.js';
+import type { ResolvedHttpOptions } from './lockstep.options.js';
 import { type BackendEntry, type LockstepBackend, registerBackend, unregisterBackend } from './registry.js';
 
 /** @internal */
@@ -13,7 +13,7 @@ export class LockstepHandle {
 
   constructor(
     readonly lockstep: LockstepBackend,
-    readonly http: Required<LockstepHttpOptions>,
+    readonly http: ResolvedHttpOptions,
     onError: (error: unknown) => void,
     /** How long shutdown waits for running calls. */
     readonly shutdownTimeoutMs: number,

@@ -14,12 +14,12 @@ import { checkKeys } from './validate.js';
 /** Options of `LockstepTestingModule.forRoot()`. */
 export interface LockstepTestingModuleOptions {
   /** HTTP statuses for busy and outage errors, as for `LockstepModule`. */
-  readonly http?: LockstepHttpOptions;
+  readonly http?: LockstepHttpOptions | undefined;
   /**
    * Receives background errors.
    * @defaultValue ignore
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /**

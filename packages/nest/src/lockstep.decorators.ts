@@ -51,7 +51,7 @@ function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options:
     };
     copyMethodIdentity(method, wrapper);
     markGuarded(wrapper);
-    descriptor.value = wrapper as unknown as typeof descriptor.value;
+    descriptor.value = wrapper as unknown as NonNullable<typeof descriptor.value>;
   };
 }
 

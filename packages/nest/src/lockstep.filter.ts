@@ -8,7 +8,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { throwError } from 'rxjs';
 import { originOf } from './busy.js';
 import { LOCKSTEP_HANDLE } from './lockstep.constants.js';
-import type { LockstepHttpOptions } from './lockstep.options.js';
+import type { ResolvedHttpOptions } from './lockstep.options.js';
 import type { LockstepHandle } from './lockstep-handle.js';
 import { sendWsException } from './lockstep-ws.filter.js';
 
@@ -22,7 +22,7 @@ const BUSY = new Set(['ERR_ACQUIRE_TIMEOUT', 'ERR_QUEUE_FULL', 'ERR_WEIGHT_EXCEE
  */
 export function httpAnswerOf(
   error: LockstepError,
-  http: Required<LockstepHttpOptions>,
+  http: ResolvedHttpOptions,
 ): { status: number; retryAfter?: number } | undefined {
   if (BUSY.has(error.code)) {
     return originOf(error) === 'lock'

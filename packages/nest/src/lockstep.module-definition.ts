@@ -10,5 +10,10 @@ export const {
   ASYNC_OPTIONS_TYPE: LOCKSTEP_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<LockstepModuleOptions>({ moduleName: 'Lockstep' })
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  // `isGlobal: undefined` (a config value passed through) replaces the default in Nest's extras: it
+  // means the default, global, as an absent option does.
+  .setExtras<{ isGlobal: boolean | undefined }>({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal ?? true,
+  }))
   .build();

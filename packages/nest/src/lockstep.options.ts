@@ -10,30 +10,30 @@ export interface LockstepHttpOptions {
    * Status when a `@Locked` route is busy (`onBusy: 'throw'`, or a `'wait'` that ran out).
    * @defaultValue 409
    */
-  readonly lockedStatus?: number;
+  readonly lockedStatus?: number | undefined;
   /**
    * Status when a `@Limited` route is busy or its queue is full; sent with `Retry-After`.
    * @defaultValue 503
    */
-  readonly limitedStatus?: number;
+  readonly limitedStatus?: number | undefined;
   /**
    * Status when Redis is unreachable, fails or loses a lease (`ERR_REDIS`, `ERR_QUORUM`,
    * `ERR_LEASE_LOST`, `ERR_CLOSED`).
    * @defaultValue 503
    */
-  readonly outageStatus?: number;
+  readonly outageStatus?: number | undefined;
   /**
    * Shortest `Retry-After`, in seconds, sent with `limitedStatus`.
    * @defaultValue 1
    */
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds?: number | undefined;
   /**
    * Up to this many whole seconds, drawn uniformly per answer, are added to `retryAfterSeconds`, so
    * clients turned away together do not all come back in the same second (a herd that would be
    * turned away again). `0` sends exactly `retryAfterSeconds`.
    * @defaultValue 1 (with the default `retryAfterSeconds`, half the clients retry after 1 s, half after 2 s)
    */
-  readonly retryAfterJitterSeconds?: number;
+  readonly retryAfterJitterSeconds?: number | undefined;
 }
 
 /**
@@ -49,21 +49,24 @@ export interface LockstepModuleOptions extends Omit<LockstepOptions, 'redis'> {
    */
   readonly redis: Redis | Cluster | readonly Redis[] | string;
   /** HTTP statuses for busy and outage errors. */
-  readonly http?: LockstepHttpOptions;
+  readonly http?: LockstepHttpOptions | undefined;
   /**
    * On application shutdown, waits end (`ERR_ABORTED`), new calls are refused (a `'skip'` call is
    * skipped), and calls already running get this long, in ms, to finish and release their leases
    * before Lockstep closes.
    * @defaultValue 10_000
    */
-  readonly shutdownTimeoutMs?: number;
+  readonly shutdownTimeoutMs?: number | undefined;
 }
 
 /** Default of {@link LockstepModuleOptions.shutdownTimeoutMs}. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
+/** {@link LockstepHttpOptions} with every status given (not `Required`, which keeps `| undefined`). */
+export type ResolvedHttpOptions = { readonly [K in keyof LockstepHttpOptions]-?: number };
+
 /** Defaults of {@link LockstepHttpOptions}. */
-export const DEFAULT_HTTP_OPTIONS: Readonly<Required<LockstepHttpOptions>> = Object.freeze({
+export const DEFAULT_HTTP_OPTIONS: ResolvedHttpOptions = Object.freeze({
   lockedStatus: 409,
   limitedStatus: 503,
   outageStatus: 503,
@@ -75,7 +78,7 @@ const MODULE_KEYS = [...LOCKSTEP_OPTION_NAMES, 'http', 'shutdownTimeoutMs'];
 const HTTP_KEYS = Object.keys(DEFAULT_HTTP_OPTIONS);
 
 /** Validates the HTTP options and fills in defaults. */
-export function resolveHttpOptions(where: string, http: unknown): Required<LockstepHttpOptions> {
+export function resolveHttpOptions(where: string, http: unknown): ResolvedHttpOptions {
   const o = checkKeys(`${where} http`, http, HTTP_KEYS);
   return {
     lockedStatus: checkInt(where, 'http.lockedStatus', o.lockedStatus, 100, 599) ?? DEFAULT_HTTP_OPTIONS.lockedStatus,

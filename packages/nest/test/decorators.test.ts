@@ -102,6 +102,36 @@ class Billing {
   async anyKey(_key: unknown): Promise<string> {
     return 'ran';
   }
+
+  // Every option given as undefined (a config value passed through): each is absent.
+  @Locked('unset', {
+    ttlMs: undefined,
+    waitMs: undefined,
+    autoExtend: undefined,
+    onBusy: undefined,
+    maxWaiters: undefined,
+    minHoldMs: undefined,
+  })
+  async unsetLocked(): Promise<Lease | undefined> {
+    return currentLease();
+  }
+
+  @Limited('unset-limited', {
+    limit: 1,
+    priority: undefined,
+    priorities: undefined,
+    defaultPriority: undefined,
+    weight: undefined,
+    agingMs: undefined,
+    ttlMs: undefined,
+    waitMs: undefined,
+    onBusy: undefined,
+    autoExtend: undefined,
+    maxWaiters: undefined,
+  })
+  async unsetLimited(): Promise<Lease | undefined> {
+    return currentLease();
+  }
 }
 
 @Injectable({ scope: Scope.REQUEST })
@@ -225,6 +255,17 @@ describe('decorators on a Nest application', () => {
     }
     expect(await job).toBe(true);
     expect(await billing.longJob(0)).toBe(true); // ran past minHoldMs: released at once
+  });
+
+  it('options given as undefined take their defaults: a 10 s lease of weight 1', async () => {
+    const before = Date.now();
+    const locked = await billing.unsetLocked();
+    expect(locked?.name).toBe('unset');
+    expect(locked?.expiresAt).toBeGreaterThan(before + 9_000);
+    expect(locked?.held).toBe(false); // released when the method settled (minHoldMs 0)
+    const limited = await billing.unsetLimited();
+    expect(limited?.weight).toBe(1);
+    expect(limited?.expiresAt).toBeGreaterThan(before + 9_000);
   });
 
   it('currentLease() is the innermost call’s lease, and undefined outside', async () => {

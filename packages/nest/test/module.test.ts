@@ -101,6 +101,41 @@ describe('LockstepModule', () => {
     await expect(compile).rejects.toThrow(/Lockstep/);
   });
 
+  it('options given as undefined are absent: global by default, with default HTTP and core settings', async () => {
+    const unset = undefined;
+    const core = { requestTimeoutMs: unset, driftFactor: unset, onError: unset, quorum: unset, stats: unset };
+    const ref = await Test.createTestingModule({
+      imports: [
+        LockstepModule.forRoot({
+          redis: standaloneClient(),
+          prefix: uniquePrefix('unset'),
+          ...core,
+          http: unset,
+          shutdownTimeoutMs: unset,
+          isGlobal: unset,
+        }),
+        FeatureModule,
+      ],
+    }).compile();
+    expect(ref.get(UsesLockstep).lockstep).toBeInstanceOf(Lockstep);
+    await ref.close();
+    const asyncRef = await Test.createTestingModule({
+      imports: [
+        LockstepModule.forRootAsync({
+          useFactory: () => ({
+            redis: standaloneClient(),
+            prefix: uniquePrefix('unset'),
+            http: { lockedStatus: unset },
+          }),
+          isGlobal: unset,
+        }),
+        FeatureModule,
+      ],
+    }).compile();
+    expect(asyncRef.get(UsesLockstep).lockstep).toBeInstanceOf(Lockstep);
+    await asyncRef.close();
+  });
+
   it('never quits a client it was given', async () => {
     const redis = new Redis(server.port, '127.0.0.1');
     const ref = await Test.createTestingModule({

@@ -25,14 +25,14 @@ export interface LockstepMetricsOptions {
    * Where the instruments are created.
    * @defaultValue the global provider (`metrics.getMeterProvider()`)
    */
-  readonly meterProvider?: MeterProvider;
+  readonly meterProvider?: MeterProvider | undefined;
   /**
    * Add the lock or semaphore name as the `lockstep.name` attribute of every measurement. Off by
    * default: names such as `invoice:42` can have unbounded cardinality. The waiters gauge always
    * carries the names you register with {@link LockstepMetrics.observeWaiters}.
    * @defaultValue false
    */
-  readonly nameAttribute?: boolean;
+  readonly nameAttribute?: boolean | undefined;
 }
 
 /** A lock or semaphore whose waiters the gauge reports (a `Lock` or a `Semaphore`). */

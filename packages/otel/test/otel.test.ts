@@ -21,11 +21,14 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-function setup(nameAttribute = false): { bridge: LockstepMetrics; read: () => Promise<Map<string, Point[]>> } {
+function setup(options: { nameAttribute?: boolean | undefined } = {}): {
+  bridge: LockstepMetrics;
+  read: () => Promise<Map<string, Point[]>>;
+} {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ readers: [reader] });
-  const bridge = instrumentLockstep({ meterProvider: provider, nameAttribute });
+  const bridge = instrumentLockstep({ meterProvider: provider, ...options });
   cleanup.push(
     () => bridge.close(),
     () => provider.shutdown(),
@@ -100,8 +103,17 @@ describe.each(backends)('OTel metrics: $name', ({ create }) => {
     expect(attrs).not.toContain('"lockstep.name":"otel-sem"');
   });
 
+  it('takes nameAttribute: undefined as absent: no name attribute', async () => {
+    const { read } = setup({ nameAttribute: undefined });
+    const lock = create().lock('unnamed');
+    await (await lock.acquire()).release();
+    const outcomes = (await read()).get('lockstep.acquire.outcomes');
+    expect(count(outcomes, { 'lockstep.outcome': 'granted' })).toBe(1);
+    expect(JSON.stringify(outcomes)).not.toContain('lockstep.name');
+  });
+
   it('adds the name when asked, and records nothing once closed', async () => {
-    const { bridge, read } = setup(true);
+    const { bridge, read } = setup({ nameAttribute: true });
     const lock = create().lock('named');
     await (await lock.acquire()).release();
     const m = await read();

@@ -17,15 +17,15 @@ export interface LockstepAdminOptions {
   /** An ioredis `Redis` or `Cluster` (not quorum clients). Never quit by Lockstep. */
   readonly redis: RedisClient;
   /** The Lockstep prefix. @defaultValue `'lockstep'` */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Longest wait for one Redis reply, ms. @defaultValue `5_000` */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** Options of {@link LockstepAdmin.forceRelease}. */
 export interface ForceReleaseOptions {
   /** Remove only the holder with this fence (a number or its decimal string). @defaultValue every holder */
-  readonly fence?: number | string;
+  readonly fence?: number | string | undefined;
 }
 
 const KNOWN_OPTIONS = new Set(['redis', 'prefix', 'requestTimeoutMs']);

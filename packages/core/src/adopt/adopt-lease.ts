@@ -15,9 +15,9 @@ export interface AdoptOptions {
    * Extend the adopted lease in the background until it is released.
    * @defaultValue false
    */
-  readonly autoExtend?: boolean;
+  readonly autoExtend?: boolean | undefined;
   /** Called once if the adopted lease is lost; `lease.signal` aborts at the same time. */
-  readonly onLost?: LostCallback;
+  readonly onLost?: LostCallback | undefined;
 }
 
 /** Every option name of {@link AdoptOptions}. */

@@ -1,4 +1,5 @@
 // Options of each acquisition (locks and semaphores alike): defaults, and validation before any I/O.
+import { InvalidArgumentError } from '../errors.js';
 import type { LostCallback } from '../lease/lease.js';
 import { assertKnownOptions, orDefault } from '../util/option-names.js';
 import {
@@ -21,16 +22,16 @@ export interface AcquireOptions {
    * is held.
    * @defaultValue 10_000
    */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
   /** Aborts the wait (`ERR_ABORTED`); whatever was granted meanwhile is given back. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Extend the lease in the background (at about a third of its TTL) until it is released.
    * @defaultValue false for `acquire()`, true for `withLock()` / `withPermit()`
    */
-  readonly autoExtend?: boolean;
+  readonly autoExtend?: boolean | undefined;
   /** Called once if the lease is lost; `lease.signal` aborts at the same time. */
-  readonly onLost?: LostCallback;
+  readonly onLost?: LostCallback | undefined;
 }
 
 /** Options of `tryAcquire()`: it never waits. */
@@ -41,6 +42,16 @@ export const DEFAULT_ACQUIRE_OPTIONS = Object.freeze({ waitMs: 10_000, autoExten
 
 /** Every option name of {@link AcquireOptions} (a lock's acquisitions; semaphores add their own). */
 export const ACQUIRE_OPTION_NAMES: readonly string[] = Object.freeze(['waitMs', 'signal', 'autoExtend', 'onLost']);
+
+/**
+ * `tryAcquire()` never waits: a `waitMs` given to it is an error. An explicit `waitMs: undefined`
+ * (a config value passed through) is absent, as everywhere else.
+ */
+export function assertNoWait(options: unknown): void {
+  if ((options as { readonly waitMs?: unknown } | null | undefined)?.waitMs !== undefined) {
+    throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
+  }
+}
 
 /**
  * Validates the options of one acquisition. `known` lists the accepted names: a lock's

@@ -7,6 +7,7 @@ import type { Lease } from '../lease/lease.js';
 import type { AcquireRequest } from '../waiting/contender.js';
 import {
   type AcquireOptions,
+  assertNoWait,
   DEFAULT_ACQUIRE_OPTIONS,
   resolveAcquireOptions,
   type TryAcquireOptions,
@@ -96,9 +97,7 @@ export abstract class LimiterBase<A extends AcquireOptions, T extends TryAcquire
    * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be used (never `null`)
    */
   async tryAcquire(options?: T): Promise<Lease | null> {
-    if (options && 'waitMs' in options) {
-      throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
-    }
+    assertNoWait(options);
     const grant = this.prepare(options);
     return await this.#run(grant, resolveAcquireOptions(options, TRY, this.optionNames));
   }

@@ -1,6 +1,6 @@
 // Options of one lock name: defaults, and validation before any I/O.
 import { resolveNameSettings } from '../limiter/name-options.js';
-import { assertKnownOptions } from '../util/option-names.js';
+import { assertKnownOptions, type Filled } from '../util/option-names.js';
 import { checkOptions } from '../util/validate.js';
 
 /** Options of one lock name, given to `lockstep.lock(name, options)`. */
@@ -9,22 +9,22 @@ export interface LockOptions {
    * Lease length in ms: how long the lock stays held if its holder stops extending it (a crash).
    * @defaultValue 10_000
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * A queued waiter that has not refreshed its place for this long (it died) is purged and never
    * granted. Waiters refresh about every third of it.
    * @defaultValue 10_000
    */
-  readonly waiterTtlMs?: number;
+  readonly waiterTtlMs?: number | undefined;
   /**
    * Most waiters queued at once on this name; one more gets `ERR_QUEUE_FULL`.
    * @defaultValue 10_000
    */
-  readonly maxWaiters?: number;
+  readonly maxWaiters?: number | undefined;
 }
 
 /** Defaults of {@link LockOptions}. */
-export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.freeze({
+export const DEFAULT_LOCK_OPTIONS: Readonly<Filled<LockOptions>> = Object.freeze({
   ttlMs: 10_000,
   waiterTtlMs: 10_000,
   maxWaiters: 10_000,
@@ -34,7 +34,7 @@ export const DEFAULT_LOCK_OPTIONS: Readonly<Required<LockOptions>> = Object.free
 export const LOCK_OPTION_NAMES: readonly string[] = Object.freeze(['ttlMs', 'waiterTtlMs', 'maxWaiters']);
 
 /** Validates lock options and fills in defaults. */
-export function resolveLockOptions(options: LockOptions | undefined): Required<LockOptions> {
+export function resolveLockOptions(options: LockOptions | undefined): Filled<LockOptions> {
   const o = checkOptions('options', options);
   assertKnownOptions(o, LOCK_OPTION_NAMES, 'lock options');
   return resolveNameSettings(o, DEFAULT_LOCK_OPTIONS);

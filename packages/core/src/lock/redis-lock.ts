@@ -10,6 +10,7 @@ import { bounded } from '../redis/request.js';
 import { ScriptLeaseDriver } from '../redis/script-driver.js';
 import { type RedisClient, runScript, STATUS } from '../redis/scripts.js';
 import { keySet } from '../util/names.js';
+import type { Filled } from '../util/option-names.js';
 import { acquire } from '../waiting/acquisition.js';
 import type { AcquireRequest, AcquireRuntime, AttemptReply, Contender, PushedReply } from '../waiting/contender.js';
 import type { LockEngine, LockState } from './lock-engine.js';
@@ -34,7 +35,7 @@ export class RedisLockEngine extends ScriptLeaseDriver implements LockEngine, Co
   constructor(
     name: string,
     prefix: string,
-    options: Required<LockOptions>,
+    options: Filled<LockOptions>,
     private readonly client: RedisClient,
     runtime: AcquireRuntime,
   ) {

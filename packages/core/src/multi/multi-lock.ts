@@ -5,6 +5,7 @@ import { AcquireTimeoutError, InvalidArgumentError, isLockstepError, type LeaseL
 import { type Lease, type LostCallback, REPORT, SET_AUTO_EXTEND } from '../lease/lease.js';
 import {
   type AcquireOptions,
+  assertNoWait,
   DEFAULT_ACQUIRE_OPTIONS,
   resolveAcquireOptions,
   type TryAcquireOptions,
@@ -94,9 +95,7 @@ export class MultiLock {
    * @returns the joint lease, or `null` if any name is held (nothing is kept)
    */
   async tryAcquire(options?: TryAcquireOptions): Promise<MultiLease | null> {
-    if (options && 'waitMs' in options) {
-      throw new InvalidArgumentError('`tryAcquire()` never waits: pass `waitMs` to `acquire()` instead');
-    }
+    assertNoWait(options);
     const request = resolveAcquireOptions(options, { waitMs: 0, autoExtend: false, orNull: true });
     return await this.#take(request, true);
   }

@@ -14,6 +14,7 @@ import { runScript, STATUS } from '../redis/scripts.js';
 import { monotonicNow } from '../util/clock.js';
 import { newToken } from '../util/ids.js';
 import { encodeName } from '../util/names.js';
+import type { Filled } from '../util/option-names.js';
 import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { acquireRound, extendRound, outOfTime, type RoundResult, releaseRound, sleep } from './quorum-round.js';
@@ -74,9 +75,9 @@ export class QuorumLockEngine implements LockEngine {
   constructor(
     readonly name: string,
     prefix: string,
-    private readonly options: Required<LockOptions>,
+    private readonly options: Filled<LockOptions>,
     private readonly clients: readonly Redis[],
-    private readonly quorumOptions: Required<QuorumOptions>,
+    private readonly quorumOptions: Filled<QuorumOptions>,
     private readonly runtime: AcquireRuntime,
   ) {
     this.#key = `{${prefix}:q:${encodeName(name)}}`;

@@ -14,6 +14,7 @@ import type { ResolvedSemaphoreOptions } from '../semaphore/semaphore-options.js
 import { monotonicNow } from '../util/clock.js';
 import { newToken } from '../util/ids.js';
 import { encodeName } from '../util/names.js';
+import type { Filled } from '../util/option-names.js';
 import type { AcquireRequest, AcquireRuntime } from '../waiting/contender.js';
 import type { InFlightLimiter } from './in-flight-limiter.js';
 import { firstConnect, inFlightLimiter } from './quorum-lock.js';
@@ -55,7 +56,7 @@ export class QuorumSemaphoreEngine implements SemaphoreBackend {
     prefix: string,
     readonly settings: { readonly limit: number; readonly ttlMs: number },
     private readonly clients: readonly Redis[],
-    private readonly quorumOptions: Required<QuorumOptions>,
+    private readonly quorumOptions: Filled<QuorumOptions>,
     readonly runtime: AcquireRuntime,
   ) {
     this.#key = `{${prefix}:qs:${encodeName(name)}}`;
@@ -234,7 +235,7 @@ export function createQuorumSemaphore(
   prefix: string,
   options: ResolvedSemaphoreOptions,
   clients: readonly Redis[],
-  quorumOptions: Required<QuorumOptions>,
+  quorumOptions: Filled<QuorumOptions>,
   runtime: AcquireRuntime,
 ): QuorumSemaphoreEngine {
   if (options.limit > MAX_QUORUM_LIMIT) {

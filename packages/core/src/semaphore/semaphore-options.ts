@@ -20,28 +20,28 @@ export interface SemaphoreOptions {
    * Lease length of a permit in ms: how long it stays taken if its holder stops extending it.
    * @defaultValue 10_000
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * A queued waiter that has not refreshed its place for this long (it died) is purged and never
    * granted. Waiters refresh about every third of it.
    * @defaultValue 10_000
    */
-  readonly waiterTtlMs?: number;
+  readonly waiterTtlMs?: number | undefined;
   /**
    * Most waiters queued at once; one more gets `ERR_QUEUE_FULL`.
    * @defaultValue 10_000
    */
-  readonly maxWaiters?: number;
+  readonly maxWaiters?: number | undefined;
   /**
    * Named priority classes, highest first: `['critical', 'default', 'bulk']` makes `critical` 2,
    * `default` 1 and `bulk` 0, usable as `acquire({ priority: 'critical' })`. Numbers keep working.
    */
-  readonly priorities?: readonly string[];
+  readonly priorities?: readonly string[] | undefined;
   /**
    * Priority of an acquisition that gives none: a number or a class name. Without it, a class named
    * `default` is the default if there is one, else 0.
    */
-  readonly defaultPriority?: number | string;
+  readonly defaultPriority?: number | string | undefined;
   /**
    * Aging: each `agingMs` of waiting is worth +1 priority, so every waiter is eventually served. A
    * waiter is never overtaken by one that arrived more than `agingMs × (P − p)` later, where `p` is
@@ -49,7 +49,7 @@ export interface SemaphoreOptions {
    * name must use the same value.
    * @defaultValue 0
    */
-  readonly agingMs?: number;
+  readonly agingMs?: number | undefined;
 }
 
 /** Defaults of {@link SemaphoreOptions}. */
@@ -67,12 +67,12 @@ export interface SemaphoreAcquireOptions extends AcquireOptions {
    * [-2^20, 2^20] or a class name from `priorities`.
    * @defaultValue the semaphore's default priority (0)
    */
-  readonly priority?: number | string;
+  readonly priority?: number | string | undefined;
   /**
    * Permits to take at once, at most the limit.
    * @defaultValue 1
    */
-  readonly weight?: number;
+  readonly weight?: number | undefined;
 }
 
 /** Every option name of {@link SemaphoreOptions}. */
@@ -111,7 +111,9 @@ export interface ResolvedSemaphoreOptions {
 export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): ResolvedSemaphoreOptions {
   const o = checkOptions('options', options);
   assertKnownOptions(o, SEMAPHORE_OPTION_NAMES, 'semaphore options');
-  if (o.limit === undefined) throw new InvalidArgumentError('Expected `limit` to be given (an integer >= 1)');
+  if (o.limit === undefined) {
+    throw new InvalidArgumentError(`Expected \`limit\` to be given: an integer from 1 to ${MAX_LIMIT}`);
+  }
   const classes = new Map<string, number>();
   if (o.priorities !== undefined) {
     const list = o.priorities;

@@ -22,9 +22,9 @@ export interface MemoryLockstepOptions {
    * Share of the TTL subtracted from every validity window (plus 2 ms), as in `Lockstep`.
    * @defaultValue 0.01
    */
-  readonly driftFactor?: number;
+  readonly driftFactor?: number | undefined;
   /** Receives background errors (a throwing `onLost`). They are never thrown at the event loop. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 const KNOWN_OPTIONS: readonly string[] = Object.freeze(['driftFactor', 'onError']);

@@ -96,3 +96,9 @@ export function assertKnownOptions(options: object | undefined, known: readonly 
 export function orDefault<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
+
+/**
+ * `T` with every option given: `Required<T>` that also drops the `| undefined` an optional option
+ * accepts (with `exactOptionalPropertyTypes`, `Required` keeps it), for defaults and resolved options.
+ */
+export type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
