@@ -78,33 +78,8 @@ describe('limitProcessor across OS processes', () => {
   });
 
   it('2 processes x 2 workers x concurrency 10: 600 jobs over 6 keys never exceed their limits', async () => {
-    const redis = standaloneClient();
-    const q = suite.queue(redis);
-    const files = ['a', 'b'].map((label) => join(q.dir, `${label}.jsonl`));
-    const procs = ['a', 'b'].map((label, i) =>
-      suite.start({
-        port: standalonePort(),
-        queue: q.name,
-        bullPrefix: q.bullPrefix,
-        prefix: q.prefix,
-        label,
-        workers: 2,
-        concurrency: 10,
-        limits: LIMITS,
-        jobMs: 3,
-        ttlMs: 5_000,
-        history: files[i] as string,
-      }),
-    );
-    await Promise.all(procs.map((p) => p.ready));
+    const { queue, events } = await runAll(LIMITS, 600);
     const keys = Object.keys(LIMITS);
-    await q.queue.addBulk(
-      Array.from({ length: 600 }, (_, i) => ({ name: 'job', data: { key: keys[i % keys.length] as string } })),
-    );
-    const queue = q.queue;
-    await until(async () => (await queue.getJobCountByTypes('completed', 'failed')) === 600, 90_000, '600 jobs done');
-
-    const events = readHistory(files);
     const intervals = intervalsOf(events);
     const max = maxConcurrency(intervals);
     for (const key of keys) {
