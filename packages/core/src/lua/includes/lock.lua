@@ -180,9 +180,9 @@ local function serve_head(k, holder, now, now_us, self_id, settled)
     return 'self', tonumber(fence), tonumber(ttl)
   end
   -- The claim in ms, as a number and as digits (the record's own, or the constant's).
-  local claim, claim_digits = CLAIM_MS, CLAIM_MS_DIGITS
-  if tonumber(ttl) < CLAIM_MS then
-    claim, claim_digits = tonumber(ttl), ttl
+  local claim, claim_digits = tonumber(ttl), ttl
+  if claim > CLAIM_MS then
+    claim, claim_digits = CLAIM_MS, CLAIM_MS_DIGITS
   end
   redis.call('SET', k.H, value, 'PX', claim_digits)
   local msg = head .. '|' .. fence .. '|' .. fmt(now + claim) .. '|' .. claim_digits
