@@ -53,7 +53,7 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
    * freed at once and the woken job acquires it. At most `reserveMs`.
    * @defaultValue 50
    */
-  readonly handoffMs?: number;
+  readonly handoffMs?: number | undefined;
   /**
    * Prefix of the parking keys' hash tag: `{prefix:bq:<queue>:<key>}:p`.
    * @defaultValue 'lockstep'

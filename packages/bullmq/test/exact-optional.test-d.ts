@@ -19,6 +19,7 @@ const options: JobGateOptions<ExportJob> = {
   ttlMs: maybe(30_000),
   fallbackDelayMs: maybe(5_000),
   reserveMs: maybe(5_000),
+  handoffMs: maybe(50),
   prefix: maybe('billing'),
   onError: maybe((error: unknown) => console.error(error)),
   queue: maybe(queue),

@@ -63,6 +63,7 @@ describe('options are checked before any I/O', () => {
       ttlMs: unset,
       fallbackDelayMs: unset,
       reserveMs: unset,
+      handoffMs: unset,
       prefix: unset,
       onError: unset,
       queue: unset,
