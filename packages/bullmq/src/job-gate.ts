@@ -134,7 +134,9 @@ export class JobGate<J extends GateJob = GateJob> {
     try {
       const combined = signal ? anySignal([signal, lease.signal]) : lease.signal;
       const result = await work(combined);
-      if (lease.lostError) throw lease.lostError;
+      // Reading `held` checks the window against the clock: work that blocked the event loop past
+      // `ttlMs` resumes before the loss timer could fire, and must fail all the same.
+      if (!lease.held && lease.lostError) throw lease.lostError;
       return result;
     } finally {
       await this.#release(held, gate);

@@ -6,6 +6,7 @@ import {
   DEFAULT_LOCK_OPTIONS,
   InvalidArgumentError,
   type Lease,
+  type LeaseLostError,
   type Limiter,
   type SemaphoreAcquireOptions,
   type SemaphoreTryAcquireOptions,
@@ -132,6 +133,16 @@ function keepExtending(lease: Lease, ttlMs: number, onError: (e: unknown) => voi
   };
 }
 
+/**
+ * The loss of `lease`, including a window that ran out with no timer to report it: without
+ * auto-extension no timer is armed, and a method that blocked the event loop past `ttlMs` resumes
+ * before the timer fires. Reading `held` compares the window with the clock and records the loss.
+ */
+function lossOf(lease: Lease): LeaseLostError | undefined {
+  void lease.held;
+  return lease.lostError;
+}
+
 /** Releases the lease, or leaves it to expire `minHoldMs` after the grant (ShedLock's "at least for"). */
 async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onError: (e: unknown) => void) {
   const left = Math.ceil(minHoldMs - (performance.now() - grantedAt));
@@ -251,7 +262,7 @@ async function guarded(
   const settle = async (): Promise<void> => {
     frame.running = false;
     await stop();
-    const lost = held.lostError;
+    const lost = lossOf(held);
     if (lost) {
       await held.release().catch(() => undefined);
       throw markOrigin(lost, spec.kind);
@@ -291,7 +302,7 @@ async function guarded(
     // A route handler: its response (a stream, a StreamableFile, @Res() piping) may still be written
     // after it returned. A lease lost during the handler still fails the request; otherwise the
     // lease is kept until the response finished or the client left.
-    if (held.lostError) await settle();
+    if (lossOf(held)) await settle();
     frame.running = false;
     void entry.track(responseDone.then(abandon));
     return result;
