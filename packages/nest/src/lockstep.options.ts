@@ -94,6 +94,18 @@ export function resolveHttpOptions(where: string, http: unknown): ResolvedHttpOp
   };
 }
 
+/**
+ * A connection string as an error may show it: whatever precedes its last `@` after the last `/`
+ * before it (a user name and password) becomes `…`, so a malformed URL never puts its password
+ * in the startup logs.
+ */
+function withoutCredentials(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const start = url.lastIndexOf('/', at) + 1;
+  return `${url.slice(0, start)}…${url.slice(at)}`;
+}
+
 /** Checks the module options (core checks its own part when the Lockstep is created). */
 export function checkModuleOptions(options: unknown): LockstepModuleOptions {
   const where = 'LockstepModule';
@@ -101,7 +113,7 @@ export function checkModuleOptions(options: unknown): LockstepModuleOptions {
   const redis = o.redis;
   if (typeof redis === 'string' && !/^rediss?:\/\//.test(redis)) {
     throw new InvalidArgumentError(
-      `${where}: expected \`redis\` to be a client or a redis:// URL, got ${describe(redis)}`,
+      `${where}: expected \`redis\` to be a client or a redis:// URL, got ${describe(withoutCredentials(redis))}`,
     );
   }
   if (redis === undefined || redis === null) {
