@@ -24,14 +24,36 @@ function isGeneratorFunction(fn: unknown): boolean {
   return tag === '[object GeneratorFunction]' || tag === '[object AsyncGeneratorFunction]';
 }
 
+/**
+ * TypeScript's standard (TC39) decorators call `(value, context)`; Nest, and these decorators, need
+ * the `experimentalDecorators` kind `(target, propertyKey, descriptor)`. Say so rather than fail on
+ * a missing descriptor.
+ */
+function checkLegacyDecorator(decorator: string, target: unknown, propertyKey: unknown): void {
+  if (typeof propertyKey !== 'object' || propertyKey === null || !('kind' in propertyKey)) return;
+  const name = (propertyKey as { name?: unknown }).name;
+  const method = typeof name === 'string' ? name : typeof target === 'function' ? target.name : 'a method';
+  throw new InvalidArgumentError(
+    `${decorator} on ${method}: called as a standard (TC39) decorator; like Nest's own decorators it needs \`"experimentalDecorators": true\` (and \`"emitDecoratorMetadata": true\`) in tsconfig.json`,
+  );
+}
+
 function guard<A extends unknown[]>(kind: GuardKind, key: KeySource<A>, options: unknown): GuardDecorator<A> {
   const decorator = kind === 'lock' ? '@Locked' : '@Limited';
   return (target, propertyKey, descriptor) => {
+    checkLegacyDecorator(decorator, target, propertyKey);
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `${decorator} on ${owner}.${String(propertyKey)}`;
-    const original = descriptor.value as unknown;
+    // A property decorator gets no descriptor; an accessor's has `get`/`set` instead of `value`.
+    const original = descriptor?.value as unknown;
     if (typeof original !== 'function') {
-      throw new InvalidArgumentError(`${where}: can only decorate a method, got ${describe(original)}`);
+      const got =
+        descriptor === undefined
+          ? 'a property'
+          : descriptor.get || descriptor.set
+            ? 'a getter or setter'
+            : describe(original);
+      throw new InvalidArgumentError(`${where}: can only decorate a method, got ${got}`);
     }
     if (isGeneratorFunction(original)) throw generatorRefused(where);
     if (typeof key !== 'function' && (typeof key !== 'string' || key.length === 0)) {

@@ -325,6 +325,40 @@ describe('bad decorator options fail when the class is defined', () => {
     expect(define({ onbusy: 'skip' })).toThrow(/did you mean `onBusy`/);
   });
 
+  it('anything but a method fails at definition with ERR_INVALID_ARGUMENT saying what it got', () => {
+    const invalid = (fn: () => unknown, message: string | RegExp) => {
+      let error: unknown;
+      try {
+        fn();
+      } catch (err) {
+        error = err;
+      }
+      expect(isLockstepError(error, 'ERR_INVALID_ARGUMENT'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    };
+    invalid(() => {
+      class Totals {
+        @Locked('x')
+        get sum(): number {
+          return 1;
+        }
+      }
+      return Totals;
+    }, '@Locked on Totals.sum: can only decorate a method, got a getter or setter');
+    // A property decorator gets no descriptor.
+    const asProperty = Locked('x') as unknown as (target: object, key: string) => void;
+    invalid(
+      () => asProperty(class Jobs {}.prototype, 'field'),
+      '@Locked on Jobs.field: can only decorate a method, got a property',
+    );
+    // TypeScript's standard (TC39) decorators call (method, context): Nest needs experimentalDecorators.
+    const standard = Limited('x', { limit: 1 }) as unknown as (value: unknown, context: object) => void;
+    invalid(
+      () => standard(() => undefined, { kind: 'method', name: 'run', static: false, private: false }),
+      /@Limited on run: .*experimentalDecorators/,
+    );
+  });
+
   it('bad values name the option and the value', () => {
     expect(define({ ttlMs: -1 })).toThrow('expected `ttlMs` to be an integer from 10 to 2147483647, got -1');
     expect(define({ onBusy: 'later' })).toThrow("expected `onBusy` to be 'wait', 'skip' or 'throw', got \"later\"");
