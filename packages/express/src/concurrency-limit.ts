@@ -42,7 +42,7 @@ export function concurrencyLimit<
   return function lockstepConcurrencyLimit(req, res, next) {
     // Never a rejected promise: Express 4 and bare servers would leave it unhandled.
     return admit(o, cache, req, res, next).catch((error: unknown) => {
-      if (!res.headersSent) next(error);
+      if (!res.headersSent) forward(next, res, error);
       else reportError(o, error, req);
     });
   };
@@ -69,7 +69,7 @@ async function admit<Req extends IncomingMessage>(
     if (gate.done) return;
     if (o.skip && (await o.skip(req as IncomingMessage, res))) {
       gate.end();
-      next();
+      forward(next, res);
       return;
     }
     // Fail open at once while the connection is down, rather than after waiting out `waitMs`.
@@ -77,7 +77,7 @@ async function admit<Req extends IncomingMessage>(
     if (down !== undefined) {
       gate.end();
       report(down);
-      next();
+      forward(next, res);
       return;
     }
     const name = await value(o.name, req);
@@ -125,11 +125,31 @@ async function admitted<Req extends IncomingMessage>(
   } catch (error) {
     // Only a bare server's own `next` can throw here (Express and Connect catch): give the permit back.
     gate.end();
+    forward(next, res, error);
+  }
+}
+
+/**
+ * Calls `next()`, or `next(error)`. Express and Connect never throw from it; a bare server's own
+ * `next` may (a handler that throws, or one that rethrows the error it is given). A `next()` that
+ * throws gets its error passed to `next(error)` once; a `next(error)` that throws closes the
+ * connection. So a request is never left hanging, and the middleware's promise never rejects.
+ */
+function forward(next: NextFunction, res: ServerResponse, error?: unknown): void {
+  let pending = error;
+  if (pending === undefined) {
     try {
-      next(error);
-    } catch {
-      if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
+      next();
+      return;
+    } catch (thrown) {
+      pending = thrown ?? new Error('next() threw undefined');
     }
+  }
+  try {
+    next(pending);
+    return;
+  } catch {
+    if (!res.destroyed) res.destroy(pending instanceof Error ? pending : undefined);
   }
 }
 
@@ -151,11 +171,11 @@ async function refused<Req extends IncomingMessage>(
   }
   if (STORE_ERRORS.has(code)) {
     reportError(o, error, req);
-    if (o.passOnStoreError) next();
+    if (o.passOnStoreError) forward(next, res);
     else storeFailure(res, error as LockstepError);
     return;
   }
-  next(error);
+  forward(next, res, error);
 }
 
 function reportError<Req>(o: ResolvedOptions<Req>, error: unknown, req: Req): void {

@@ -47,6 +47,42 @@ describe('bare http server', () => {
   });
 });
 
+describe('a bare server whose next rethrows errors', () => {
+  it('never rejects the returned promise: the permit is given back and the socket closed', async () => {
+    const limit = concurrencyLimit({
+      lockstep,
+      name: (req) => (req.url === '/bad' ? '' : 'rethrow'),
+      limit: 1,
+      waitMs: 0,
+      skip: (req) => req.url === '/skip',
+    });
+    const outcomes: string[] = [];
+    const { port } = await listen((req, res) => {
+      // A dispatcher of its own: errors are rethrown, and the handler throws too.
+      const next = (error?: unknown) => {
+        if (error) throw error;
+        throw new Error('handler boom');
+      };
+      limit(req, res, next).then(
+        () => outcomes.push('resolved'),
+        (error: unknown) => outcomes.push(`rejected: ${(error as Error).message}`),
+      );
+    });
+    for (const path of ['/', '/skip', '/bad']) {
+      const outcome = await Promise.race([
+        request(port, path).then(
+          (reply) => `answered ${reply.status}`,
+          () => 'closed',
+        ),
+        new Promise((resolve) => setTimeout(resolve, 5_000, 'left hanging')),
+      ]);
+      expect(outcome, path).toBe('closed');
+    }
+    expect(outcomes).toEqual(['resolved', 'resolved', 'resolved']);
+    await settled(lockstep.semaphore('rethrow', { limit: 1 }), 0, 0);
+  });
+});
+
 describe('Connect', () => {
   it('runs as Connect middleware, and Connect reports a throwing handler', async () => {
     const app = connect();
