@@ -120,5 +120,9 @@ export function checkModuleOptions(options: unknown): LockstepModuleOptions {
     throw new InvalidArgumentError(`${where}: \`redis\` is required (an ioredis client or a redis:// URL)`);
   }
   checkInt(where, 'shutdownTimeoutMs', o.shutdownTimeoutMs, 0);
+  // Checked here, not left to core: it is attached to a module-owned client before core sees it.
+  if (o.onError !== undefined && typeof o.onError !== 'function') {
+    throw new InvalidArgumentError(`${where}: expected \`onError\` to be a function, got ${describe(o.onError)}`);
+  }
   return o as unknown as LockstepModuleOptions;
 }
