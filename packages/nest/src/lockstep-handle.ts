@@ -19,6 +19,8 @@ export class LockstepHandle {
     readonly shutdownTimeoutMs: number,
     /** Closes what the module created (a client made from a URL); runs after `lockstep.close()`. */
     private readonly closeOwned: () => Promise<void>,
+    /** Connects what the module created, once the application initialises. */
+    private readonly openOwned: () => void = () => undefined,
   ) {
     const running = this.#running;
     // Every waiting call listens on it (and removes its listener when done): any number may wait at
@@ -39,6 +41,11 @@ export class LockstepHandle {
     };
     // Available from the moment the provider exists, so other providers' onModuleInit may use it.
     registerBackend(this.entry);
+  }
+
+  /** Connects a module-owned client; called when the module initialises. */
+  open(): void {
+    this.openOwned();
   }
 
   /**

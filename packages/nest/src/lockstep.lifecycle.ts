@@ -20,6 +20,7 @@ export class LockstepLifecycle implements OnModuleInit, BeforeApplicationShutdow
   ) {}
 
   onModuleInit(): void {
+    this.handle.open();
     // Several applications in one process (tests, hybrid apps) each keep their own backend.
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;

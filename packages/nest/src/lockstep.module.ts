@@ -32,7 +32,10 @@ function createHandle(raw: LockstepModuleOptions): LockstepHandle {
   const http = resolveHttpOptions('LockstepModule', options.http);
   const onError = options.onError ?? defaultOnError();
   const { http: _http, redis, shutdownTimeoutMs: _shutdown, ...core } = options;
-  const owned = typeof redis === 'string' ? new Redis(redis, { lazyConnect: false }) : undefined;
+  // Connected when the module initialises (see LockstepHandle.open), not here: an application whose
+  // start fails after this provider was created (another provider throws) is never closed, and a
+  // connected client would keep its process alive.
+  const owned = typeof redis === 'string' ? new Redis(redis, { lazyConnect: true }) : undefined;
   owned?.on('error', onError);
   let lockstep: Lockstep;
   try {
@@ -48,6 +51,10 @@ function createHandle(raw: LockstepModuleOptions): LockstepHandle {
     options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     async () => {
       if (owned) await quitOwned(owned, options.requestTimeoutMs ?? DEFAULT_LOCKSTEP_OPTIONS.requestTimeoutMs);
+    },
+    () => {
+      // Failures reach `onError` through the client's 'error' event; commands retry the connection.
+      if (owned?.status === 'wait') owned.connect().catch(noop);
     },
   );
 }

@@ -1,8 +1,10 @@
-// Bad options next to a redis:// URL: refused with ERR_INVALID_ARGUMENT naming the option, before
-// the module connects a client of its own (one left connected keeps the process alive).
+// A module-owned client (a redis:// URL) is never left connected by an application that did not
+// start: bad options are refused before it exists, and it connects when the module initialises, so
+// a failed compile (another provider throws) leaves no connection behind to keep the process alive.
 import 'reflect-metadata';
 import { isLockstepError } from '@lockstep/core';
 import { startRedisServer } from '@lockstep/test-utils';
+import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
@@ -17,12 +19,23 @@ afterAll(async () => {
 });
 
 async function connectedClients(): Promise<number> {
-  const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
-  return list.split('\n').filter((line) => line.length > 0).length;
+  let count = 0;
+  for (const type of ['normal', 'pubsub']) {
+    const list = (await admin.call('CLIENT', 'LIST', 'TYPE', type)) as string;
+    count += list.split('\n').filter((line) => line.length > 0).length;
+  }
+  return count;
 }
 
-async function startupError(module: unknown): Promise<unknown> {
-  return await Test.createTestingModule({ imports: [module as never] })
+@Injectable()
+class BrokenProvider {
+  constructor() {
+    throw new Error('this provider cannot be created');
+  }
+}
+
+async function startupError(module: unknown, providers: (new () => unknown)[] = []): Promise<unknown> {
+  return await Test.createTestingModule({ imports: [module as never], providers })
     .compile()
     .then(
       () => undefined,
@@ -46,4 +59,22 @@ it('an onError that is not a function, beside a URL: ERR_INVALID_ARGUMENT, and n
   }
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(await connectedClients()).toBe(before);
+});
+
+it('an application that fails to start leaves its module-owned client unconnected; one that starts connects at init', async () => {
+  const before = await connectedClients();
+  const redis = `redis://127.0.0.1:${server.port}`;
+  const error = await startupError(LockstepModule.forRoot({ redis }), [BrokenProvider]);
+  expect(String(error)).toContain('this provider cannot be created');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(await connectedClients()).toBe(before);
+
+  const ref = await Test.createTestingModule({ imports: [LockstepModule.forRoot({ redis })] }).compile();
+  await ref.init();
+  const deadline = Date.now() + 5_000;
+  while ((await connectedClients()) === before && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(await connectedClients()).toBeGreaterThan(before);
+  await ref.close();
 });
