@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Lease, LockstepError, Semaphore } from '@lockstep/core';
 import { connectionDown } from './connection.js';
+import { holdsPermit, rememberPermit } from './held-permits.js';
 import { recordHold } from './hold-times.js';
 import { type ConcurrencyLimitOptions, type PerRequest, type ResolvedOptions, resolveOptions } from './options.js';
 import { PermitGate } from './permit-gate.js';
@@ -81,6 +82,12 @@ async function admit<Req extends IncomingMessage>(
       return;
     }
     const name = await value(o.name, req);
+    if (holdsPermit(req, o.lockstep, name)) {
+      // Reached again by a request that holds a permit of this name: run on that one.
+      gate.end();
+      forward(next, res);
+      return;
+    }
     const limit = await value(o.limit, req);
     const semaphore = cache.get(name, limit);
     context = { name, limit, semaphore };
@@ -113,6 +120,7 @@ async function admitted<Req extends IncomingMessage>(
   next: NextFunction,
 ): Promise<void> {
   if (!gate.hold(lease, (heldMs) => recordHold(c.semaphore, heldMs))) return;
+  rememberPermit(req, o.lockstep, c.name, gate);
   req.lockstep = { name: c.name, lease: gate.requestLease(), waitedMs: c.waitedMs, limit: c.limit };
   if (o.standardHeaders) {
     const state = await c.semaphore.inspect().catch(() => undefined);
