@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { LockstepError } from '@lockstep/core';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { finalize, type Observable } from 'rxjs';
+import { socketGone } from './socket-signal.js';
 
 /** The HTTP request a decorated route handler serves. */
 interface RouteRequest {
@@ -17,8 +18,8 @@ interface RouteRequest {
    * or permits is then pointless (a timeout interceptor answered 408 while it was queued).
    */
   readonly answered: AbortSignal;
-  /** Resolves when the response finished or closed. */
-  readonly responseDone: Promise<void>;
+  /** Resolves when the response finished or closed; undefined for a WebSocket message (no response). */
+  readonly responseDone: Promise<void> | undefined;
   /** The decorated method's wrapper the route handler is (or wraps, see {@link markGuarded}). */
   readonly handler: object;
 }
@@ -92,12 +93,22 @@ function rawResponse(response: unknown): RawResponse | undefined {
  * with `@Locked` or `@Limited`, runs the handler with a signal that aborts when the response closes
  * before it finished (the client left), and the end of the response, until which the handler's
  * lease is kept (a streamed body, `StreamableFile` or `@Res()`, is written after the handler returned).
+ * For decorated WebSocket message handlers (Nest applies global interceptors to gateways), a signal
+ * that aborts when the client disconnects.
  */
 @Injectable()
 export class LockstepRequestInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const handler = context.getType() === 'http' ? guardedWrapper(context.getHandler()) : undefined;
+    const type = context.getType();
+    const handler = type === 'http' || type === 'ws' ? guardedWrapper(context.getHandler()) : undefined;
     if (handler === undefined) return next.handle();
+    if (type === 'ws') {
+      // A gateway message: its wait ends when its client disconnects; its lease ends with the handler.
+      const signal = socketGone(context.switchToWs().getClient());
+      if (signal === undefined) return next.handle();
+      const message: RouteRequest = { signal, answered: signal, responseDone: undefined, handler };
+      return storage.run(message, () => next.handle());
+    }
     const raw = rawResponse(context.switchToHttp().getResponse());
     if (raw === undefined) return next.handle();
     const controller = new AbortController();
