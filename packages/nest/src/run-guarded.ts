@@ -246,6 +246,8 @@ async function guarded(
   }
   if (lease === null) return undefined; // onBusy: 'skip'
   const o = spec.options;
+  // Background failures (extensions of a minimum hold) go to onError; one that throws is ignored.
+  const background = (error: unknown): void => report(entry, error);
   // minHoldMs counts from the grant (ShedLock's lockAtLeastFor counts from its request). A try is
   // one request, so its grant came after `requestedAt`, even when this process resumes late (an
   // event-loop stall while the reply waited would otherwise stretch the hold into the next cron
@@ -253,7 +255,7 @@ async function guarded(
   const grantedAt = o.onBusy === 'wait' ? performance.now() : requestedAt;
   const stop =
     o.minHoldMs > 0 && o.autoExtend
-      ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, entry.onError)
+      ? keepExtending(lease, o.ttlMs ?? DEFAULT_LOCK_OPTIONS.ttlMs, background)
       : async () => {};
   const held = lease;
   const frame = newFrame(entry.lockstep, spec.kind, name, held.weight);
@@ -267,14 +269,14 @@ async function guarded(
       await held.release().catch(() => undefined);
       throw markOrigin(lost, spec.kind);
     }
-    await finish(held, grantedAt, o.minHoldMs, entry.onError);
+    await finish(held, grantedAt, o.minHoldMs, background);
   };
   const abandon = async (): Promise<void> => {
     frame.running = false;
     await stop();
     // The call's outcome is already decided (an error, or a response under way): a release that
     // fails (Redis down; the lease then expires with its TTL) is a background error.
-    await finish(held, grantedAt, o.minHoldMs, entry.onError).catch((error: unknown) => report(entry, error));
+    await finish(held, grantedAt, o.minHoldMs, background).catch((error: unknown) => report(entry, error));
   };
   let result: unknown;
   try {
