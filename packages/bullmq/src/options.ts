@@ -83,6 +83,20 @@ export interface JobGateOptions<J extends GateJob = GateJob> {
 /** What BullMQ's `Job` needs of a queue to act on a job by id: a `Queue` or a `Worker` fits. */
 export type GateQueue = ConstructorParameters<typeof Job>[0];
 
+/**
+ * `onError` as the gate calls it: what it throws is ignored. It is told of background failures (a
+ * wake-up, a release); one that throws must not fail the job that finished nor reject unobserved.
+ */
+function ignoringThrows(onError: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    try {
+      onError(error);
+    } catch {
+      // ignored, see above
+    }
+  };
+}
+
 /** Defaults of {@link JobGateOptions}. */
 export const DEFAULT_JOB_GATE_OPTIONS = Object.freeze({
   ttlMs: 30_000,
@@ -215,7 +229,7 @@ export function resolveJobGateOptions<J extends GateJob>(options: JobGateOptions
     reserveMs,
     handoffMs: checkHandoff(o.handoffMs, reserveMs),
     prefix,
-    onError: o.onError === undefined ? () => undefined : fn('onError', o.onError),
+    onError: o.onError === undefined ? () => undefined : ignoringThrows(fn('onError', o.onError)),
     queue: checkQueue(o.queue),
     maxStartedAttempts:
       o.maxStartedAttempts === undefined
