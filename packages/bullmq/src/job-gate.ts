@@ -517,7 +517,7 @@ export class JobGate<J extends GateJob = GateJob> {
     const outcome = await promoteJob(gate.queue, id, Number(priority));
     if (outcome !== 'gone') return;
     // Nobody will claim this reservation: free it, and pass its permit (if kept here) on.
-    await runScript(this.#o.client, 'gateCancel', [keys.reserved], [id]);
+    await runScript(this.#o.client, 'gateCancel', [keys.reserved, keys.places], [id]);
     const kept = this.#local.claim(keys.semaphore, id);
     if (kept) await this.#pass(gate, kept.lease, 'release', kept.since);
     else await this.#probe(gate);

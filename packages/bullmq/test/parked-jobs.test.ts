@@ -1,6 +1,7 @@
 // What users do to parked jobs: remove them, or close the worker that parked them. The next parked
 // job must still be woken (not left to its fallback delay), and nothing may run twice or over the limit.
 import { Lockstep } from '@lockstep/core';
+import { scanKeys } from '@lockstep/test-utils';
 import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { type Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +81,11 @@ describe('parked jobs', () => {
     expect(ran).toEqual(['holder', 'second']);
     expect(peak()).toBe(1);
     expect(errors).toEqual([]);
+    // Its remembered place is dropped with its reservation: under steady parking (which refreshes
+    // the hash's TTL) each removed job's entry would otherwise stay for good.
+    const redis = standaloneClient();
+    const places = await scanKeys(redis, `{${q?.prefix}:bq:*}:o`);
+    for (const key of places) expect(await redis.hexists(key, first.id as string), key).toBe(0);
   });
 
   it('jobs parked by a worker that closed are woken by a release in a worker started later', async () => {
