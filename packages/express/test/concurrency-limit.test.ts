@@ -324,4 +324,33 @@ describe('Express 5 only', () => {
     expect((await reply).body).toBe('lost');
     expect(reasons).toEqual(['ERR_LEASE_LOST']);
   });
+
+  it('a queued request heavier than the limit a releaser computed gets ERR_WEIGHT_EXCEEDS_LIMIT through next(error)', async () => {
+    const a = express5();
+    const param = (req: Request, key: string) => Number(req.query[key]);
+    a.get(
+      '/r',
+      concurrencyLimit<Request>({
+        lockstep,
+        name: 'disagreeing-limits',
+        limit: (req) => param(req, 'limit'),
+        weight: (req) => param(req, 'weight'),
+        waitMs: 5_000,
+      }),
+      (req: Request, res: Response) => {
+        setTimeout(() => res.send('ok'), param(req, 'hold'));
+      },
+    );
+    a.use((err: { code?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).send(String(err.code));
+    });
+    const { port } = await listen(a);
+    const light = [request(port, '/r?limit=2&weight=1&hold=200'), request(port, '/r?limit=2&weight=1&hold=400')];
+    await settled(lockstep.semaphore('disagreeing-limits', { limit: 2 }), 2, 0);
+    // Under its own limit of 4 it would fit once one light request is done; the releaser's limit is 2.
+    const heavy = await request(port, '/r?limit=4&weight=3&hold=10');
+    expect(`${heavy.status} ${heavy.body}`).toBe('500 ERR_WEIGHT_EXCEEDS_LIMIT');
+    expect((await Promise.all(light)).map((r) => r.status)).toEqual([200, 200]);
+    await settled(lockstep.semaphore('disagreeing-limits', { limit: 2 }), 0, 0);
+  });
 });
