@@ -1,7 +1,7 @@
+import { keysWithoutTtl, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { keysWithoutTtl, uniquePrefix } from '@lockstep/test-utils';
 import { isLockstepError, type Lease, Lockstep, LockstepAdmin } from '../src/index.js';
 
 const NAMES = ['plain', 'a{b}c', 'x:y*?[]', '<script>alert(1)</script>', '100%', 'ünï'];
