@@ -194,7 +194,9 @@ export class Lockstep implements LockstepLike {
   /**
    * Stops every auto-extension timer and the subscriber connection. Leases are not released (they
    * expire with their TTL); waits in progress end with `ERR_CLOSED` or time out. The user's
-   * clients are not quit.
+   * clients are not quit. With `stats: true`, the grant statistics not yet written are written
+   * first (waiting at most `requestTimeoutMs`), so once this resolves you may quit or disconnect
+   * the client without cutting off a write of Lockstep's.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -202,9 +204,8 @@ export class Lockstep implements LockstepLike {
     for (const lease of this.#leases) lease[DETACH]();
     this.#leases.clear();
     this.#heartbeats?.close();
-    this.#recorder?.close();
     const hub = this.#hub;
     this.#hub = undefined;
-    await hub?.close();
+    await Promise.all([this.#recorder?.close(this.#options.requestTimeoutMs), hub?.close()]);
   }
 }

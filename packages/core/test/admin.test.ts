@@ -1,7 +1,8 @@
+import { keysWithoutTtl, uniquePrefix } from '@lockstep/test-utils';
 import { standaloneClient } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
 import { clusterLockstep, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { isLockstepError, type Lease, LockstepAdmin } from '../src/index.js';
+import { isLockstepError, type Lease, Lockstep, LockstepAdmin } from '../src/index.js';
 
 const NAMES = ['plain', 'a{b}c', 'x:y*?[]', '<script>alert(1)</script>', '100%', 'ünï'];
 
@@ -122,5 +123,24 @@ describe('LockstepAdmin', () => {
     await expect(admin.forceRelease('lock', 'a', { fence: -1 })).rejects.toThrow(/fence/);
     await expect(admin.forceRelease('lock', 'a', { fence: '01' })).rejects.toThrow(/fence/);
     expect(() => quorumLockstep().lockstep.admin()).toThrow(/quorum/);
+  });
+
+  it('close() writes the pending statistics before it resolves, so the client can be disconnected at once', async () => {
+    const errors: unknown[] = [];
+    const redis = standaloneClient();
+    const prefix = uniquePrefix('s');
+    const lockstep = new Lockstep({ redis, prefix, stats: true, onError: (e) => errors.push(e) });
+    for (let i = 0; i < 3; i++) await (await lockstep.lock('closing').acquire()).release();
+    await lockstep.close();
+    redis.disconnect();
+    const reader = standaloneClient();
+    // The write was answered before close() resolved: no "Connection is closed" for onError.
+    expect(errors).toEqual([]);
+    const admin = new LockstepAdmin({ redis: reader, prefix });
+    await eventually(async () => {
+      const series = await admin.rates('lock', 'closing', 10);
+      return series.points.reduce((sum, p) => sum + p.grants, 0) === 3;
+    }, 10_000);
+    expect(await keysWithoutTtl(reader, `*${prefix}*`)).toEqual([]);
   });
 });

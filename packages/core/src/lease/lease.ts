@@ -203,6 +203,38 @@ export class Lease implements AsyncDisposable {
   }
 
   /**
+   * Gives the lease up `ms` from now by letting it expire in Redis instead of releasing it: the name
+   * stays taken for `ms` even if this process exits meanwhile (ShedLock's `lockAtLeastFor`, for work
+   * that must not run again before a minimum time). One extension sets the new end; the lease then
+   * stops its timers and auto-extension and is settled here (`held` is false, `release()` resolves
+   * false), and its expiry is not reported as a loss. Waiters get the name when it expires, at
+   * their re-check of the holder's deadline, not by a pushed hand-off.
+   *
+   * @param ms - how long from now the name stays taken, ms (10 to 2,147,483,647)
+   * @returns true if it was held and now ends `ms` from now; false if it was no longer held (a
+   * lease found taken or expired is reported lost, as by `extend()`)
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad `ms`, before any I/O
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked: the lease stays
+   * as it was (held until its window ends); call `releaseAfter()` or `release()` again
+   */
+  async releaseAfter(ms: number): Promise<boolean> {
+    checkInteger('ms', ms, 10, MAX_TIMER_MS);
+    if (this.#state !== 'held' || !this.held) return false;
+    const outcome = await this.#extendOnce(ms, false);
+    if (this.#wasLost()) return false;
+    if (outcome !== 'extended') {
+      if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');
+      return false;
+    }
+    if (this.#state !== 'held') return false;
+    this.#state = 'released';
+    this.#autoExtend = false;
+    this.#watchdog?.stop();
+    this.#settle();
+    return true;
+  }
+
+  /**
    * Releases the lease. Resolves true if this call released it, false if it was no longer held
    * (already released, expired or taken). Stops auto-extension first.
    *

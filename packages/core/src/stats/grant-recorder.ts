@@ -1,5 +1,6 @@
 // Counts this process's grants per name and second, with their waits, and adds them to Redis once
 // a second (one pipelined write per active name), so the dashboard sees every process's grants.
+import { bounded } from '../redis/request.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
 import { STATS_TTL_MS, statsKey, waitBucket, waitField } from './stats-layout.js';
 
@@ -96,11 +97,16 @@ export class GrantRecorder {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  /** Stops the timer and sends what is pending (best effort, not awaited: the client may be closing). */
-  close(): void {
+  /**
+   * Stops the timer and sends what is pending, waiting at most `timeoutMs` for it: once this
+   * settles, nothing of the recorder is in flight on the client, so the caller may quit or
+   * disconnect it. A failure goes to `onError`; this never rejects.
+   */
+  async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.size > 0) this.flush().catch((error: unknown) => this.onError(error));
+    if (this.#pending.size === 0) return;
+    await bounded(this.flush(), 'writing grant statistics', timeoutMs).catch((error: unknown) => this.onError(error));
   }
 }

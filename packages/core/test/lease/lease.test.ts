@@ -242,6 +242,32 @@ describe('Lease against a fake driver', () => {
     });
   }
 
+  it('releaseAfter() extends once and then lets the window end quietly: no onLost, no abort, no release', async () => {
+    const driver = new FakeDriver();
+    const losses: LeaseLostError[] = [];
+    const lease = newLease(driver, { ttlMs: 3_000, autoExtend: true, onLost: (e) => void losses.push(e) });
+    const signal = lease.signal;
+    expect(await lease.releaseAfter(500)).toBe(true);
+    expect(driver.extensions.map((e) => e.ttlMs)).toEqual([500]);
+    expect(lease.held).toBe(false);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(losses).toEqual([]);
+    expect(signal.aborted).toBe(false);
+    expect(driver.extensions).toHaveLength(1);
+    expect(await lease.release()).toBe(false);
+    expect(driver.releases).toBe(0);
+  });
+
+  it('releaseAfter() answered not-held reports the loss and resolves false', async () => {
+    const driver = new FakeDriver();
+    const losses: LeaseLostError[] = [];
+    const lease = newLease(driver, { onLost: (e) => void losses.push(e) });
+    driver.answer = 'not-held';
+    expect(await lease.releaseAfter(500)).toBe(false);
+    expect(losses.map((e) => e.reason)).toEqual(['not-held']);
+    await expect(lease.releaseAfter(0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+
   it('releases once: a second release resolves false without asking the driver', async () => {
     const driver = new FakeDriver();
     const losses: LeaseLostError[] = [];

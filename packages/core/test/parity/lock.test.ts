@@ -105,6 +105,23 @@ describe.each(BACKENDS)('lock parity: $name', ({ create }) => {
     await again?.release();
   });
 
+  it('releaseAfter keeps the name taken for ms, then it expires quietly and a waiter gets it', async () => {
+    const lock = create().lock('at-least', { ttlMs: 10_000 });
+    const losses: LeaseLostError[] = [];
+    const lease = await lock.acquire({ autoExtend: true, onLost: (error) => void losses.push(error) });
+    const started = performance.now();
+    expect(await lease.releaseAfter(300)).toBe(true);
+    expect(lease.held).toBe(false);
+    expect(await lock.tryAcquire()).toBeNull();
+    const next = await lock.acquire({ waitMs: 5_000 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(280);
+    expect(next.fence).toBeGreaterThan(lease.fence as number);
+    expect(losses).toEqual([]);
+    expect(lease.signal.aborted).toBe(false);
+    expect(await lease.release()).toBe(false);
+    expect(await next.release()).toBe(true);
+  });
+
   it('withLock rejects ERR_LEASE_LOST when the lease was lost during the callback', async () => {
     const lock = create().lock('with-lost', { ttlMs: 150 });
     const result = lock.withLock(
