@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
 import { delay, eventually, quorumLockstep, standaloneLockstep } from '../../../test/support/fixtures.js';
@@ -35,6 +35,22 @@ describe('lease.toJSON() and adopt()', () => {
     });
     expect(Math.abs(handle.expiresAt - lease.expiresAt)).toBeLessThanOrEqual(2);
     await lease.release();
+  });
+
+  it('console.log and util.inspect show a lease without its token (also inside a lockAll lease)', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lease = await lockstep.lock('shown').acquire();
+    const text = inspect(lease);
+    expect(text).not.toContain(lease.token);
+    expect(text).toContain("name: 'shown'");
+    expect(text).toContain(`fence: ${lease.fence}`);
+    expect(text).toContain('held: true');
+    const all = await lockstep.lockAll(['a', 'b']).acquire();
+    const nested = inspect(all, { depth: 5 });
+    for (const one of all.leases) expect(nested).not.toContain(one.token);
+    await all.release();
+    await lease.release();
+    expect(inspect(lease)).toContain('held: false');
   });
 
   it('a lock acquired in one process is adopted and released in another', async () => {

@@ -148,8 +148,9 @@ async function finish(lease: Lease, grantedAt: number, minHoldMs: number, onErro
   const left = Math.ceil(minHoldMs - (performance.now() - grantedAt));
   if (minHoldMs > 0 && left >= 10 && lease.held) {
     try {
-      await lease.extend(left);
-      return;
+      // Expires in Redis when the hold ends, without reporting a loss (a process that exits
+      // meanwhile still keeps the name taken until then).
+      if (await lease.releaseAfter(left)) return;
     } catch (err) {
       onError(err);
     }

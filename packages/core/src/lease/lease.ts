@@ -1,5 +1,6 @@
 // A held lock or permit: its validity window, fence, auto-extension and loss reporting.
 
+import { type InspectOptions, inspect } from 'node:util';
 import { type LeaseMessage, type LimiterKind, lostChannel } from '../diagnostics/channels.js';
 import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
 import { type LeaseLossReason, LeaseLostError } from '../errors.js';
@@ -278,6 +279,17 @@ export class Lease implements AsyncDisposable {
     this.#autoExtend = false;
     this.#claim = false;
     if (this.#onLost || this.#controller) this.#timers().schedule();
+  }
+
+  /**
+   * What `console.log(lease)` and `util.inspect(lease)` show: name, fence, weight, whether it is
+   * held and when it ends, never the secret token (logging a lease by mistake must not leak it;
+   * `JSON.stringify` still gives the full handle, see {@link Lease.toJSON}).
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, show: typeof inspect): string {
+    const held = this.#state === 'held' && monotonicNow() < this.#validUntil;
+    const shown = { name: this.name, fence: this.fence, weight: this.weight, held, expiresAt: this.expiresAt };
+    return `Lease ${show(shown, options)}`;
   }
 
   /**
