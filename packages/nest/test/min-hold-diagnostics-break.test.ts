@@ -1,5 +1,5 @@
 // A @Locked run with minHoldMs leaves its lease to expire on purpose (ShedLock's "lock at least
-// for"). That expiry is not a loss: it must not reach the `lockstep:lease:lost` diagnostics channel
+// for"). That expiry is not a loss: it must not reach the `lockstep:lost` diagnostics channel
 // (where @lockstep/otel would count `lockstep.lease.lost{reason=expired}` on every cron tick), and
 // the name must stay taken until the hold ends. run-guarded.ts's finish() uses lease.releaseAfter().
 import 'reflect-metadata';

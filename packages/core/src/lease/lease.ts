@@ -221,7 +221,20 @@ export class Lease implements AsyncDisposable {
   async releaseAfter(ms: number): Promise<boolean> {
     checkInteger('ms', ms, 10, MAX_TIMER_MS);
     if (this.#state !== 'held' || !this.held) return false;
-    const outcome = await this.#extendOnce(ms, false);
+    // No auto-extension may follow (or land after) ours and push the end back to the full TTL.
+    const autoExtend = this.#autoExtend;
+    this.#autoExtend = false;
+    this.#watchdog?.cancel();
+    let outcome: ExtendOutcome;
+    try {
+      await this.#extending?.catch(() => undefined);
+      outcome = await this.#extendOnce(ms, false);
+    } catch (error) {
+      // Not asked: the lease stays as it was.
+      this.#autoExtend = autoExtend;
+      if (this.#state === 'held') this.#timers().schedule();
+      throw error;
+    }
     if (this.#wasLost()) return false;
     if (outcome !== 'extended') {
       if (this.#state === 'held') this.#lose(outcome === 'no-quorum' ? 'no-quorum' : 'not-held');

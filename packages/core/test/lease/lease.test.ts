@@ -258,6 +258,20 @@ describe('Lease against a fake driver', () => {
     expect(driver.releases).toBe(0);
   });
 
+  it('releaseAfter() in flight when an auto-extension falls due: no extension to the full TTL follows', async () => {
+    const driver = new FakeDriver();
+    const lease = newLease(driver, { ttlMs: 3_000, autoExtend: true });
+    await vi.advanceTimersByTimeAsync(900);
+    driver.answer = 'hold';
+    const done = lease.releaseAfter(500);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(driver.extensions.map((e) => e.ttlMs)).toEqual([500]);
+    driver.extensions[0]?.resolve('extended');
+    expect(await done).toBe(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(driver.extensions.map((e) => e.ttlMs)).toEqual([500]);
+  });
+
   it('releaseAfter() answered not-held reports the loss and resolves false', async () => {
     const driver = new FakeDriver();
     const losses: LeaseLostError[] = [];
