@@ -220,7 +220,7 @@ export class Lease implements AsyncDisposable {
    */
   async releaseAfter(ms: number): Promise<boolean> {
     checkInteger('ms', ms, 10, MAX_TIMER_MS);
-    if (this.#state !== 'held' || !this.held) return false;
+    if (!this.held) return false;
     // No auto-extension may follow (or land after) ours and push the end back to the full TTL.
     const autoExtend = this.#autoExtend;
     this.#autoExtend = false;
