@@ -3,8 +3,11 @@
 // nobody waits. These tests hold it to every guarantee of the full scripts at the edges where the
 // two meet: a waiter arriving between the calls, a waiter left behind by an expired holder, fences
 // across fast grants, hand-offs and a lost holder key, and the semaphore's healing of its counter.
-import { describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterLockstep, delay, eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
+import { Lockstep } from '../src/index.js';
 import { runScript, STATUS } from '../src/redis/scripts.js';
 import { keySet } from '../src/util/names.js';
 
@@ -326,15 +329,25 @@ describe('the uncontended fast path', () => {
   }
 
   describe('a try on a full semaphore', () => {
-    const evalshaCalls = async (setup: Setup) =>
-      Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(await setup.redis.info('commandstats'))?.[1] ?? 0);
+    // Commands are counted server-wide: this test has a server of its own, where no other test
+    // file's scripts can land between the reset and the count.
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await startRedisServer();
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+    const evalshaCalls = async (redis: Redis) =>
+      Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
 
     it('is answered by the fast script alone while every holder is alive', async () => {
-      const setup = standaloneLockstep();
-      const semaphore = () => setup.lockstep.semaphore('full', { limit: 2, ttlMs: TTL_MS });
+      const redis = new Redis({ port: server.port });
+      const lockstep = new Lockstep({ redis, prefix: uniquePrefix('fp') });
+      const semaphore = () => lockstep.semaphore('full', { limit: 2, ttlMs: TTL_MS });
       const a = await semaphore().acquire();
       const b = await semaphore().acquire({ weight: 1 });
-      await setup.redis.config('RESETSTAT');
+      await redis.config('RESETSTAT');
       expect(await semaphore().tryAcquire()).toBeNull();
       expect(
         await semaphore()
@@ -342,10 +355,14 @@ describe('the uncontended fast path', () => {
           .catch((e: { code: string }) => e.code),
       ).toBe('ERR_ACQUIRE_TIMEOUT');
       // One script each: the full script is not run.
-      expect(await evalshaCalls(setup)).toBe(2);
+      expect(await evalshaCalls(redis)).toBe(2);
       expect(await a.release()).toBe(true);
-      expect(await semaphore().tryAcquire()).not.toBeNull();
+      const c = await semaphore().tryAcquire();
+      expect(c).not.toBeNull();
+      await c?.release();
       await b.release();
+      await lockstep.close();
+      redis.disconnect();
     });
 
     it('still purges an expired holder, and still reports a weight above the limit in effect', async () => {
