@@ -53,6 +53,21 @@ describe('lease.toJSON() and adopt()', () => {
     expect(inspect(lease)).toContain('held: false');
   });
 
+  it('a spread, Object.entries or a structured logger of the fields leaves the token out', async () => {
+    for (const lockstep of [standaloneLockstep().lockstep, createMemoryLockstep()]) {
+      const lease = await lockstep.semaphore('fields', { limit: 2 }).acquire();
+      const spread = { ...lease } as Record<string, unknown>;
+      expect(spread).toMatchObject({ name: 'fields', fence: lease.fence, weight: 1 });
+      expect(Object.values(spread)).not.toContain(lease.token);
+      expect(Object.keys(lease)).not.toContain('token');
+      expect(JSON.stringify(Object.entries(lease))).not.toContain(lease.token);
+      // Still readable, and still in the exported handle.
+      expect(lease.token).toMatch(/^[\w-]{22}$/);
+      expect(lease.toJSON().token).toBe(lease.token);
+      await lease.release();
+    }
+  });
+
   it('a lock acquired in one process is adopted and released in another', async () => {
     const { lockstep, prefix } = standaloneLockstep();
     const lock = lockstep.lock('job:2', { ttlMs: 20_000 });

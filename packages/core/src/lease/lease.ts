@@ -80,8 +80,6 @@ type State = 'held' | 'releasing' | 'released' | 'lost';
 export class Lease implements AsyncDisposable {
   /** The lock or semaphore name. */
   readonly name: string;
-  /** The secret owner token (at least 128 bits from `crypto`). Do not log it. */
-  readonly token: string;
   /**
    * Fencing token: strictly increases with every grant of the same name. Pass it to the resource
    * you protect and reject writes carrying a smaller one. `undefined` for quorum locks, which cannot
@@ -92,6 +90,7 @@ export class Lease implements AsyncDisposable {
   readonly weight: number;
 
   readonly #id: string;
+  readonly #token: string;
   #ttlMs: number;
   #validUntil: number;
   #state: State = 'held';
@@ -115,7 +114,7 @@ export class Lease implements AsyncDisposable {
   constructor(init: LeaseInit) {
     this.name = init.name;
     this.#id = init.id;
-    this.token = init.token;
+    this.#token = init.token;
     this.fence = init.fence;
     this.weight = init.weight;
     this.#ttlMs = init.ttlMs;
@@ -140,6 +139,16 @@ export class Lease implements AsyncDisposable {
       extend: () => this.#autoExtendNow(),
     });
     return this.#watchdog;
+  }
+
+  /**
+   * The secret owner token (128 bits from `crypto`, base64url). A bearer secret: do not log it.
+   * An accessor, not an own property, so `{ ...lease }`, `Object.entries(lease)` and structured
+   * logging of a lease's fields leave it out; `JSON.stringify` gives it on purpose (see
+   * {@link Lease.toJSON}).
+   */
+  get token(): string {
+    return this.#token;
   }
 
   /** End of the validity window in epoch milliseconds (measured on the monotonic clock). */
