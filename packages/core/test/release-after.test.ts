@@ -81,4 +81,25 @@ describe('lease.releaseAfter()', () => {
     expect(await lease.release()).toBe(true);
     expect(await lease.releaseAfter(1_000)).toBe(false);
   });
+
+  it('on a lockAll lease: keeps every name taken for ms, across Cluster slots, and refuses a bad ms first', async () => {
+    const { lockstep } = clusterLockstep();
+    const all = await lockstep.lockAll(['report:a', 'report:b', 'report:c'], { ttlMs: 10_000 }).acquire();
+    await expect(all.releaseAfter(5)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(all.held).toBe(true);
+    expect(await all.releaseAfter(300)).toBe(true);
+    expect(all.held).toBe(false);
+    for (const name of all.names) {
+      const state = await lockstep.lock(name).inspect();
+      expect(state.held).toBe(true);
+      expect(state.expiresInMs).toBeLessThanOrEqual(300);
+    }
+    expect(await lockstep.lockAll(['report:a', 'report:b', 'report:c']).tryAcquire()).toBeNull();
+    await delay(400);
+    const again = await lockstep.lockAll(['report:a', 'report:b', 'report:c']).tryAcquire();
+    expect(again).not.toBeNull();
+    await again?.release();
+    expect(await all.releaseAfter(300)).toBe(false);
+    expect(lostMessages.filter((m) => m.name.startsWith('report:'))).toEqual([]);
+  });
 });

@@ -57,7 +57,8 @@ export const METRIC_NAMES = Object.freeze({
 /**
  * Subscribes to Lockstep's diagnostics channels and records:
  * - `lockstep.acquire.wait` (histogram, ms): time from the call to its outcome, by `lockstep.outcome`;
- * - `lockstep.lease.held` (histogram, ms): time from grant to release or loss;
+ * - `lockstep.lease.held` (histogram, ms): time from grant to release or loss (for
+ *   `lease.releaseAfter(ms)`, to the end it set);
  * - `lockstep.acquire.outcomes` (counter): acquisitions by `lockstep.outcome` (`granted`, `busy`,
  *   `timeout`, `aborted`, `error`), plus `queued` each time one has to wait behind others;
  * - `lockstep.lease.lost` (counter): losses by `lockstep.reason`;
@@ -159,8 +160,10 @@ export class LockstepMetrics {
     if (m.waitedMs !== undefined) this.#wait.record(m.waitedMs, attrs);
   }
 
+  // A `releaseAfter(ms)` keeps the name taken for `afterMs` more: that is part of the hold.
   #released(m: ReleaseMessage): void {
-    if (m.released) this.#recordHeld(m);
+    if (!m.released) return;
+    this.#held.record(m.heldMs + (m.afterMs ?? 0), this.#attrs(m));
   }
 
   #lostLease(m: LostMessage): void {

@@ -103,6 +103,18 @@ describe.each(backends)('OTel metrics: $name', ({ create }) => {
     expect(attrs).not.toContain('"lockstep.name":"otel-sem"');
   });
 
+  it('counts the time a releaseAfter(ms) keeps the name taken as held time', async () => {
+    const { read } = setup();
+    const lease = await create().lock('otel-after', { ttlMs: 10_000 }).acquire();
+    expect(await lease.releaseAfter(60_000)).toBe(true);
+    const held = (await read()).get('lockstep.lease.held') ?? [];
+    expect(held).toHaveLength(1);
+    const point = held[0]?.value as { count: number; sum: number };
+    expect(point.count).toBe(1);
+    expect(point.sum).toBeGreaterThanOrEqual(60_000);
+    expect(point.sum).toBeLessThan(70_000);
+  });
+
   it('takes nameAttribute: undefined as absent: no name attribute', async () => {
     const { read } = setup({ nameAttribute: undefined });
     const lock = create().lock('unnamed');

@@ -55,7 +55,12 @@ export interface LeaseMessage {
 
 /** The context object of one release on `lockstep:release`. */
 export interface ReleaseMessage extends LeaseMessage {
-  /** Set when it settles: true if this call released a live lease. */
+  /**
+   * Set for `lease.releaseAfter(ms)`: the lease was left to expire in Redis this many ms after the
+   * call (the name stays held until then); absent for `release()`.
+   */
+  readonly afterMs?: number;
+  /** Set when it settles: true if this call released (or, with `afterMs`, ended) a live lease. */
   released?: boolean;
   error?: unknown;
 }

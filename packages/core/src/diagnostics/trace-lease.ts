@@ -9,9 +9,14 @@ import {
   tracePromise,
 } from './channels.js';
 
-/** Runs a release, traced when anyone listens. */
-export function traceRelease(message: () => LeaseMessage, release: () => Promise<boolean>): Promise<boolean> {
-  return tracePromise<ReleaseMessage, boolean>(releaseTracing, message, release, (ctx, released) => {
+/** Runs a release (or, with `afterMs`, a `releaseAfter(afterMs)`), traced when anyone listens. */
+export function traceRelease(
+  message: () => LeaseMessage,
+  release: () => Promise<boolean>,
+  afterMs?: number,
+): Promise<boolean> {
+  const context = afterMs === undefined ? message : () => ({ ...message(), afterMs });
+  return tracePromise<ReleaseMessage, boolean>(releaseTracing, context, release, (ctx, released) => {
     ctx.released = released;
   });
 }

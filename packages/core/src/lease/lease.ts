@@ -218,7 +218,8 @@ export class Lease implements AsyncDisposable {
    * that must not run again before a minimum time). One extension sets the new end; the lease then
    * stops its timers and auto-extension and is settled here (`held` is false, `release()` resolves
    * false), and its expiry is not reported as a loss. Waiters get the name when it expires, at
-   * their re-check of the holder's deadline, not by a pushed hand-off.
+   * their re-check of the holder's deadline, not by a pushed hand-off. Diagnostics see it on
+   * `lockstep:release` with `afterMs` set (not on `lockstep:extend`).
    *
    * @param ms - how long from now the name stays taken, ms (10 to 2,147,483,647)
    * @returns true if it was held and now ends `ms` from now; false if it was no longer held (a
@@ -230,6 +231,14 @@ export class Lease implements AsyncDisposable {
   async releaseAfter(ms: number): Promise<boolean> {
     checkInteger('ms', ms, 10, MAX_TIMER_MS);
     if (!this.held) return false;
+    return traceRelease(
+      () => this.#message(),
+      () => this.#releaseAfter(ms),
+      ms,
+    );
+  }
+
+  async #releaseAfter(ms: number): Promise<boolean> {
     // No auto-extension may follow (or land after) ours and push the end back to the full TTL.
     const autoExtend = this.#autoExtend;
     this.#autoExtend = false;
@@ -237,7 +246,7 @@ export class Lease implements AsyncDisposable {
     let outcome: ExtendOutcome;
     try {
       await this.#extending?.catch(() => undefined);
-      outcome = await this.#extendOnce(ms, false);
+      outcome = await this.#extendOnce(ms, false, false);
     } catch (error) {
       // Not asked: the lease stays as it was.
       this.#autoExtend = autoExtend;
@@ -277,7 +286,7 @@ export class Lease implements AsyncDisposable {
     try {
       const released = await traceRelease(
         () => this.#message(),
-        () => this.#driver.release(this.#id, this.token),
+        () => this.#driver.release(this.#id, this.#token),
       );
       if (!wasLost && monotonicNow() >= this.#validUntil) {
         // The window ended before the release was answered: a loss, told like any other.
@@ -324,7 +333,7 @@ export class Lease implements AsyncDisposable {
       name: this.name,
       kind: this.#driver.kind ?? 'lock',
       id: this.#id,
-      token: this.token,
+      token: this.#token,
       fence: this.fence ?? null,
       weight: this.weight,
       expiresAt: this.expiresAt,
@@ -403,17 +412,13 @@ export class Lease implements AsyncDisposable {
    * success applies the new window. `auto` tells diagnostics who asked; a background extension that
    * lost the race to a release does not move the window.
    */
-  async #extendOnce(ttlMs: number, auto: boolean): Promise<ExtendOutcome> {
+  async #extendOnce(ttlMs: number, auto: boolean, traced = true): Promise<ExtendOutcome> {
     const started = monotonicNow();
     this.#timers().arm();
     let outcome: ExtendOutcome;
+    const extend = () => this.#driver.extend(this.#id, this.#token, ttlMs, this.#validUntil);
     try {
-      outcome = await traceExtend(
-        () => this.#message(),
-        ttlMs,
-        auto,
-        () => this.#driver.extend(this.#id, this.token, ttlMs, this.#validUntil),
-      );
+      outcome = await (traced ? traceExtend(() => this.#message(), ttlMs, auto, extend) : extend());
     } finally {
       this.#watchdog?.disarm();
     }
@@ -449,7 +454,7 @@ export class Lease implements AsyncDisposable {
 
   // Background compare-and-delete of a lease already reported lost.
   #abandonServerEntry(): void {
-    this.#driver.release(this.#id, this.token).then(
+    this.#driver.release(this.#id, this.#token).then(
       () => undefined,
       (err: unknown) => this.#driver.onError(err),
     );

@@ -1,6 +1,7 @@
 // The lease of several names at once: one Lease per name, one signal, one release.
 import type { LeaseLostError } from '../errors.js';
 import { type Lease, REPORT } from '../lease/lease.js';
+import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
 
 /**
  * Several locks held together, returned by `lockstep.lockAll(names).acquire()`. Each name has its
@@ -75,9 +76,7 @@ export class MultiLease implements AsyncDisposable {
    * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked
    */
   async extend(ttlMs?: number): Promise<void> {
-    const results = await Promise.allSettled(this.leases.map((lease) => lease.extend(ttlMs)));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await this.#each((lease) => lease.extend(ttlMs));
   }
 
   /**
@@ -88,10 +87,31 @@ export class MultiLease implements AsyncDisposable {
    *   then expire with their TTL); the others are released
    */
   async release(): Promise<boolean> {
-    const results = await Promise.allSettled(this.leases.map((lease) => lease.release()));
+    return (await this.#each((lease) => lease.release())).every(Boolean);
+  }
+
+  /**
+   * Leaves every name taken for `ms` from now, then lets each lease expire in Redis: the
+   * {@link Lease.releaseAfter} of each lease, all at once.
+   *
+   * @param ms - how long from now the names stay taken, ms (10 to 2,147,483,647)
+   * @returns true if every lease was held and now ends `ms` from now; false if any was no longer
+   *   held (the others still end `ms` from now)
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for a bad `ms`, before any I/O
+   * @throws {@link RedisUnavailableError} `ERR_REDIS` if Redis could not be asked for some (they
+   *   stay as they were, held until their windows end); the others end `ms` from now
+   */
+  async releaseAfter(ms: number): Promise<boolean> {
+    checkInteger('ms', ms, 10, MAX_TIMER_MS);
+    return (await this.#each((lease) => lease.releaseAfter(ms))).every(Boolean);
+  }
+
+  // Runs `fn` on every lease at once; every call settles before the first failure is thrown.
+  async #each<T>(fn: (lease: Lease) => Promise<T>): Promise<T[]> {
+    const results = await Promise.allSettled(this.leases.map(fn));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    return results.every((r) => r.status === 'fulfilled' && r.value);
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   /** @internal Reports a background error through the owning Lockstep's `onError`. */

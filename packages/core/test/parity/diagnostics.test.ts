@@ -65,6 +65,24 @@ describe.each(BACKENDS)('diagnostics parity: $name', ({ create }) => {
     expect(text).not.toContain(lost.token);
   });
 
+  it('traces releaseAfter(ms) as a release with afterMs, not as an extension', async () => {
+    const seen = record();
+    const lock = create().lock('traced-after', { ttlMs: 10_000 });
+    const lease = await lock.acquire();
+    expect(await lease.releaseAfter(50)).toBe(true);
+    const releases = seen.filter((s) => s.channel === `tracing:${DIAGNOSTICS_CHANNELS.release}:asyncEnd`);
+    expect(releases.map((s) => s.message)).toEqual([
+      expect.objectContaining({ name: 'traced-after', fence: lease.fence, afterMs: 50, released: true }),
+    ]);
+    expect(seen.some((s) => s.channel.startsWith(`tracing:${DIAGNOSTICS_CHANNELS.extend}:`))).toBe(false);
+    // Not held any more: a second call is no release.
+    expect(await lease.releaseAfter(50)).toBe(false);
+    expect(seen.filter((s) => s.channel === `tracing:${DIAGNOSTICS_CHANNELS.release}:asyncEnd`)).toHaveLength(1);
+    // Its expiry is no loss.
+    await eventually(async () => (await lock.tryAcquire()) !== null);
+    expect(seen.some((s) => s.channel === DIAGNOSTICS_CHANNELS.lost)).toBe(false);
+  });
+
   it("Node's own tracingChannel() sees the events (what APM tools subscribe with)", async () => {
     type Handlers = Partial<Record<(typeof EVENTS)[number], (message: unknown) => void>>;
     const tracing = (
