@@ -103,3 +103,56 @@ describe('lease.releaseAfter()', () => {
     expect(lostMessages.filter((m) => m.name.startsWith('report:'))).toEqual([]);
   });
 });
+
+describe('lease.releaseAfter() racing other calls on the same lease', () => {
+  it('twice at once: the call that resolves true is the end Redis keeps; the other resolves false', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('twice', { ttlMs: 10_000 });
+    const lease = await lock.acquire();
+    const [long, short] = await Promise.all([lease.releaseAfter(8_000), lease.releaseAfter(50)]);
+    expect([long, short].filter(Boolean)).toHaveLength(1);
+    const state = await lock.inspect();
+    if (long) {
+      // The first call won: the name is taken for its 8 s, not the loser's 50 ms.
+      expect(state.held).toBe(true);
+      expect(state.expiresInMs).toBeGreaterThan(5_000);
+      await lockstep.admin().forceRelease('lock', 'twice');
+    } else {
+      expect(state.expiresInMs).toBeLessThanOrEqual(50);
+    }
+  });
+
+  it('twice at once, both failing on Redis: the lease keeps auto-extending as before', async () => {
+    const { lockstep, redis } = standaloneLockstep({ requestTimeoutMs: 100 });
+    const lock = lockstep.lock('twice-fail', { ttlMs: 1_000 });
+    const losses: LeaseLostError[] = [];
+    const lease = await lock.acquire({ autoExtend: true, onLost: (e) => void losses.push(e) });
+    // Writes stall past requestTimeoutMs: both calls reject ERR_REDIS, nothing was given up.
+    const admin = redis.duplicate();
+    await admin.client('PAUSE', 300, 'WRITE');
+    const results = await Promise.allSettled([lease.releaseAfter(5_000), lease.releaseAfter(5_000)]);
+    await admin.quit();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await delay(1_500);
+    expect(losses).toEqual([]);
+    expect(lease.held).toBe(true);
+    expect(await lease.release()).toBe(true);
+  });
+
+  it('extend() while releaseAfter() is in flight does not push the end past releaseAfter', async () => {
+    const { lockstep } = standaloneLockstep();
+    const lock = lockstep.lock('extend-during', { ttlMs: 10_000 });
+    const lease = await lock.acquire();
+    const after = lease.releaseAfter(100);
+    // releaseAfter's request is on the wire; its answer cannot have been read yet.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const extended = lease.extend(20_000).then(
+      () => 'extended',
+      (e: { code?: string }) => e.code,
+    );
+    expect(await after).toBe(true);
+    await extended;
+    const state = await lock.inspect();
+    expect(state.expiresInMs).toBeLessThanOrEqual(100);
+  });
+});

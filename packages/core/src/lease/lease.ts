@@ -107,6 +107,8 @@ export class Lease implements AsyncDisposable {
    */
   #watchdog: Watchdog | undefined;
   #extending: Promise<void> | undefined;
+  /** A `releaseAfter()` in flight: later calls and `extend()` wait for it, so its end is the one kept. */
+  #releasingAfter: Promise<boolean> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
   readonly #grantedAt = monotonicNow();
 
@@ -198,6 +200,8 @@ export class Lease implements AsyncDisposable {
    */
   async extend(ttlMs: number = this.#ttlMs): Promise<void> {
     checkInteger('ttlMs', ttlMs, 10, MAX_TIMER_MS);
+    // Sent after a releaseAfter() in flight, it would push the end it set back out.
+    if (this.#releasingAfter) await this.#releasingAfter.catch(() => undefined);
     if (this.#state !== 'held') {
       throw this.#lostError ?? new LeaseLostError(this.name, 'not-held');
     }
@@ -219,7 +223,9 @@ export class Lease implements AsyncDisposable {
    * stops its timers and auto-extension and is settled here (`held` is false, `release()` resolves
    * false), and its expiry is not reported as a loss. Waiters get the name when it expires, at
    * their re-check of the holder's deadline, not by a pushed hand-off. Diagnostics see it on
-   * `lockstep:release` with `afterMs` set (not on `lockstep:extend`).
+   * `lockstep:release` with `afterMs` set (not on `lockstep:extend`). Calls on one lease are taken
+   * in turn: a second `releaseAfter()` (or an `extend()`) made while one is in flight waits for it,
+   * so it cannot move the end it set (the second `releaseAfter()` then resolves false).
    *
    * @param ms - how long from now the name stays taken, ms (10 to 2,147,483,647)
    * @returns true if it was held and now ends `ms` from now; false if it was no longer held (a
@@ -230,12 +236,21 @@ export class Lease implements AsyncDisposable {
    */
   async releaseAfter(ms: number): Promise<boolean> {
     checkInteger('ms', ms, 10, MAX_TIMER_MS);
+    // One at a time: a second call waits for the first (false if that one settled the lease), so
+    // the call that resolves true set the end Redis keeps, and a failed one restores what it found.
+    while (this.#releasingAfter) await this.#releasingAfter.catch(() => undefined);
     if (!this.held) return false;
-    return traceRelease(
+    const pending = traceRelease(
       () => this.#message(),
       () => this.#releaseAfter(ms),
       ms,
     );
+    this.#releasingAfter = pending;
+    try {
+      return await pending;
+    } finally {
+      if (this.#releasingAfter === pending) this.#releasingAfter = undefined;
+    }
   }
 
   async #releaseAfter(ms: number): Promise<boolean> {
