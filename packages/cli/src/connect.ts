@@ -13,15 +13,20 @@ export interface ConnectionOptions {
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** The URL as it may be shown: everything up to the last `@` (user and password) masked. */
+function redacted(url: string): string {
+  return JSON.stringify(url.replace(/^([^/]*\/\/)?.*@/s, '$1***@'));
+}
+
 function parseUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new CliError(EXIT_CODES.usage, `--redis: not a URL: ${JSON.stringify(url)}`);
+    throw new CliError(EXIT_CODES.usage, `--redis: not a URL: ${redacted(url)}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new CliError(EXIT_CODES.usage, `--redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
+    throw new CliError(EXIT_CODES.usage, `--redis: expected a redis:// or rediss:// URL, got ${redacted(url)}`);
   }
   return parsed;
 }
