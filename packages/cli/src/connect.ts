@@ -45,11 +45,12 @@ export interface Connection {
 
 /**
  * Connects to Redis (or a Cluster through one of its nodes) without retrying: the CLI reports an
- * outage at once (exit 3) instead of hanging.
+ * outage at once (exit 3) instead of hanging, and a server that accepts but does not answer within
+ * `timeoutMs` as unreachable too.
  */
-export async function connect(options: ConnectionOptions): Promise<Connection> {
+export async function connect(options: ConnectionOptions, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
   const url = parseUrl(options.redis);
-  const common = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 1 };
+  const common = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 1 };
   let client: Redis | Cluster;
   if (options.cluster) {
     const tls = url.protocol === 'rediss:' ? { tls: {} } : {};
@@ -72,11 +73,19 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
   client.on('error', (err: unknown) => {
     cause ??= err;
   });
+  // ioredis's connectTimeout covers the TCP connection only: the handshake after it (AUTH, the
+  // ready check) waits for an answer forever.
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    await client.connect();
+    await Promise.race([client.connect(), silence]);
   } catch (err) {
     client.disconnect();
     throw unreachable(url, cause ?? err);
+  } finally {
+    clearTimeout(timer);
   }
   let admin: LockstepAdmin;
   try {

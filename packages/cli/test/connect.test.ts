@@ -1,9 +1,28 @@
-// Connecting: a Redis password never reaches the output.
-import { describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../src/index.js';
+// Connecting: a Redis password never reaches the output, and a server that accepts but never
+// answers ends the command (exit 3) instead of hanging.
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../src/connect.js';
+import { CliError, EXIT_CODES } from '../src/index.js';
 import { runCli } from './run-cli.js';
 
 const SECRET = 'pa55-s3cr3t';
+
+/** A TCP server that accepts connections and never answers (a hung proxy, a stopped process). */
+async function silentServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port, sockets };
+}
+
+const servers: { server: Server; sockets: Socket[] }[] = [];
+afterEach(async () => {
+  for (const { server, sockets } of servers.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
 
 describe('the Redis URL', () => {
   it('is never echoed with its password, whatever is wrong with it', async () => {
@@ -22,5 +41,18 @@ describe('the Redis URL', () => {
       expect(viaEnv.code).toBe(EXIT_CODES.usage);
       expect(viaEnv.stderr + viaEnv.stdout).not.toContain(SECRET);
     }
+  });
+});
+
+describe('a server that accepts but never answers', () => {
+  it('ends the connection attempt as unreachable (exit 3) after the timeout, not never', async () => {
+    const silent = await silentServer();
+    servers.push(silent);
+    const error = await connect({ redis: `redis://127.0.0.1:${silent.port}`, cluster: false, prefix: 'lockstep' }, 300)
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT_CODES.unreachable);
+    expect((error as CliError).message).toMatch(/no answer within/);
   });
 });
