@@ -12,9 +12,20 @@ export interface CliIo {
 
 /** The process's own streams and signals. */
 export function processIo(): CliIo {
-  const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, stopped };
+  // Handlers only once a command asks (`watch`): installed for every command, they turned the first
+  // Ctrl-C or SIGTERM into a no-op for one still connecting or waiting on Redis.
+  let stopped: Promise<void> | undefined;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    get stopped() {
+      stopped ??= new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      return stopped;
+    },
+  };
 }

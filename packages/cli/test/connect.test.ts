@@ -1,10 +1,11 @@
-// Connecting: a Redis password never reaches the output, and a server that accepts but never
-// answers ends the command (exit 3) instead of hanging.
+// Connecting: a Redis password never reaches the output, a server that accepts but never answers
+// ends the command (exit 3) instead of hanging, and Ctrl-C/SIGTERM stop any command at once.
+import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/connect.js';
 import { CliError, EXIT_CODES } from '../src/index.js';
-import { runCli } from './run-cli.js';
+import { BIN, runCli } from './run-cli.js';
 
 const SECRET = 'pa55-s3cr3t';
 
@@ -54,5 +55,23 @@ describe('a server that accepts but never answers', () => {
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(EXIT_CODES.unreachable);
     expect((error as CliError).message).toMatch(/no answer within/);
+  });
+
+  it('a command waiting on it stops at the first SIGTERM or Ctrl-C', async () => {
+    const silent = await silentServer();
+    servers.push(silent);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const connections = silent.sockets.length;
+      const child = spawn(process.execPath, [BIN, 'ls', '--redis', `redis://127.0.0.1:${silent.port}`], {
+        stdio: 'ignore',
+      });
+      const exited = new Promise<unknown>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig)));
+      // Connected (and waiting for an answer) before the signal comes.
+      while (silent.sockets.length === connections) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill(signal);
+      const outcome = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2_000, 'running'))]);
+      if (outcome === 'running') child.kill('SIGKILL');
+      expect(outcome).not.toBe('running');
+    }
   });
 });
