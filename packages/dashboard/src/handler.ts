@@ -65,8 +65,18 @@ function streamEvents(
   };
   req.on('close', stop);
   res.on('close', stop);
+  // A stream never goes idle, so server.close() (Nest's app.close(), a graceful shutdown) would
+  // wait for it forever: once the server stops listening, end it (the page reconnects elsewhere).
+  const server = (req.socket as { server?: { listening?: boolean } } | null)?.server;
+  const closing = () => server?.listening === false;
+  const finish = () => {
+    stop();
+    res.end();
+    res.socket?.end();
+  };
   const tick = async () => {
     if (!open) return;
+    if (closing()) return finish();
     try {
       const snapshot = await takeSnapshot(o.admin, sel);
       if (open) res.write(`event: update\ndata: ${JSON.stringify(snapshot)}\n\n`);
@@ -75,7 +85,8 @@ function streamEvents(
       const code = isLockstepError(err) ? err.code : 'ERR_INTERNAL';
       if (open) res.write(`event: failure\ndata: ${JSON.stringify({ code, message })}\n\n`);
     }
-    if (open) timer = setTimeout(tick, o.intervalMs);
+    if (open && closing()) finish();
+    else if (open) timer = setTimeout(tick, o.intervalMs);
   };
   void tick();
 }

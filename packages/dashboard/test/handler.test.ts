@@ -152,6 +152,34 @@ describe('lockstepDashboard handler', () => {
     }
   });
 
+  it('ends open event streams once the server is closing, so server.close() completes', async () => {
+    const { lockstep } = standaloneLockstep();
+    const handler = lockstepDashboard({ lockstep, intervalMs: 100 });
+    const server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/events`;
+    let updates = 0;
+    const ended = new Promise<string>((resolve) => {
+      const req = request(url, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          updates += chunk.split('event: update').length - 1;
+        });
+        res.on('end', () => resolve('ended'));
+        res.on('error', () => resolve('ended'));
+      });
+      req.on('error', () => resolve('ended'));
+      req.end();
+    });
+    await eventually(() => updates >= 2);
+    const closed = new Promise<string>((resolve) => server.close(() => resolve('closed')));
+    const late = (what: string) => new Promise<string>((resolve) => setTimeout(resolve, 2_500, what));
+    const outcome = await Promise.race([closed, late('server.close() still waiting on the stream')]);
+    if (outcome !== 'closed') server.closeAllConnections();
+    expect(outcome).toBe('closed');
+    expect(await Promise.race([ended, late('stream still open')])).toBe('ended');
+  });
+
   it('rejects bad options before any I/O, suggesting the close name', () => {
     const { lockstep } = standaloneLockstep();
     expect(() => lockstepDashboard({ lockstep, allowAction: true } as never)).toThrow(/did you mean `allowActions`/);
