@@ -8,7 +8,13 @@ const state = { config: null, snapshot: null, offset: 0, selected: null, source:
 
 function readHash() {
   const m = /^#\/(lock|semaphore)\/(.*)$/.exec(location.hash);
-  return m ? { kind: m[1], name: decodeURIComponent(m[2]) } : null;
+  if (!m) return null;
+  try {
+    return { kind: m[1], name: decodeURIComponent(m[2]) };
+  } catch {
+    // A link mangled by hand or by a mail client (`%E0%A4%A`): show the list, not a dead page.
+    return null;
+  }
 }
 
 function select(selection) {
