@@ -71,10 +71,10 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if ((lockstep === undefined) === (admin === undefined)) {
     throw new InvalidArgumentError('Expected exactly one of `lockstep` or `admin` in lockstepDashboard options');
   }
-  if (lockstep !== undefined && typeof (lockstep as { admin?: unknown }).admin !== 'function') {
+  if (lockstep !== undefined && typeof (lockstep as { admin?: unknown } | null)?.admin !== 'function') {
     throw new InvalidArgumentError('Expected `lockstep` to be a Lockstep instance');
   }
-  if (admin !== undefined && typeof (admin as { list?: unknown }).list !== 'function') {
+  if (admin !== undefined && !isAdmin(admin)) {
     throw new InvalidArgumentError('Expected `admin` to be a LockstepAdmin instance');
   }
   if (typeof allowActions !== 'boolean') {
@@ -88,5 +88,21 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
       `Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`,
     );
   }
-  return { admin: admin ?? (lockstep as { admin(): DashboardAdmin }).admin(), allowActions, onAction, intervalMs };
+  const resolved = admin ?? (lockstep as { admin(): unknown }).admin();
+  if (!isAdmin(resolved)) {
+    throw new InvalidArgumentError(
+      'Expected `lockstep` to be a Lockstep instance (its admin() is not a LockstepAdmin)',
+    );
+  }
+  return { admin: resolved, allowActions, onAction, intervalMs };
+}
+
+// Everything the handler calls, checked now rather than on the first request.
+function isAdmin(value: unknown): value is DashboardAdmin {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.prefix === 'string' &&
+    ['list', 'inspect', 'forceRelease', 'rates'].every((method) => typeof v[method] === 'function')
+  );
 }

@@ -180,6 +180,31 @@ describe('lockstepDashboard handler', () => {
     expect(await Promise.race([ended, late('stream still open')])).toBe('ended');
   });
 
+  it('rejects a null or partial lockstep/admin at creation with ERR_INVALID_ARGUMENT naming it', () => {
+    const { lockstep } = standaloneLockstep();
+    const admin = lockstep.admin();
+    const cases: [unknown, RegExp][] = [
+      [{ lockstep: null }, /`lockstep`/],
+      [{ admin: null }, /`admin`/],
+      [{ lockstep: { admin: () => null } }, /`lockstep`/],
+      [{ admin: { list: () => [] } }, /`admin`/],
+      [
+        { admin: { ...Object.fromEntries(['list', 'inspect', 'rates'].map((k) => [k, () => 0])), prefix: 'x' } },
+        /`admin`/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      let error: unknown;
+      try {
+        lockstepDashboard(options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(options)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message });
+    }
+    expect(typeof lockstepDashboard({ admin })).toBe('function');
+  });
+
   it('rejects bad options before any I/O, suggesting the close name', () => {
     const { lockstep } = standaloneLockstep();
     expect(() => lockstepDashboard({ lockstep, allowAction: true } as never)).toThrow(/did you mean `allowActions`/);
