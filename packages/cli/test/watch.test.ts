@@ -99,4 +99,33 @@ describe('lockstep watch', () => {
     expect(await lease.release()).toBe(false);
     await tmux('kill-session', '-t', 'r');
   });
+  it('release: Ctrl-C at the confirmation releases nothing and exits 2 with a message, no stack trace', async () => {
+    const { lockstep, prefix } = standaloneLockstep();
+    const lease = await lockstep.lock('keep-me').acquire();
+    const command = [process.execPath, BIN, 'release', 'keep-me', '--force', '--prefix', prefix]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'c',
+      '-x',
+      '120',
+      '-y',
+      '10',
+      `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${command}; echo "exit=$?"; sleep 30`,
+    );
+    await eventually(async () => (await screen('c')).includes('[y/N]'), 20_000);
+    await tmux('send-keys', '-t', 'c', 'C-c');
+    await eventually(async () => (await screen('c')).includes('exit='), 20_000);
+    const shown = await screen('c');
+    expect(shown).toContain('exit=2');
+    expect(shown).toContain('nothing released');
+    expect(shown).not.toMatch(/unexpected error|\bat /);
+    expect(lease.held).toBe(true);
+    expect((await lockstep.lock('keep-me').inspect()).fence).toBe(lease.fence);
+    expect(await lease.release()).toBe(true);
+    await tmux('kill-session', '-t', 'c');
+  });
 });

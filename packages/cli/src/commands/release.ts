@@ -26,7 +26,9 @@ async function confirm(io: CliIo, question: string): Promise<boolean> {
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    // Ctrl-C at the prompt rejects the question (AbortError): an answer of "no", not a crash.
+    const answer = await rl.question(`${question} [y/N] `).catch(() => '');
+    return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
   }
