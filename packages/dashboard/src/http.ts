@@ -23,7 +23,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads a small JSON body (or takes one a body parser already set on `req.body`). */
+/** Reads a small JSON body (or takes one a body parser already set on `req.body`); RangeError (a 400) past `maxBytes`. */
 export async function readJson(req: IncomingMessage, maxBytes = 8_192): Promise<unknown> {
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (parsed !== undefined && typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) return parsed;
@@ -31,7 +31,7 @@ export async function readJson(req: IncomingMessage, maxBytes = 8_192): Promise<
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new Error('body too large');
+    if (size > maxBytes) throw new RangeError(`body too large: more than ${maxBytes} bytes`);
     chunks.push(chunk as Uint8Array);
   }
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));

@@ -131,6 +131,24 @@ describe('lockstepDashboard handler', () => {
     await ((await waiting) as Lease).release();
   });
 
+  it('answers an oversized action body 400 ERR_INVALID_ARGUMENT (a bad body), releasing nothing', async () => {
+    const { lockstep } = standaloneLockstep();
+    const s = await serve({ lockstep, allowActions: true });
+    const lease = await lockstep.lock('big-body').acquire();
+    const response = await fetch(`${s.url}api/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lockstep-action': '1' },
+      body: JSON.stringify({ kind: 'lock', name: 'big-body', padding: 'x'.repeat(20_000) }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/body/),
+    });
+    expect(lease.held).toBe(true);
+    expect(await lease.release()).toBe(true);
+  });
+
   it('the built package loads from CommonJS (Nest apps) and ESM with the page inlined', async () => {
     const require = createRequire(import.meta.url);
     const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
