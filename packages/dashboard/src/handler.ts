@@ -5,7 +5,7 @@ import { isLockstepError, type NameKind } from '@lockstep/core';
 import { ASSETS } from './assets.generated.js';
 import { readJson, relativeUrl, SECURITY_HEADERS, sendJson } from './http.js';
 import { type DashboardOptions, type ResolvedDashboardOptions, resolveDashboardOptions } from './options.js';
-import { parseSelection, type Selection, takeSnapshot } from './snapshot.js';
+import { parseSelection, type Selection, type Snapshot, takeSnapshot } from './snapshot.js';
 
 /** A Connect/Express-style handler; `next` is called for paths the dashboard does not serve. */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -43,12 +43,25 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, file: string): vo
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
-function streamEvents(
+async function streamEvents(
   o: ResolvedDashboardOptions,
   req: IncomingMessage,
   res: ServerResponse,
   sel: Selection | undefined,
-) {
+): Promise<void> {
+  // The first snapshot before the headers: a bad selection (a name too long) is a 400, which an
+  // EventSource does not retry, instead of a stream of failures every interval forever.
+  let first: (() => Promise<Snapshot>) | undefined;
+  try {
+    const snapshot = await takeSnapshot(o.admin, sel);
+    first = async () => snapshot;
+  } catch (err) {
+    if (isLockstepError(err, 'ERR_INVALID_ARGUMENT')) throw err;
+    first = async () => {
+      throw err;
+    };
+  }
+  if (req.destroyed || res.destroyed) return;
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -78,7 +91,9 @@ function streamEvents(
     if (!open) return;
     if (closing()) return finish();
     try {
-      const snapshot = await takeSnapshot(o.admin, sel);
+      const take = first ?? (() => takeSnapshot(o.admin, sel));
+      first = undefined;
+      const snapshot = await take();
       if (open) res.write(`event: update\ndata: ${JSON.stringify(snapshot)}\n\n`);
     } catch (err) {
       const message = isLockstepError(err) ? err.message : 'internal error';
@@ -88,7 +103,7 @@ function streamEvents(
     if (open && closing()) finish();
     else if (open) timer = setTimeout(tick, o.intervalMs);
   };
-  void tick();
+  await tick();
 }
 
 async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -161,7 +176,7 @@ async function route(o: ResolvedDashboardOptions, req: IncomingMessage, res: Ser
     return true;
   }
   if (path === '/api/events') {
-    streamEvents(o, req, res, parseSelection(url.searchParams));
+    await streamEvents(o, req, res, parseSelection(url.searchParams));
     return true;
   }
   const file = path.slice(1);

@@ -149,6 +149,21 @@ describe('lockstepDashboard handler', () => {
     expect(await lease.release()).toBe(true);
   });
 
+  it('answers an event stream for an invalid name 400 at once instead of streaming failures forever', async () => {
+    const { lockstep } = standaloneLockstep();
+    const s = await serve({ lockstep, intervalMs: 100 });
+    const name = encodeURIComponent('n'.repeat(600));
+    const controller = new AbortController();
+    const response = await fetch(`${s.url}api/events?kind=lock&name=${name}`, { signal: controller.signal });
+    try {
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('ERR_INVALID_ARGUMENT');
+    } finally {
+      controller.abort();
+    }
+  });
+
   it('the built package loads from CommonJS (Nest apps) and ESM with the page inlined', async () => {
     const require = createRequire(import.meta.url);
     const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
