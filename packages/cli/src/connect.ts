@@ -1,6 +1,6 @@
 // Opens the ioredis client the command runs on, failing fast (exit 3) when Redis is unreachable.
 import { LockstepAdmin } from '@lockstep/core';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
 import { CliError, EXIT_CODES } from './exit-codes.js';
 
 /** Connection options shared by every command. */
@@ -50,6 +50,12 @@ export interface Connection {
  */
 export async function connect(options: ConnectionOptions, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
   const url = parseUrl(options.redis);
+  // ioredis reads the database from the path, and when SELECT fails it stays on database 0 with
+  // only an 'error' event: `ls` would list database 0 as if it were the one asked for.
+  const db = options.cluster ? '' : decodeURIComponent(url.pathname.slice(1));
+  if (db !== '' && !/^[0-9]{1,9}$/.test(db)) {
+    throw new CliError(EXIT_CODES.usage, `--redis: database ${JSON.stringify(db)} is not a number`);
+  }
   const common = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 1 };
   let client: Redis | Cluster;
   if (options.cluster) {
@@ -83,10 +89,21 @@ export async function connect(options: ConnectionOptions, timeoutMs = CONNECT_TI
     await Promise.race([client.connect(), silence]);
   } catch (err) {
     client.disconnect();
-    throw unreachable(url, cause ?? err);
-  } finally {
     clearTimeout(timer);
+    throw unreachable(url, cause ?? err);
   }
+  if (db !== '') {
+    try {
+      await Promise.race([client.select(Number(db)), silence]);
+    } catch (err) {
+      client.disconnect();
+      clearTimeout(timer);
+      // An error reply is a bad value (exit 2); no answer is an outage (exit 3).
+      if (!(err instanceof ReplyError)) throw unreachable(url, err);
+      throw new CliError(EXIT_CODES.usage, `--redis: database ${db} cannot be selected: ${(err as Error).message}`);
+    }
+  }
+  clearTimeout(timer);
   let admin: LockstepAdmin;
   try {
     admin = new LockstepAdmin({ redis: client, prefix: options.prefix });

@@ -2,6 +2,7 @@
 // ends the command (exit 3) instead of hanging, and Ctrl-C/SIGTERM stop any command at once.
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { standalonePort } from '@lockstep/test-utils/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/connect.js';
 import { CliError, EXIT_CODES } from '../src/index.js';
@@ -42,6 +43,19 @@ describe('the Redis URL', () => {
       expect(viaEnv.code).toBe(EXIT_CODES.usage);
       expect(viaEnv.stderr + viaEnv.stdout).not.toContain(SECRET);
     }
+  });
+});
+
+describe('the database in the Redis URL', () => {
+  it('a database the server does not have is an error (exit 2), not an empty list of database 0', async () => {
+    for (const db of ['99999', 'abc']) {
+      const run = await runCli(['ls', '--json', '--redis', `redis://127.0.0.1:${standalonePort()}/${db}`]);
+      expect(run.code, db).toBe(EXIT_CODES.usage);
+      expect(run.stdout, db).toBe('');
+      expect(run.stderr, db).toMatch(new RegExp(`^lockstep: --redis: database "?${db}`));
+    }
+    const fine = await runCli(['ls', '--json', '--redis', `redis://127.0.0.1:${standalonePort()}/0`]);
+    expect(fine.code).toBe(EXIT_CODES.ok);
   });
 });
 
