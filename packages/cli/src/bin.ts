@@ -1,4 +1,5 @@
 // The `lockstep` executable.
+import { EXIT_CODES } from './exit-codes.js';
 import { main } from './program.js';
 
 // The reader of a pipe went away (`lockstep ls | head`): stop quietly, as Unix tools do.
@@ -16,6 +17,6 @@ main(process.argv.slice(2)).then(
     process.stderr.write(
       `lockstep: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-    process.exit(70);
+    process.exit(EXIT_CODES.unexpected);
   },
 );

@@ -10,6 +10,11 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   /** Redis could not be reached or did not answer. */
   unreachable: 3,
+  /**
+   * Unexpected: Redis returned what Lockstep did not write (another program's keys under the
+   * prefix), or a bug (BSD's EX_SOFTWARE).
+   */
+  unexpected: 70,
 });
 
 /** One of {@link EXIT_CODES}. */

@@ -109,6 +109,9 @@ function exitCodeOf(err: unknown, io: CliIo): ExitCode {
   } else if (isLockstepError(err, 'ERR_REDIS')) {
     code = EXIT_CODES.unreachable;
     message = err.message;
+  } else if (isLockstepError(err, 'ERR_INTERNAL')) {
+    code = EXIT_CODES.unexpected;
+    message = err.message;
   } else {
     throw err;
   }

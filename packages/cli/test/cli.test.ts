@@ -53,6 +53,31 @@ describe('lockstep ls', () => {
   });
 });
 
+describe("another program's keys under the prefix", () => {
+  it('ls leaves the name out; inspect exits 70 naming it, without a stack trace', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lease = await lockstep.lock('mine').acquire();
+    await redis.set(`{${prefix}:l:theirs}:h`, 'not a lease', 'PX', 60_000);
+    const ls = await runCli(['ls', '--json', '--prefix', prefix, '--redis', standaloneUrl()]);
+    expect(ls.code).toBe(0);
+    expect((JSON.parse(ls.stdout) as LsJson).names.map((n) => n.name)).toEqual(['mine']);
+    const inspect = await runCli([
+      'inspect',
+      'theirs',
+      '--kind',
+      'lock',
+      '--prefix',
+      prefix,
+      '--redis',
+      standaloneUrl(),
+    ]);
+    expect(inspect.code).toBe(70);
+    expect(inspect.stderr).toContain('lock "theirs" has keys Lockstep did not write');
+    expect(inspect.stderr).not.toMatch(/\n\s+at /);
+    await lease.release();
+  });
+});
+
 describe('lockstep inspect', () => {
   it('shows holders and waiters by priority class; exit 1 for an unknown name', async () => {
     const { lockstep, prefix } = standaloneLockstep({ stats: true });

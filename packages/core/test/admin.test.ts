@@ -27,6 +27,33 @@ describe('LockstepAdmin', () => {
     expect(JSON.stringify(list)).not.toContain(held[0]?.token);
   });
 
+  it('leaves out names whose keys another program wrote; inspect() of one is ERR_INTERNAL, not an outage', async () => {
+    const { lockstep, redis, prefix } = standaloneLockstep();
+    const lease = await lockstep.lock('good').acquire();
+    const permit = await lockstep.semaphore('pool', { limit: 2 }).acquire();
+    const foreign = [
+      ['lock', 'hash-at-holder', 'h', () => redis.hset(`{${prefix}:l:hash-at-holder}:h`, 'a', '1')],
+      ['lock', 'text-at-holder', 'h', () => redis.set(`{${prefix}:l:text-at-holder}:h`, 'garbage')],
+      ['lock', 'text-at-queue', 'q', () => redis.set(`{${prefix}:l:text-at-queue}:q`, 'garbage')],
+      ['semaphore', 'text-at-holders', 'h', () => redis.set(`{${prefix}:s:text-at-holders}:h`, 'garbage')],
+      ['semaphore', 'text-at-meta', 'm', () => redis.set(`{${prefix}:s:text-at-meta}:m`, 'garbage')],
+    ] as const;
+    for (const [kind, name, suffix, write] of foreign) {
+      await write();
+      await redis.pexpire(`{${prefix}:${kind === 'lock' ? 'l' : 's'}:${name}}:${suffix}`, 60_000);
+    }
+    const admin = lockstep.admin();
+    expect((await admin.list()).map((s) => `${s.kind}:${s.name}`)).toEqual(['lock:good', 'semaphore:pool']);
+    for (const [kind, name] of foreign) {
+      await expect(admin.inspect(kind, name)).rejects.toMatchObject({
+        code: 'ERR_INTERNAL',
+        message: expect.stringContaining(`"${name}"`),
+      });
+    }
+    await lease.release();
+    await permit.release();
+  });
+
   it('lists on every Cluster primary', async () => {
     const { lockstep } = clusterLockstep();
     const names = Array.from({ length: 12 }, (_, i) => `n${i}`);

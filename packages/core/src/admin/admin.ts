@@ -1,6 +1,6 @@
 // Operator tools: list every live lock and semaphore of a prefix, inspect one, force-release, and
 // read grant statistics. Used by @lockstep/dashboard and @lockstep/cli; never exposes tokens.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, LockstepError } from '../errors.js';
 import { isIoredisClient } from '../lockstep-options.js';
 import { bounded } from '../redis/request.js';
 import { type RedisClient, runScript } from '../redis/scripts.js';
@@ -82,13 +82,22 @@ export class LockstepAdmin {
 
   /**
    * Every lock and semaphore with keys under the prefix, across every process (SCAN on the server,
-   * or on every Cluster primary), with its counts. Sorted by kind, then name.
+   * or on every Cluster primary), with its counts. Sorted by kind, then name. A name whose keys
+   * hold values Lockstep did not write (another program's keys under the prefix) is left out:
+   * `inspect()` of it throws `ERR_INTERNAL`.
    *
    * @throws `ERR_REDIS` when Redis cannot be reached
    */
   async list(): Promise<NameSummary[]> {
     const refs = await this.#bounded(discoverNames(this.#client, this.prefix), 'listing names');
-    const details = await Promise.all(refs.map((ref) => this.#detail(ref)));
+    const details = await Promise.all(
+      refs.map((ref) =>
+        this.#detail(ref).catch((err: unknown) => {
+          if (err instanceof LockstepError && err.code === 'ERR_INTERNAL') return undefined;
+          throw err;
+        }),
+      ),
+    );
     return details
       .filter((d): d is NameDetail => d !== undefined)
       .map(({ kind, name, limit, used, holders, waiters }) => ({ kind, name, limit, used, holders, waiters }));
@@ -97,13 +106,29 @@ export class LockstepAdmin {
   /**
    * One lock or semaphore in detail, or `undefined` when it has no keys (never used, or expired).
    *
-   * @throws {@link InvalidArgumentError} for a bad kind or name; `ERR_REDIS` on an outage
+   * @throws {@link InvalidArgumentError} for a bad kind or name; `ERR_REDIS` on an outage;
+   * `ERR_INTERNAL` when a key of the name holds a value Lockstep did not write
    */
   async inspect(kind: NameKind, name: string): Promise<NameDetail | undefined> {
     return await this.#detail({ kind: checkKind(kind), name: checkName(name) });
   }
 
+  // A WRONGTYPE reply, or a reply the script could not shape, is no outage: a key of the name
+  // holds another program's value.
   async #detail(ref: NameRef): Promise<NameDetail | undefined> {
+    try {
+      return await this.#read(ref);
+    } catch (err) {
+      if (!(err instanceof LockstepError)) throw err;
+      const cause = err.cause;
+      const wrongType = cause instanceof Error && cause.message.startsWith('WRONGTYPE');
+      if (!wrongType && err.code !== 'ERR_INTERNAL') throw err;
+      const what = `${ref.kind} ${JSON.stringify(ref.name)} has keys Lockstep did not write`;
+      throw new LockstepError('ERR_INTERNAL', `${what} (${err.message})`, { cause: err });
+    }
+  }
+
+  async #read(ref: NameRef): Promise<NameDetail | undefined> {
     const keys = keysOf(this.prefix, ref);
     const what = `inspecting "${ref.name}"`;
     const state = keys.slice(0, ref.kind === 'lock' ? 3 : 4);

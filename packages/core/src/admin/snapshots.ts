@@ -1,12 +1,34 @@
 // Turns the inspect scripts' replies into NameDetail objects.
+import { unexpectedReply } from '../redis/replies.js';
 import type { HolderInfo, NameDetail, WaiterInfo } from './admin-types.js';
 
 /** Fences at or above this are server microseconds (see includes/lock.lua, next_fence). */
 const MICROSECOND_FENCES = 1e15;
 
-/** A lock-inspect reply: {now, holderLeft, fence, waiterCount, aliveUntil[]}. */
+/**
+ * `raw` as an array of `length` whose entries at `lists` are arrays; else ERR_INTERNAL (a key of
+ * the name holds a value Lockstep did not write, so the script could not read it).
+ */
+function shaped(script: string, raw: unknown, length: number, lists: readonly number[]): unknown[] {
+  if (!Array.isArray(raw) || raw.length !== length || lists.some((i) => !Array.isArray(raw[i]))) {
+    throw unexpectedReply(script, raw);
+  }
+  return raw;
+}
+
+/**
+ * A lock-inspect reply: {now, holderLeft, fence, waiterCount, aliveUntil[]}.
+ *
+ * @throws ERR_INTERNAL for a reply of another shape
+ */
 export function lockDetail(name: string, raw: unknown): NameDetail {
-  const [now, left, fence, waiting, alive] = raw as [number, number, number, number, (number | string)[]];
+  const [now, left, fence, waiting, alive] = shaped('lock-inspect', raw, 5, [4]) as [
+    number,
+    number,
+    number,
+    number,
+    (number | string)[],
+  ];
   const held = Number(left) > 0;
   const holderList: HolderInfo[] = held
     ? [
@@ -38,9 +60,13 @@ export function lockDetail(name: string, raw: unknown): NameDetail {
   };
 }
 
-/** A sem-inspect reply: {now, limit, used, holders (fence, weight, deadline, since)…, waiters…, count}. */
+/**
+ * A sem-inspect reply: {now, limit, used, holders (fence, weight, deadline, since)…, waiters…, count}.
+ *
+ * @throws ERR_INTERNAL for a reply of another shape
+ */
 export function semaphoreDetail(name: string, raw: unknown, classes: ReadonlyMap<number, string>): NameDetail {
-  const [now, limit, used, flatHolders, flatWaiters, waiting] = raw as [
+  const [now, limit, used, flatHolders, flatWaiters, waiting] = shaped('sem-inspect', raw, 6, [3, 4]) as [
     number,
     number,
     number,
