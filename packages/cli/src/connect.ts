@@ -33,6 +33,11 @@ function parseUrl(url: string): URL {
 
 function unreachable(url: URL, err: unknown): CliError {
   const reason = err instanceof Error ? err.message : String(err);
+  // Refused credentials are a bad --redis value (exit 2), not an outage.
+  if (/^(WRONGPASS|NOAUTH)\b/.test(reason)) {
+    const hint = url.password ? 'refused the credentials' : 'needs a password (redis://user:password@host)';
+    return new CliError(EXIT_CODES.usage, `--redis: Redis at ${url.host} ${hint}: ${reason}`);
+  }
   return new CliError(EXIT_CODES.unreachable, `Redis at ${url.host} is unreachable: ${reason}`);
 }
 

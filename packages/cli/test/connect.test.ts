@@ -2,6 +2,7 @@
 // ends the command (exit 3) instead of hanging, and Ctrl-C/SIGTERM stop any command at once.
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { rawCommand, startRedisServer } from '@lockstep/test-utils';
 import { standalonePort } from '@lockstep/test-utils/context';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/connect.js';
@@ -56,6 +57,28 @@ describe('the database in the Redis URL', () => {
     }
     const fine = await runCli(['ls', '--json', '--redis', `redis://127.0.0.1:${standalonePort()}/0`]);
     expect(fine.code).toBe(EXIT_CODES.ok);
+  });
+});
+
+describe('credentials Redis refuses', () => {
+  it('are a bad --redis value (exit 2) saying so, not an outage, and never echoed', async () => {
+    // The harness's readiness check is a PING without a password: the password comes after it.
+    const server = await startRedisServer();
+    try {
+      expect(await rawCommand(server.port, `CONFIG SET requirepass ${SECRET}`)).toBe('+OK');
+      const wrong = await runCli(['ls', '--redis', `redis://:not-${SECRET}@127.0.0.1:${server.port}`]);
+      expect(wrong.code).toBe(EXIT_CODES.usage);
+      expect(wrong.stderr).toMatch(/^lockstep: --redis: Redis at 127\.0\.0\.1:\d+ refused the credentials: WRONGPASS/);
+      expect(wrong.stderr + wrong.stdout).not.toContain(SECRET);
+      const none = await runCli(['ls'], { REDIS_URL: `redis://127.0.0.1:${server.port}` });
+      expect(none.code).toBe(EXIT_CODES.usage);
+      expect(none.stderr).toContain('needs a password');
+      const right = await runCli(['ls', '--json', '--redis', `redis://:${SECRET}@127.0.0.1:${server.port}`]);
+      expect(right.code).toBe(EXIT_CODES.ok);
+    } finally {
+      // SHUTDOWN without the password is refused: stop() then kills its own pid.
+      await server.stop();
+    }
   });
 });
 
