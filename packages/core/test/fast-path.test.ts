@@ -117,7 +117,9 @@ describe('the uncontended fast path', () => {
       // The name was taken by another caller after the first lease expired.
       const first = await lock().acquire();
       await delay(250);
-      const second = await lock().acquire();
+      // The next holder's lease is long: the checks below take several calls, and a 150 ms lease
+      // could run out during them on a loaded machine.
+      const second = await setup.lockstep.lock('expired', { ttlMs: TTL_MS }).acquire();
       const value = await setup.redis.get(keys[0] as string);
       const ttl = await setup.redis.pttl(keys[0] as string);
       expect(await first.release()).toBe(false);
