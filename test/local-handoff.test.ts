@@ -269,15 +269,30 @@ describe('local hand-off', () => {
       if (command.name === 'evalsha' && sha === LUA_SCRIPTS.lockAcquire.sha) yAcquires++;
       return send(command as never);
     }) as typeof y.redis.sendCommand;
+    const sub = captureSubscriber(y.redis);
     const xLock = x.lockstep.lock('settle', { ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS });
     const yLock = y.lockstep.lock('settle', { ttlMs: TTL_MS, waiterTtlMs: WAITER_TTL_MS });
     const holder = await xLock.acquire();
+    // y subscribes to the name first, with a wait it then gives up, so w2 and w3 queue on an
+    // active subscription and make no re-check once it is confirmed. Made late (a slow subscriber
+    // on a loaded machine), such a re-check could be answered during w1's claim window and arm y's
+    // re-check of the name for that window's end (the holder's deadline): one more acquire from y,
+    // though none for watching w1's claim, which is what this test counts.
+    const primer = new AbortController();
+    const priming = yLock.acquire({ waitMs: 20_000, signal: primer.signal });
+    await eventually(async () => (await xLock.inspect()).waiting === 1);
+    await sub.ready();
+    primer.abort();
+    await expect(priming).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await eventually(async () => (await xLock.inspect()).waiting === 0);
     const w1 = xLock.acquire({ waitMs: 20_000 });
     await eventually(async () => (await xLock.inspect()).waiting === 1);
     const w2 = yLock.acquire({ waitMs: 20_000 });
     await eventually(async () => (await xLock.inspect()).waiting === 2);
     const controller = new AbortController();
     const w3 = yLock.acquire({ waitMs: 20_000, signal: controller.signal });
+    // Handled here too, so a failed check below is not followed by an unhandled rejection at close.
+    w3.catch(() => undefined);
     await eventually(async () => (await xLock.inspect()).waiting === 3);
     await holder.release();
     const first = await w1;

@@ -85,7 +85,7 @@ describe('hand-off of a freed permit to the woken job', () => {
     const holder = hold();
     const h = await next('t-h');
     const holding = a.gate.run(h, 't-h', undefined, holder.work);
-    await expect.poll(fence).toHaveLength(1);
+    await expect.poll(fence, { timeout: 10_000 }).toHaveLength(1);
     const triesBefore = a.tries.count;
     for (const token of ['t-p1', 't-p2']) {
       const job = await next(token);
@@ -101,7 +101,7 @@ describe('hand-off of a freed permit to the woken job', () => {
     expect(woken.id).toBe(p1?.id);
     const first = hold();
     const running = a.gate.run(woken, 't-p1b', undefined, first.work);
-    await expect.poll(fence).toHaveLength(1);
+    await expect.poll(fence, { timeout: 10_000 }).toHaveLength(1);
     const [p1Fence] = await fence();
     await beforeP1Ends();
     first.finish();
@@ -129,7 +129,7 @@ describe('hand-off of a freed permit to the woken job', () => {
       expect([last.id, last.attemptsStarted]).toEqual([added.id, 2]);
       waiting = a.gate.run(last, 't-last-2', undefined, async () => ran.push('last'));
       const semaphore = a.lockstep.semaphore(`bq:${fresh.bullPrefix}:${fresh.name}:k`, { limit: 1 });
-      await expect.poll(async () => (await semaphore.inspect()).waiters.length).toBe(1);
+      await expect.poll(async () => (await semaphore.inspect()).waiters.length, { timeout: 10_000 }).toBe(1);
     });
     // P1's release gives the permit to the waiter, not to the backlog behind the kept window.
     await until(() => ran.length > 0, 10_000, 'the in-slot waiter to run');
@@ -244,7 +244,7 @@ describe('a lowered limit and the hand-off', () => {
     await fresh.queue.addBulk(['h1', 'h2', 'p1', 'p2', 'p3', 'p4'].map((name) => ({ name, data: { key: 'k' } })));
     await start('t-h1');
     await start('t-h2');
-    await expect.poll(holders).toBe(2);
+    await expect.poll(holders, { timeout: 10_000 }).toBe(2);
     for (const token of ['t-p1', 't-p2', 't-p3', 't-p4']) {
       const job = await next(token);
       await expect(gate.run(job, token, undefined, async () => 'never')).rejects.toBeInstanceOf(DelayedError);
@@ -255,7 +255,7 @@ describe('a lowered limit and the hand-off', () => {
     // Each promoted job goes to the front of the wait list: P2 comes first.
     const woken = [(await start('t-p1b')).name, (await start('t-p2b')).name];
     expect(woken.sort()).toEqual(['p1', 'p2']);
-    await expect.poll(holders).toBe(2);
+    await expect.poll(holders, { timeout: 10_000 }).toBe(2);
 
     // P1 and P2 started with P3 and P4 parked: their releases would hand their permits on.
     limit = 1;
@@ -269,12 +269,13 @@ describe('a lowered limit and the hand-off', () => {
       p3Ran = true;
       expect(await holders()).toBe(1);
     });
-    await expect.poll(async () => (await semaphore.inspect()).waiters.length).toBe(1);
+    await expect.poll(async () => (await semaphore.inspect()).waiters.length, { timeout: 10_000 }).toBe(1);
     expect(p3Ran).toBe(false);
     // P2's release frees its permit for P3, waiting in core's queue for its reserved permit, rather
-    // than keeping it 4 s for P4 (expect.poll gives up after 1 s).
+    // than keeping it 4 s for P4 (the poll gives up after 3 s: room for a loaded machine, and still
+    // short of the 4 s kept permit).
     await end('p2');
-    await expect.poll(() => p3Ran).toBe(true);
+    await expect.poll(() => p3Ran, { timeout: 3_000 }).toBe(true);
     await p3Done;
   });
 });

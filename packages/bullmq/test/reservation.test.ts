@@ -3,7 +3,7 @@ import { standaloneClient, standalonePort } from '@lockstep/test-utils/context';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobGate } from '../src/index.js';
-import { type FreshQueue, freshQueue } from './support/harness.js';
+import { type FreshQueue, freshQueue, until } from './support/harness.js';
 
 type KeyJob = Job<{ key: string }>;
 
@@ -30,9 +30,11 @@ describe('a woken job gets the permit it was woken for', () => {
       ]);
       const h = (await worker.getNextJob('t-holder')) as KeyJob;
       expect(h.id).toBe(holder?.id);
-      let finish: () => void = () => undefined;
+      let finish: (() => void) | undefined;
       const running = gate.run(h, 't-holder', undefined, () => new Promise<void>((r) => (finish = r)));
-      await new Promise((r) => setTimeout(r, 50));
+      // The holder runs (it holds the permit) before the next job reaches the gate: a fixed pause
+      // could end first on a loaded machine, and that job would then take the free permit.
+      await until(() => finish !== undefined, 10_000, 'the holder to start');
 
       const p = (await worker.getNextJob('t-parked')) as KeyJob;
       expect(p.id).toBe(parked?.id);
@@ -41,7 +43,7 @@ describe('a woken job gets the permit it was woken for', () => {
       expect(await p.getState()).toBe('delayed');
 
       // The holder finishes: its permit is reserved for the parked job, which is promoted.
-      finish();
+      finish?.();
       await running;
       await h.moveToCompleted('done', 't-holder', false);
       await gate.close();

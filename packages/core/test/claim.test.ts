@@ -2,7 +2,7 @@
 // turns it into its full TTL with one extension while it is still held (without auto-extension
 // too); a short hold never needs that call.
 import { describe, expect, it } from 'vitest';
-import { standaloneLockstep } from '../../../test/support/fixtures.js';
+import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 
 const TTL_MS = 20_000;
 
@@ -16,7 +16,9 @@ describe('claims handed over from the queue', () => {
           : lockstep.semaphore('claim', { limit: 1, ttlMs: TTL_MS });
       const holder = await make().acquire();
       const waiting = make().acquire({ waitMs: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Queued before the release (a fixed pause could end first on a loaded machine: the waiter
+      // would then take the free name with a full lease, never a claim).
+      await eventually(async () => (await make().inspect()).waiting === 1);
       await holder.release();
       const lease = await waiting;
       // It started as the claim's window (1 s), far below the TTL...

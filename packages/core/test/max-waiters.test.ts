@@ -1,7 +1,7 @@
 // maxWaiters counts distinct waiters: a waiter whose attempt runs again (right after it subscribes,
 // on a heartbeat, after a lost message) is never counted against itself.
 import { describe, expect, it } from 'vitest';
-import { standaloneLockstep } from '../../../test/support/fixtures.js';
+import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 
 const ROUNDS = 30;
 
@@ -36,7 +36,9 @@ describe('maxWaiters with concurrent arrivals', () => {
           : lockstep.semaphore('full', { limit: 1, ttlMs: 10_000, maxWaiters: 2 });
       const held = await make().acquire();
       const waiters = [make().acquire({ waitMs: 10_000 }), make().acquire({ waitMs: 10_000 })];
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Both queued first (after a fixed pause one could still be on its way, and the third would
+      // take its place).
+      await eventually(async () => (await make().inspect()).waiting === 2);
       await expect(make().acquire({ waitMs: 1_000 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
       await held.release();
       for (const w of waiters) await (await w).release();

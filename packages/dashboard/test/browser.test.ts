@@ -106,11 +106,15 @@ describe('dashboard in chromium', () => {
     await page.locator('#names tr', { hasText: 'orders:invoice-42' }).click();
     const holders = page.locator('#holders tbody td:first-child');
     await expect.poll(() => holders.allTextContents(), { timeout: 20_000 }).toEqual([String(held[0]?.fence)]);
-    await expect.poll(() => page.locator('#waiters').textContent()).toContain('Priority 0: 2 waiting');
+    await expect
+      .poll(() => page.locator('#waiters').textContent(), { timeout: 20_000 })
+      .toContain('Priority 0: 2 waiting');
     await held[0]?.release();
     const next = (await Promise.race(queued)) as Lease;
     await expect.poll(() => holders.allTextContents(), { timeout: 20_000 }).toEqual([String(next.fence)]);
-    await expect.poll(() => page.locator('#waiters').textContent()).toContain('Priority 0: 1 waiting');
+    await expect
+      .poll(() => page.locator('#waiters').textContent(), { timeout: 20_000 })
+      .toContain('Priority 0: 1 waiting');
     expect(await page.evaluate(() => (globalThis as unknown as { __loaded?: number }).__loaded)).toBe(1);
 
     // Force release from the page (confirmed in the dialog), audited, and the holder loses its lease.
@@ -181,8 +185,9 @@ describe('dashboard in chromium', () => {
       await expect.poll(share, { timeout: 10_000 }).toBeCloseTo(0.25, 2);
       // The detail view (holders, waiters, plots) too.
       await row.click();
+      // Shown once the detail's own event stream sends its first snapshot.
       await expect
-        .poll(() => page.locator('#holders tbody td:first-child').allTextContents())
+        .poll(() => page.locator('#holders tbody td:first-child').allTextContents(), { timeout: 20_000 })
         .toEqual([String(permit.fence)]);
       await expect.poll(() => page.locator('#rate-plot polyline').count(), { timeout: 20_000 }).toBeGreaterThan(0);
       expect(violations).toEqual([]);

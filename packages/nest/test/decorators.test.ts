@@ -61,8 +61,11 @@ class Billing {
     return currentLease()?.fence;
   }
 
+  longRuns = 0;
+
   @Locked('long-job', { onBusy: 'skip', minHoldMs: 100, ttlMs: 300 })
   async longJob(ms: number): Promise<boolean> {
+    this.longRuns++;
     await sleep(ms);
     return currentLease()?.held === true;
   }
@@ -247,8 +250,11 @@ describe('decorators on a Nest application', () => {
   });
 
   it('with minHoldMs, a job that outlives its TTL keeps its lease extended, then is released', async () => {
+    const runs = billing.longRuns;
     const job = billing.longJob(1_000); // more than three TTLs
-    await sleep(100);
+    // It holds the lock before the first probe (a fixed pause could end first on a loaded machine:
+    // the probe would then take the free lock, and the job be skipped).
+    await expect.poll(() => billing.longRuns, { timeout: 5_000, interval: 5 }).toBe(runs + 1);
     for (let i = 0; i < 4; i++) {
       expect(await billing.longJob(0)).toBeUndefined(); // skipped: still held
       await sleep(200);

@@ -82,7 +82,7 @@ describe('a decorated method that returns an Observable', () => {
     expect(seen.length).toBeGreaterThan(0);
     // The decorated method returns a Promise whatever the method's own type says.
     const free = () => ticker.free() as unknown as Promise<string>;
-    await expect.poll(() => free().catch((e: { code: string }) => e.code)).toBe('free');
+    await expect.poll(() => free().catch((e: { code: string }) => e.code), { timeout: 10_000 }).toBe('free');
     // A second subscription would run the work without the lock: it errors instead.
     await expect(firstValueFrom(ticks)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     const failing = (await ticker.failing()) as Observable<never>;

@@ -55,7 +55,8 @@ for (const platform of ['express', 'fastify'] as const) {
         expect(second.status).toBe(503);
         expect(await first.done).toEqual({ status: 200, body: 'chunk1;chunk2;chunk3;chunk4;chunk5;chunk6;' });
         // Sent: the permit is back (released right after the response finished).
-        await expect.poll(async () => (await get(`${base}/${route}`).done).status).toBe(200);
+        // Each try streams the whole body (about 420 ms): the default 1 s leaves room for two at most.
+        await expect.poll(async () => (await get(`${base}/${route}`).done).status, { timeout: 5_000 }).toBe(200);
         // A client that leaves mid-body gives the permit back too.
         const leaver = get(`${base}/${route}`);
         await leaver.started;

@@ -71,9 +71,13 @@ describe.each(backends)('OTel metrics: $name', ({ create }) => {
   it('records waits, outcomes, held time, losses and the waiters gauge', async () => {
     const { bridge, read } = setup();
     const lockstep = create();
+    // The waiter's lease is short, to be lost soon. The first holder's is long: it must still be
+    // held when it is released, and busy a try, however long the calls between take on a loaded
+    // machine (with 200 ms it could expire first, and hand the name on by itself).
     const lock = lockstep.lock('otel', { ttlMs: 200 });
     bridge.observeWaiters(lock);
-    const lease = await lock.acquire();
+    const lease = await lockstep.lock('otel', { ttlMs: 30_000 }).acquire();
+    expect(await lock.tryAcquire()).toBeNull();
     const waiter = lock.acquire({ waitMs: 10_000 });
     await eventually(async () => (await lock.inspect()).waiting === 1);
     const during = await read();
@@ -82,7 +86,6 @@ describe.each(backends)('OTel metrics: $name', ({ create }) => {
     ]);
     expect(await lease.release()).toBe(true);
     const second = await waiter;
-    expect(await lock.tryAcquire()).toBeNull();
     await new Promise((resolve) => second.signal.addEventListener('abort', resolve));
     const sem = lockstep.semaphore('otel-sem', { limit: 2 });
     await sem.withPermit(async () => undefined, { weight: 2 });

@@ -94,6 +94,28 @@ export function rawCommand(port: number, command: string, timeoutMs = 2_000): Pr
   });
 }
 
+/** The pid of the redis-server answering on `port` (INFO's `process_id`), or undefined. */
+function answeringPid(port: number, timeoutMs = 1_000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    let data = '';
+    const done = (pid: number | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(pid);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8');
+      const match = /\r\nprocess_id:(\d+)\r\n/.exec(data);
+      if (match) done(Number(match[1]));
+    });
+    socket.once('error', () => done(undefined));
+    socket.once('close', () => done(undefined));
+  });
+}
+
 /** A redis-server process this harness started; it is stopped by pid or SHUTDOWN, never by name. */
 export class RedisServer {
   readonly host = HOST;
@@ -197,7 +219,9 @@ export class RedisServer {
     while (Date.now() < deadline) {
       try {
         const reply = await rawCommand(this.port, 'PING', 500);
-        if (reply === '+PONG') return;
+        // Only our own process counts: another one on the port (a free port drawn by two test
+        // files at once) would answer while ours fails to bind and exits.
+        if (reply === '+PONG' && (await answeringPid(this.port)) === this.#child?.pid) return;
       } catch {
         // not up yet
       }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, portOpen, redisServerVersion, startRedisServer } from '../src/index.js';
+import { freePort, portOpen, rawCommand, redisServerVersion, startRedisServer } from '../src/index.js';
 
 /** A field of /proc/PID/status, e.g. `Cpus_allowed_list`. */
 function procStatus(pid: number, field: string): string | undefined {
@@ -35,6 +35,17 @@ describe('harness', () => {
     expect(await redis.get('k')).toBeNull();
     await server.stop();
     expect(await portOpen(server.port)).toBe(false);
+  });
+
+  it('never takes a server already answering on its port for its own', async () => {
+    // Two test files that drew the same free port: the second server cannot bind, and the PING
+    // answered by the first must not make its start succeed (its tests would then pause, count or
+    // restart another file's server).
+    const first = await startRedisServer();
+    cleanup.push(() => first.stop());
+    await expect(startRedisServer({ port: first.port })).rejects.toThrow(/could not start redis-server/);
+    expect(await rawCommand(first.port, 'PING')).toBe('+PONG');
+    await first.stop();
   });
 
   it('pins a server to the CPUs asked for, and the pid is the server itself', async () => {
