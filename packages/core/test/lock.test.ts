@@ -150,13 +150,15 @@ describe('lock on a standalone Redis', () => {
 
   it('auto-extension keeps a lease past its TTL and stops on release', async () => {
     const { lockstep, redis, prefix } = standaloneLockstep();
-    const lock = lockstep.lock('extended', { ttlMs: 300 });
+    // Over two TTLs; a 1 s TTL, so a stall of a few hundred ms on a loaded machine is no loss.
+    const lock = lockstep.lock('extended', { ttlMs: 1_000 });
     const lease = await lock.acquire({ autoExtend: true });
-    await delay(1_000);
+    await delay(2_200);
     expect(lease.held).toBe(true);
     expect(await redis.get(keysOf(prefix, 'extended').holder)).toBe(holderOf(lease));
     expect(await lease.release()).toBe(true);
-    await delay(400);
+    // The released key keeps the last extension's TTL, then expires: no extension followed.
+    await delay(1_100);
     expect(await redis.exists(keysOf(prefix, 'extended').holder)).toBe(0);
   });
 
