@@ -2,7 +2,10 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   type AcquireMessage,
+  assertKnownOptions,
   DIAGNOSTICS_CHANNELS,
+  describeValue,
+  InvalidArgumentError,
   type LeaseMessage,
   type LimiterKind,
   type LostMessage,
@@ -43,6 +46,27 @@ export interface InspectableLimiter {
 }
 
 const ACQUIRE_END = `tracing:${DIAGNOSTICS_CHANNELS.acquire}:asyncEnd`;
+
+const LABEL = 'instrumentLockstep() options';
+
+/** Checks the options as every Lockstep package does: typed errors naming the option, before any use. */
+function checkOptions(options: unknown): LockstepMetricsOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`Expected ${LABEL} to be an object, got ${describeValue(options)}`);
+  }
+  assertKnownOptions(options, ['meterProvider', 'nameAttribute'], LABEL);
+  const { meterProvider, nameAttribute } = options as LockstepMetricsOptions;
+  if (meterProvider !== undefined && typeof (meterProvider as { getMeter?: unknown } | null)?.getMeter !== 'function') {
+    throw new InvalidArgumentError(
+      `Expected \`meterProvider\` to be a MeterProvider, got ${describeValue(meterProvider)}`,
+    );
+  }
+  if (nameAttribute !== undefined && typeof nameAttribute !== 'boolean') {
+    throw new InvalidArgumentError(`Expected \`nameAttribute\` to be a boolean, got ${describeValue(nameAttribute)}`);
+  }
+  return options as LockstepMetricsOptions;
+}
 const RELEASE_END = `tracing:${DIAGNOSTICS_CHANNELS.release}:asyncEnd`;
 
 /** Metric names, as recorded. */
@@ -79,8 +103,13 @@ export class LockstepMetrics {
   readonly #subscriptions: [string, (message: unknown) => void][];
   #closed = false;
 
-  /** @param options - `meterProvider`, `nameAttribute` */
+  /**
+   * @param options - `meterProvider`, `nameAttribute`
+   * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an unknown option name or a bad
+   *   value, naming it
+   */
   constructor(options: LockstepMetricsOptions = {}) {
+    options = checkOptions(options);
     const meter: Meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@lockstep/otel');
     this.#nameAttribute = options.nameAttribute ?? false;
     this.#wait = meter.createHistogram(METRIC_NAMES.acquireWait, {
@@ -188,6 +217,8 @@ export class LockstepMetrics {
 
 /**
  * Starts recording Lockstep's metrics; see {@link LockstepMetrics}.
+ *
+ * @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an unknown option or a bad value
  *
  * @example
  * ```ts

@@ -67,6 +67,27 @@ const backends: { name: string; create: () => LockstepLike }[] = [
   },
 ];
 
+describe('instrumentLockstep() options', () => {
+  it('refuses unknown names and bad values with ERR_INVALID_ARGUMENT naming them, subscribing to nothing', () => {
+    const bad: [unknown, string][] = [
+      [{ nameAtribute: true }, 'did you mean `nameAttribute`?'],
+      [{ bogus: 1 }, 'Unknown option `bogus`'],
+      [{ nameAttribute: 'yes' }, '`nameAttribute`'],
+      [{ meterProvider: {} }, '`meterProvider`'],
+      [{ meterProvider: null }, '`meterProvider`'],
+      [null, 'options to be an object'],
+      ['name', 'options to be an object'],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => instrumentLockstep(options as never), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining(message) }),
+      );
+    }
+    const fine = instrumentLockstep({ nameAttribute: undefined, meterProvider: undefined });
+    fine.close();
+  });
+});
+
 describe.each(backends)('OTel metrics: $name', ({ create }) => {
   it('records waits, outcomes, held time, losses and the waiters gauge', async () => {
     const { bridge, read } = setup();
