@@ -22,17 +22,18 @@ async function screen(session = 'w'): Promise<string> {
   return (await tmux('capture-pane', '-p', '-t', session)).stdout;
 }
 
+/** The CLI run with `args` on `prefix`, as one quoted shell command. */
+function quoted(args: readonly string[], prefix: string): string {
+  return [process.execPath, BIN, ...args, '--prefix', prefix].map((a) => `'${a}'`).join(' ');
+}
+
 function shell(args: readonly string[], prefix: string): string {
-  const command = [process.execPath, BIN, ...args, '--prefix', prefix].map((a) => `'${a}'`).join(' ');
-  return `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${command}; sleep 30`;
+  return `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${quoted(args, prefix)}; sleep 30`;
 }
 
 describe('lockstep watch', () => {
   it('redraws in place as holders come and go', async () => {
     const { lockstep, prefix } = standaloneLockstep();
-    const command = [process.execPath, BIN, 'watch', 'render', '--interval', '200', '--prefix', prefix]
-      .map((a) => `'${a}'`)
-      .join(' ');
     await tmux(
       'new-session',
       '-d',
@@ -42,7 +43,7 @@ describe('lockstep watch', () => {
       '120',
       '-y',
       '40',
-      `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${command}`,
+      `REDIS_URL=redis://127.0.0.1:${standalonePort()} ${quoted(['watch', 'render', '--interval', '200'], prefix)}`,
     );
     await eventually(async () => (await screen()).includes('no lock or semaphore named "render" yet'), 20_000);
 
@@ -102,9 +103,7 @@ describe('lockstep watch', () => {
   it('release: Ctrl-C at the confirmation releases nothing and exits 2 with a message, no stack trace', async () => {
     const { lockstep, prefix } = standaloneLockstep();
     const lease = await lockstep.lock('keep-me').acquire();
-    const command = [process.execPath, BIN, 'release', 'keep-me', '--force', '--prefix', prefix]
-      .map((a) => `'${a}'`)
-      .join(' ');
+    const command = quoted(['release', 'keep-me', '--force'], prefix);
     await tmux(
       'new-session',
       '-d',
