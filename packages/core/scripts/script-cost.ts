@@ -5,12 +5,16 @@
 //
 // Usage (from the repository root, after `pnpm turbo run generate`):
 //   tsx packages/core/scripts/script-cost.ts [--module <scripts.generated.ts>] [--pairs 1000]
-//     [--only lockFast,semFast,lock,sem,raw,empty,lockQueue,semQueue] [--same] [--subscribers 0-4]
+//     [--only lockFast,semFast,lock,sem,raw,empty,lockQueue,semQueue,fcallEmpty,fcallLockFast,multi]
+//     [--same] [--subscribers 0-4]
 // --module measures another build of the scripts (for a before/after); --same reuses one name
 // instead of a new name per pair. lockQueue and semQueue (not in the default list) measure the
 // contended path instead: per "pair", one caller queues behind a name that always has QUEUE_DEPTH
 // waiters and the holder's release hands the name to the queue's head (semQueue: limit 1), so
 // each pair is one acquisition of a busy name, as the contended shapes of contention-probe run.
+// fcallEmpty, fcallLockFast and multi (not in the default list) measure two ways out that were not
+// taken: the same scripts as Redis Functions (FCALL, Redis 7.0+), and an acquisition without a script
+// (MULTI: SET NX PX of a value without the fence, EXISTS of the queue, TIME for the fence).
 // --subscribers N (lockQueue, semQueue) adds N instances' subscriber connections, each subscribed to
 // the busy names' channel and to its own channel of them (as WaitHub does), so the instructions
 // include delivering each grant to the instances that hear it (N for a broadcast).
@@ -129,6 +133,31 @@ const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
     const b = await call(r, 'cad', [key], [token(i)]);
     expect(b === 1, 'compare-and-delete', b);
   },
+  fcallLockFast: async (r, i) => {
+    const k = lockKeys(i).slice(0, 2);
+    const a = await r.call('FCALL', 'lockAcquireFast', 2, ...k, token(i), 10_000);
+    expect(typeof a === 'string', 'FCALL lockAcquireFast', a);
+    const b = await r.call('FCALL', 'lockReleaseFast', 2, ...k, token(i), a as string);
+    expect(b === 1, 'FCALL lockReleaseFast', b);
+  },
+  fcallEmpty: async (r, i) => {
+    const k = lockKeys(i).slice(0, 2);
+    await r.call('FCALL', 'empty', 2, ...k, token(i), 10_000);
+    await r.call('FCALL', 'empty', 2, ...k, token(i), '1764547200000000');
+  },
+  multi: async (r, i) => {
+    const [h, q] = lockKeys(i) as [string, string];
+    const res = await r
+      .multi()
+      .set(h, `:${token(i)}`, 'PX', 10_000, 'NX')
+      .exists(q)
+      .time()
+      .exec();
+    expect(res?.[0]?.[1] === 'OK' && res?.[1]?.[1] === 0, 'MULTI SET NX PX, EXISTS, TIME', res);
+    // The fast release compares "<fence>:<token>"; with the fence '' that is ":<token>".
+    const b = await call(r, 'lockReleaseFast', [h, q], [token(i), '']);
+    expect(b === 1, 'lockReleaseFast', b);
+  },
   // Empty scripts with the fast lock scripts' keys and arguments: the floor of any such pair.
   empty: async (r, i) => {
     const k = lockKeys(i).slice(0, 2);
@@ -136,6 +165,15 @@ const workloads: Record<string, (r: Redis, i: number) => Promise<void>> = {
     await call(r, 'empty', k, [token(i), '1764547200000000']);
   },
 };
+
+/** The fast lock scripts and the empty script as one Redis Functions library (fcall* workloads). */
+function functionLibrary(): string {
+  const fn = (name: string, body: string) => `redis.register_function('${name}', function(KEYS, ARGV)\n${body}\nend)`;
+  const fast = ['lockAcquireFast', 'lockReleaseFast'].map((name) =>
+    fn(name, (LUA_SCRIPTS[name] as { source: string }).source),
+  );
+  return ['#!lua name=scriptcost', fn('empty', EMPTY), ...fast].join('\n');
+}
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -160,6 +198,7 @@ async function connect(port: number): Promise<Redis> {
         shas[name] = (await r.script('LOAD', source)) as string;
       shas.cad = (await r.script('LOAD', CAD)) as string;
       shas.empty = (await r.script('LOAD', EMPTY)) as string;
+      await r.call('FUNCTION', 'LOAD', 'REPLACE', functionLibrary());
       await subscribe(port);
       return r;
     } catch {
@@ -238,7 +277,7 @@ const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appe
   await stop(r, child);
 }
 
-// Server time: commandstats of EVAL/EVALSHA, and every command run (from scripts too) per pair.
+// Server time: commandstats of EVALSHA/FCALL, and every command run (from scripts too) per pair.
 {
   const port = await freePort();
   const child = spawn('redis-server', serverArgs(port), { stdio: 'ignore' });
@@ -253,7 +292,9 @@ const serverArgs = (port: number) => ['--port', `${port}`, '--save', '', '--appe
     const row = rows.get(name) as { ir: number; usec: number; calls: number; cpu: number };
     row.cpu = cpu / (PAIRS * 5);
     const measured = stats.filter(([, cmd]) => cmd !== 'config' && cmd !== 'info');
-    row.usec = measured.filter(([, cmd]) => cmd === 'evalsha').reduce((sum, m) => sum + Number(m[3]), 0) / (PAIRS * 5);
+    row.usec =
+      measured.filter(([, cmd]) => cmd === 'evalsha' || cmd === 'fcall').reduce((sum, m) => sum + Number(m[3]), 0) /
+      (PAIRS * 5);
     row.calls = measured.reduce((sum, m) => sum + Number(m[2]), 0) / (PAIRS * 5);
   }
   await stop(r, child);
