@@ -1,11 +1,14 @@
 // The mountable (req, res, next) handler: the static page, its JSON endpoints, Server-Sent Events
-// and (only with allowActions) the force-release action.
+// (event-stream.ts, fed by one shared-poll.ts per handler) and (only with allowActions) the
+// force-release action.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLockstepError, type NameKind } from '@lockstep/core';
 import { ASSETS } from './assets.generated.js';
+import { streamEvents } from './event-stream.js';
 import { readJson, relativeUrl, SECURITY_HEADERS, sendJson } from './http.js';
 import { type DashboardOptions, type ResolvedDashboardOptions, resolveDashboardOptions } from './options.js';
-import { parseSelection, type Selection, type Snapshot, takeSnapshot } from './snapshot.js';
+import { SharedPoll } from './shared-poll.js';
+import { parseSelection } from './snapshot.js';
 
 /** A Connect/Express-style handler; `next` is called for paths the dashboard does not serve. */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -41,69 +44,6 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, file: string): vo
     'Content-Length': Buffer.byteLength(asset.body),
   });
   res.end(req.method === 'HEAD' ? undefined : asset.body);
-}
-
-async function streamEvents(
-  o: ResolvedDashboardOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  sel: Selection | undefined,
-): Promise<void> {
-  // The first snapshot before the headers: a bad selection (a name too long) is a 400, which an
-  // EventSource does not retry, instead of a stream of failures every interval forever.
-  let first: (() => Promise<Snapshot>) | undefined;
-  try {
-    const snapshot = await takeSnapshot(o.admin, sel);
-    first = async () => snapshot;
-  } catch (err) {
-    if (isLockstepError(err, 'ERR_INVALID_ARGUMENT')) throw err;
-    first = async () => {
-      throw err;
-    };
-  }
-  if (req.destroyed || res.destroyed) return;
-  res.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write('retry: 2000\n\n');
-  let open = true;
-  let timer: NodeJS.Timeout | undefined;
-  const stop = () => {
-    open = false;
-    if (timer) clearTimeout(timer);
-  };
-  req.on('close', stop);
-  res.on('close', stop);
-  // A stream never goes idle, so server.close() (Nest's app.close(), a graceful shutdown) would
-  // wait for it forever: once the server stops listening, end it (the page reconnects elsewhere).
-  const server = (req.socket as { server?: { listening?: boolean } } | null)?.server;
-  const closing = () => server?.listening === false;
-  const finish = () => {
-    stop();
-    res.end();
-    res.socket?.end();
-  };
-  const tick = async () => {
-    if (!open) return;
-    if (closing()) return finish();
-    try {
-      const take = first ?? (() => takeSnapshot(o.admin, sel));
-      first = undefined;
-      const snapshot = await take();
-      if (open) res.write(`event: update\ndata: ${JSON.stringify(snapshot)}\n\n`);
-    } catch (err) {
-      const message = isLockstepError(err) ? err.message : 'internal error';
-      const code = isLockstepError(err) ? err.code : 'ERR_INTERNAL';
-      if (open) res.write(`event: failure\ndata: ${JSON.stringify({ code, message })}\n\n`);
-    }
-    if (open && closing()) finish();
-    else if (open) timer = setTimeout(tick, o.intervalMs);
-  };
-  await tick();
 }
 
 async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -143,7 +83,12 @@ async function forceRelease(o: ResolvedDashboardOptions, req: IncomingMessage, r
   sendJson(res, 200, { released });
 }
 
-async function route(o: ResolvedDashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function route(
+  o: ResolvedDashboardOptions,
+  poll: SharedPoll,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const url = relativeUrl(req);
   const path = url.pathname;
   const method = req.method ?? 'GET';
@@ -172,11 +117,11 @@ async function route(o: ResolvedDashboardOptions, req: IncomingMessage, res: Ser
     return true;
   }
   if (path === '/api/snapshot') {
-    sendJson(res, 200, await takeSnapshot(o.admin, parseSelection(url.searchParams)));
+    sendJson(res, 200, await poll.snapshot(parseSelection(url.searchParams)));
     return true;
   }
   if (path === '/api/events') {
-    await streamEvents(o, req, res, parseSelection(url.searchParams));
+    await streamEvents(poll, req, res, parseSelection(url.searchParams));
     return true;
   }
   const file = path.slice(1);
@@ -205,8 +150,10 @@ function methodNotAllowed(res: ServerResponse, allow: string): true {
  */
 export function lockstepDashboard(options: DashboardOptions): DashboardHandler {
   const o = resolveDashboardOptions(options);
+  // Shared by every request to this handler: the Redis cost is per dashboard, not per open page.
+  const poll = new SharedPoll(o.admin, o.intervalMs);
   return (req, res, next) => {
-    route(o, req, res).then(
+    route(o, poll, req, res).then(
       (handled) => {
         if (handled) return;
         if (next) next();

@@ -21,10 +21,17 @@ export interface Snapshot {
 /** The window the grants plot covers, seconds. */
 export const RATE_WINDOW_S = 120;
 
-/** Takes one snapshot. Rejects on a Redis failure (ERR_REDIS). */
-export async function takeSnapshot(admin: DashboardAdmin, selection: Selection | undefined): Promise<Snapshot> {
-  const [names, selected] = await Promise.all([
-    admin.list(),
+/**
+ * Takes one snapshot: the selected name's detail and rates, with `names` (a list of the current
+ * interval, in flight or done) or a fresh `admin.list()`. Rejects on a Redis failure (ERR_REDIS).
+ */
+export async function takeSnapshot(
+  admin: DashboardAdmin,
+  selection: Selection | undefined,
+  names: Promise<readonly NameSummary[]> = admin.list(),
+): Promise<Snapshot> {
+  const [list, selected] = await Promise.all([
+    names,
     selection
       ? Promise.all([
           admin.inspect(selection.kind, selection.name),
@@ -32,7 +39,12 @@ export async function takeSnapshot(admin: DashboardAdmin, selection: Selection |
         ]).then(([detail, rates]) => ({ detail: detail ?? null, rates }))
       : Promise.resolve(null),
   ]);
-  return { at: Date.now(), prefix: admin.prefix, names, selected };
+  return { at: Date.now(), prefix: admin.prefix, names: list, selected };
+}
+
+/** A string naming `selection`: equal for equal selections ('' for none). */
+export function selectionKey(selection: Selection | undefined): string {
+  return selection ? `${selection.kind}:${selection.name}` : '';
 }
 
 /** The selection in `?kind=&name=`, or undefined. Throws (bad request) on a bad kind. */

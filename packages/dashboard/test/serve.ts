@@ -8,6 +8,8 @@ import { type DashboardOptions, lockstepDashboard } from '../src/index.js';
 export interface Served {
   readonly url: string;
   readonly origin: string;
+  /** The HTTP server, for tests of a graceful `server.close()`. */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Served>
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
+    server,
     url: `${origin}/admin/locks/`,
     close: () =>
       new Promise<void>((resolve) => {

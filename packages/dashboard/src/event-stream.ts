@@ -1,0 +1,95 @@
+// One viewer's Server-Sent Events stream (`api/events`): the shared poll's results as `update` and
+// `failure` events, until the page leaves or the server closes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLockstepError } from '@lockstep/core';
+import { SECURITY_HEADERS } from './http.js';
+import type { PollResult, SharedPoll } from './shared-poll.js';
+import type { Selection } from './snapshot.js';
+
+// Every viewer of a selection gets the same result object: serialise it once, not once per viewer.
+const EVENT_TEXT = new WeakMap<PollResult, string>();
+
+/** The `update` or `failure` event of `result`, as written on the stream. */
+function eventText(result: PollResult): string {
+  let text = EVENT_TEXT.get(result);
+  if (text === undefined) {
+    if (result.ok) {
+      text = `event: update\ndata: ${JSON.stringify(result.snapshot)}\n\n`;
+    } else {
+      const known = isLockstepError(result.error);
+      const failure = {
+        code: known ? result.error.code : 'ERR_INTERNAL',
+        message: known ? result.error.message : 'internal error',
+      };
+      text = `event: failure\ndata: ${JSON.stringify(failure)}\n\n`;
+    }
+    EVENT_TEXT.set(result, text);
+  }
+  return text;
+}
+
+function writeHead(res: ServerResponse): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+}
+
+/** True once the server this request came in on stopped listening (`server.close()`, Nest's `app.close()`). */
+function serverClosing(req: IncomingMessage): boolean {
+  const server = (req.socket as { server?: { listening?: boolean } } | null)?.server;
+  return server?.listening === false;
+}
+
+/**
+ * Streams `selection`'s snapshots from `poll` to one viewer: an `update` (or, on an outage, a
+ * `failure`) event each tick. The headers wait for the first result, so a bad selection (a name too
+ * long) rejects with its ERR_INVALID_ARGUMENT and is answered 400, which an EventSource does not
+ * retry, instead of a stream of failures forever.
+ *
+ * A stream never goes idle, so `server.close()` would wait for it forever: once the server stops
+ * listening, the next tick ends it (the page reconnects elsewhere).
+ *
+ * @returns resolves once the stream is open, or the viewer left before its first result
+ */
+export function streamEvents(
+  poll: SharedPoll,
+  req: IncomingMessage,
+  res: ServerResponse,
+  selection: Selection | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let opened = false;
+    const finish = () => {
+      leave();
+      res.end();
+      res.socket?.end();
+    };
+    const leave = poll.join(selection, (result) => {
+      if (!opened) {
+        opened = true;
+        if (!result.ok && isLockstepError(result.error, 'ERR_INVALID_ARGUMENT')) {
+          leave();
+          reject(result.error);
+          return;
+        }
+        if (req.destroyed || res.destroyed) return gone();
+        writeHead(res);
+        resolve();
+      }
+      res.write(eventText(result));
+      if (serverClosing(req)) finish();
+    });
+    // The page left (or the stream ended): stop counting it, whether it was open yet or not.
+    const gone = () => {
+      leave();
+      resolve();
+    };
+    req.on('close', gone);
+    res.on('close', gone);
+  });
+}
