@@ -1,6 +1,8 @@
-// Opens the ioredis client the command runs on, failing fast (exit 3) when Redis is unreachable.
+// Opens the ioredis client the command runs on, failing fast (exit 3) when Redis is unreachable, and
+// checks that `--cluster` matches the server.
 import { LockstepAdmin } from '@lockstep/core';
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { notACluster, refuseClusterNode } from './cluster-mode.js';
 import { CliError, EXIT_CODES } from './exit-codes.js';
 import { type ArmedRetry, retryOnceConnected } from './reconnect.js';
 
@@ -91,7 +93,7 @@ function databaseOf(url: URL, cluster: boolean): string {
   return db;
 }
 
-/** Connects and selects the database, all within `timeoutMs`. */
+/** Connects, selects the database and checks the Cluster mode, all within `timeoutMs`. */
 async function handshake(client: Redis | Cluster, url: URL, db: string, timeoutMs: number): Promise<void> {
   // The socket's error (`connect ECONNREFUSED ...`) says why; connect() itself then rejects with
   // ioredis's "Connection is closed." once it gives up, which does not.
@@ -110,9 +112,10 @@ async function handshake(client: Redis | Cluster, url: URL, db: string, timeoutM
     try {
       await Promise.race([client.connect(), silence]);
     } catch (err) {
-      throw unreachable(url, cause ?? err);
+      throw notACluster(url.host, cause ?? err) ?? unreachable(url, cause ?? err);
     }
     if (db !== '') await Promise.race([select(client, url, db), silence]);
+    if (client instanceof Redis) await Promise.race([refuseClusterNode(client, url.host), silence]);
   } catch (err) {
     client.disconnect();
     throw err instanceof CliError ? err : unreachable(url, err);
@@ -162,8 +165,8 @@ async function quit(client: Redis | Cluster): Promise<void> {
  * `timeoutMs` as unreachable too. With `reconnect`, the client then reconnects after any later
  * outage, until closed.
  *
- * @throws CliError (usage) for a bad URL, database or prefix, or credentials Redis refuses;
- * (unreachable) when Redis cannot be reached
+ * @throws CliError (usage) for a bad URL, database or prefix, credentials Redis refuses, or
+ * `--cluster` not matching the server; (unreachable) when Redis cannot be reached
  */
 export async function connect(options: ConnectionOptions, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
   const url = parseUrl(options.redis);
