@@ -23,10 +23,10 @@ function intervalMs(value: string): number {
   return n;
 }
 
-function build(
-  io: CliIo,
-  run: (fn: (c: Connection, g: GlobalOptions) => Promise<void>, cmd: Command) => Promise<void>,
-): Command {
+/** Connects (reconnecting after outages when `reconnect`: `watch`) and runs `fn` on the connection. */
+type Run = (fn: (c: Connection, g: GlobalOptions) => Promise<void>, cmd: Command, reconnect?: boolean) => Promise<void>;
+
+function build(io: CliIo, run: Run): Command {
   const program = new Command('lockstep')
     .description('See and operate Lockstep locks and semaphores on Redis')
     .version('0.1.0')
@@ -74,7 +74,11 @@ function build(
     .option('--interval <ms>', 'refresh period in ms', intervalMs, 1_000)
     .action(function (this: Command, name: string) {
       const o = this.opts();
-      return run((c, g) => watch(c, io, name, { kind: parseKind(o.kind), intervalMs: o.interval, json: g.json }), this);
+      return run(
+        (c, g) => watch(c, io, name, { kind: parseKind(o.kind), intervalMs: o.interval, json: g.json }),
+        this,
+        true,
+      );
     });
   program
     .command('release <name>')
@@ -127,9 +131,9 @@ function exitCodeOf(err: unknown, io: CliIo): ExitCode {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
   let connection: Connection | undefined;
-  const run = async (fn: (c: Connection, g: GlobalOptions) => Promise<void>, cmd: Command) => {
+  const run: Run = async (fn, cmd, reconnect = false) => {
     const g = cmd.optsWithGlobals() as GlobalOptions;
-    connection = await connect({ redis: g.redis, cluster: g.cluster, prefix: g.prefix });
+    connection = await connect({ redis: g.redis, cluster: g.cluster, prefix: g.prefix, reconnect });
     await fn(connection, g);
   };
   const program = build(io, run);
