@@ -77,19 +77,20 @@ export function streamEvents(
           reject(result.error);
           return;
         }
-        if (req.destroyed || res.destroyed) return gone();
+        if (res.destroyed) return gone();
         writeHead(res);
         resolve();
       }
       res.write(eventText(result));
       if (serverClosing(req)) finish();
     });
-    // The page left (or the stream ended): stop counting it, whether it was open yet or not.
+    // The page left (or the stream ended): stop counting it, whether it was open yet or not. Only
+    // the response says so: a request emits 'close' as soon as its body was read (by a host
+    // middleware, say), while the page is still connected.
     const gone = () => {
       leave();
       resolve();
     };
-    req.on('close', gone);
     res.on('close', gone);
   });
 }

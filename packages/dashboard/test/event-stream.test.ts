@@ -1,0 +1,117 @@
+// One viewer's event stream against hosts and clients that do not behave like a browser tab on a
+// quiet Express app: hosts that read the request first, HEAD requests, viewers that stop reading,
+// hundreds of viewers coming and going. Commands counted with INFO commandstats on a private
+// redis-server that nothing else uses.
+import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
+import type { RequestHandler } from 'express';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { delay, eventually } from '../../../test/support/fixtures.js';
+import { type Lease, Lockstep } from '../../core/src/index.js';
+import type { DashboardOptions } from '../src/index.js';
+import { type EventClient, openEvents } from './event-client.js';
+import { type Served, serveDashboard } from './serve.js';
+
+const INTERVAL_MS = 100;
+
+let server: RedisServer;
+let redis: Redis;
+let stats: Redis;
+let lockstep: Lockstep;
+const leases: Lease[] = [];
+const open: { clients: EventClient[]; served: Served[] } = { clients: [], served: [] };
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis({ port: server.port, lazyConnect: true });
+  stats = new Redis({ port: server.port, lazyConnect: true });
+  lockstep = new Lockstep({ redis, prefix: uniquePrefix('dash-stream') });
+  leases.push(await lockstep.lock('a', { ttlMs: 120_000 }).acquire());
+});
+
+afterEach(async () => {
+  for (const client of open.clients.splice(0)) client.close();
+  for (const s of open.served.splice(0)) await s.close();
+  await delay(INTERVAL_MS * 3);
+});
+
+afterAll(async () => {
+  for (const lease of leases) await lease.release();
+  await lockstep?.close();
+  redis?.disconnect();
+  stats?.disconnect();
+  await server?.stop();
+});
+
+async function serve(before?: RequestHandler, options: Partial<DashboardOptions> = {}): Promise<Served> {
+  const s = await serveDashboard({ lockstep, intervalMs: INTERVAL_MS, ...options } as DashboardOptions, before);
+  open.served.push(s);
+  return s;
+}
+
+function viewer(url: string): EventClient {
+  const client = openEvents(url);
+  open.clients.push(client);
+  return client;
+}
+
+/** Commands the dashboard sent Redis over `ms` from now (everything but this test's INFO/CONFIG). */
+async function commandsOver(ms: number): Promise<number> {
+  await stats.config('RESETSTAT');
+  await delay(ms);
+  const info = await stats.info('commandstats');
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (m[1] !== 'info' && !m[1]?.startsWith('config')) calls += Number(m[2]);
+  }
+  return calls;
+}
+
+describe('the event stream of one viewer', () => {
+  // Node emits 'close' on a request as soon as its (empty) body has been read, while the response
+  // is still open: a host that reads every request must not make the dashboard drop its viewer.
+  const readsTheRequest: [string, RequestHandler][] = [
+    [
+      'resumes the request, then calls next()',
+      (req, _res, next) => {
+        req.resume();
+        next();
+      },
+    ],
+    [
+      'reads the request to its end (a body-verifying middleware), then calls next()',
+      (req, _res, next) => {
+        req.on('data', () => undefined);
+        req.on('end', () => setImmediate(next));
+      },
+    ],
+  ];
+  it.each(readsTheRequest)('streams to a host that %s; the poll stops when the viewer leaves', async (_, before) => {
+    const s = await serve(before);
+    const page = viewer(`${s.url}api/events?kind=lock&name=a`);
+    await eventually(() => page.updates.length >= 3, 10_000);
+    expect(page.status()).toBe(200);
+    expect(page.updates.at(-1)?.selected?.detail?.holderList[0]?.fence).toBe(leases[0]?.fence);
+    page.close();
+    await delay(INTERVAL_MS * 3);
+    expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
+  });
+
+  it('600 viewers that connect and leave at random moments, 30 at a time, leave no poll running', async () => {
+    const s = await serve();
+    const paths = ['api/events', 'api/events?kind=lock&name=a', 'api/events?kind=semaphore&name=none'];
+    let started = 0;
+    const churn = async () => {
+      while (started < 600) {
+        const c = openEvents(`${s.url}${paths[started++ % paths.length]}`);
+        await delay(Math.random() * INTERVAL_MS * 2); // before, during and after the first update
+        c.close();
+      }
+    };
+    await Promise.all(Array.from({ length: 30 }, churn));
+    await delay(INTERVAL_MS * 3);
+    expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
+    const after = viewer(`${s.url}api/events?kind=lock&name=a`);
+    await eventually(() => after.updates.length >= 3, 10_000);
+  });
+});
