@@ -54,6 +54,9 @@ function serverClosing(req: IncomingMessage): boolean {
  * A stream never goes idle, so `server.close()` would wait for it forever: once the server stops
  * listening, the next tick ends it (the page reconnects elsewhere).
  *
+ * A HEAD request gets the stream's headers and its end at once, and is no viewer: it has no body
+ * to stream to.
+ *
  * @returns resolves once the stream is open, or the viewer left before its first result
  */
 export function streamEvents(
@@ -62,6 +65,11 @@ export function streamEvents(
   res: ServerResponse,
   selection: Selection | undefined,
 ): Promise<void> {
+  if (req.method === 'HEAD') {
+    writeHead(res);
+    res.end();
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     let opened = false;
     const finish = () => {

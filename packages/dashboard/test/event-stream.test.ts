@@ -55,6 +55,10 @@ function viewer(url: string): EventClient {
   return client;
 }
 
+function connections(s: Served): Promise<number> {
+  return new Promise((resolve, reject) => s.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
+
 /** Commands the dashboard sent Redis over `ms` from now (everything but this test's INFO/CONFIG). */
 async function commandsOver(ms: number): Promise<number> {
   await stats.config('RESETSTAT');
@@ -97,6 +101,22 @@ describe('the event stream of one viewer', () => {
     expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
   });
 
+  it('answers HEAD api/events with the stream headers at once, and polls nothing for it', async () => {
+    const s = await serve();
+    const controller = new AbortController();
+    const head = fetch(`${s.url}api/events?kind=lock&name=a`, { method: 'HEAD', signal: controller.signal });
+    const late = delay(3_000).then(() => 'no answer in 3 s');
+    try {
+      const response = await Promise.race([head, late]);
+      expect(response).toBeInstanceOf(Response);
+      expect((response as Response).status).toBe(200);
+      expect((response as Response).headers.get('content-type')).toContain('text/event-stream');
+      expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
+    } finally {
+      controller.abort();
+    }
+  });
+
   it('600 viewers that connect and leave at random moments, 30 at a time, leave no poll running', async () => {
     const s = await serve();
     const paths = ['api/events', 'api/events?kind=lock&name=a', 'api/events?kind=semaphore&name=none'];
@@ -109,6 +129,8 @@ describe('the event stream of one viewer', () => {
       }
     };
     await Promise.all(Array.from({ length: 30 }, churn));
+    // The server (in this same process) may still be accepting connections the clients have closed.
+    await eventually(async () => (await connections(s)) === 0, 20_000);
     await delay(INTERVAL_MS * 3);
     expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
     const after = viewer(`${s.url}api/events?kind=lock&name=a`);
