@@ -46,13 +46,38 @@ function serverClosing(req: IncomingMessage): boolean {
 }
 
 /**
+ * Writes events to `res`, never more than one ahead of the viewer: while it has not taken the last
+ * one (a slow or stuck connection), only the newest result is kept, and written once it has. Each
+ * event is a whole snapshot, so the skipped ones carry nothing the newest does not.
+ */
+function eventWriter(res: ServerResponse): (result: PollResult) => void {
+  let waiting: PollResult | undefined;
+  const write = (result: PollResult) => {
+    if (!res.writableNeedDrain) {
+      res.write(eventText(result));
+      return;
+    }
+    if (waiting === undefined) {
+      res.once('drain', () => {
+        const next = waiting;
+        waiting = undefined;
+        if (next && !res.writableEnded) write(next);
+      });
+    }
+    waiting = result;
+  };
+  return write;
+}
+
+/**
  * Streams `selection`'s snapshots from `poll` to one viewer: an `update` (or, on an outage, a
  * `failure`) event each tick. The headers wait for the first result, so a bad selection (a name too
  * long) rejects with its ERR_INVALID_ARGUMENT and is answered 400, which an EventSource does not
  * retry, instead of a stream of failures forever.
  *
  * A stream never goes idle, so `server.close()` would wait for it forever: once the server stops
- * listening, the next tick ends it (the page reconnects elsewhere).
+ * listening, the next tick ends it (the page reconnects elsewhere). A viewer that does not read
+ * holds at most one update in the server's memory (see {@link eventWriter}).
  *
  * A HEAD request gets the stream's headers and its end at once, and is no viewer: it has no body
  * to stream to.
@@ -72,11 +97,7 @@ export function streamEvents(
   }
   return new Promise((resolve, reject) => {
     let opened = false;
-    const finish = () => {
-      leave();
-      res.end();
-      res.socket?.end();
-    };
+    const write = eventWriter(res);
     const leave = poll.join(selection, (result) => {
       if (!opened) {
         opened = true;
@@ -89,8 +110,12 @@ export function streamEvents(
         writeHead(res);
         resolve();
       }
-      res.write(eventText(result));
-      if (serverClosing(req)) finish();
+      write(result);
+      if (serverClosing(req)) {
+        leave();
+        res.end();
+        res.socket?.end();
+      }
     });
     // The page left (or the stream ended): stop counting it, whether it was open yet or not. Only
     // the response says so: a request emits 'close' as soon as its body was read (by a host

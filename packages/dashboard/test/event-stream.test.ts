@@ -2,6 +2,8 @@
 // quiet Express app: hosts that read the request first, HEAD requests, viewers that stop reading,
 // hundreds of viewers coming and going. Commands counted with INFO commandstats on a private
 // redis-server that nothing else uses.
+import type { ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { type RedisServer, startRedisServer, uniquePrefix } from '@lockstep/test-utils';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
@@ -59,6 +61,32 @@ function connections(s: Served): Promise<number> {
   return new Promise((resolve, reject) => s.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
+/**
+ * A viewer that connects and then stops reading (a stuck client, a peer gone without a word):
+ * `response` is the server's side of it once the dashboard has it.
+ */
+async function stuckViewer(
+  s: Served,
+): Promise<{ socket: Socket; response: () => ServerResponse | undefined; received: () => string }> {
+  const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.pause();
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString('utf8');
+  });
+  socket.pause(); // attaching 'data' resumed it
+  socket.write(`GET ${new URL(s.url).pathname}api/events?viewer=stuck HTTP/1.1\r\nHost: x\r\n\r\n`);
+  return { socket, response: () => stuckResponse, received: () => received };
+}
+
+let stuckResponse: ServerResponse | undefined;
+/** Host middleware that hands the test the server's response to the stuck viewer. */
+const watchStuck: RequestHandler = (req, res, next) => {
+  if (req.url?.includes('viewer=stuck')) stuckResponse = res;
+  next();
+};
+
 /** Commands the dashboard sent Redis over `ms` from now (everything but this test's INFO/CONFIG). */
 async function commandsOver(ms: number): Promise<number> {
   await stats.config('RESETSTAT');
@@ -114,6 +142,39 @@ describe('the event stream of one viewer', () => {
       expect(await commandsOver(INTERVAL_MS * 5)).toBe(0);
     } finally {
       controller.abort();
+    }
+  });
+
+  it('keeps only the latest update for a viewer that stopped reading, and the others get theirs', async () => {
+    // Big updates (400 names of 480 characters, about 220 kB each), so the socket buffers fill soon.
+    const big = new Lockstep({ redis, prefix: uniquePrefix('dash-big') });
+    const held = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => big.lock(`${'x'.repeat(480)}${i}`, { ttlMs: 120_000 }).acquire()),
+    );
+    try {
+      const s = await serveDashboard({ lockstep: big, intervalMs: INTERVAL_MS }, watchStuck);
+      open.served.push(s);
+      const stuck = await stuckViewer(s);
+      const reader = viewer(`${s.url}api/events`);
+      // Once the kernel's buffers are full, whatever the server still has to send waits in its memory.
+      await eventually(() => (stuck.response()?.writableLength ?? 0) > 0, 60_000);
+      const start = reader.updates.length;
+      await eventually(() => reader.updates.length >= start + 10, 30_000);
+      const eventBytes = Buffer.byteLength(JSON.stringify(reader.updates.at(-1))) + 100;
+      expect(stuck.response()?.writableLength).toBeLessThanOrEqual(2 * eventBytes);
+      // Reading again, it catches up with the latest update, not with a backlog.
+      const latest = reader.updates.at(-1)?.at ?? 0;
+      stuck.socket.resume();
+      const lastAt = () => {
+        const updates = [...stuck.received().matchAll(/event: update\ndata: (.*)\n\n/g)];
+        const data = updates.at(-1)?.[1];
+        return data === undefined ? 0 : (JSON.parse(data) as { at: number }).at;
+      };
+      await eventually(() => lastAt() >= latest, 20_000);
+      stuck.socket.destroy();
+    } finally {
+      await Promise.all(held.map((lease) => lease.release()));
+      await big.close();
     }
   });
 
