@@ -45,6 +45,9 @@ function serverClosing(req: IncomingMessage): boolean {
   return server?.listening === false;
 }
 
+/** How long an ended stream may take to reach a viewer before its socket is cut, ms. */
+const END_GRACE_MS = 1_000;
+
 /**
  * Writes events to `res`, never more than one ahead of the viewer: while it has not taken the last
  * one (a slow or stuck connection), only the newest result is kept, and written once it has. Each
@@ -67,6 +70,19 @@ function eventWriter(res: ServerResponse): (result: PollResult) => void {
     waiting = result;
   };
   return write;
+}
+
+/**
+ * Ends the stream and its connection. A viewer that stopped reading would hold `server.close()` up
+ * until TCP gives up on it (minutes), so its socket is cut {@link END_GRACE_MS} later.
+ */
+function endStream(res: ServerResponse): void {
+  const socket = res.socket;
+  res.end();
+  if (!socket) return;
+  socket.end();
+  const cut = setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+  socket.once('close', () => clearTimeout(cut));
 }
 
 /**
@@ -113,8 +129,7 @@ export function streamEvents(
       write(result);
       if (serverClosing(req)) {
         leave();
-        res.end();
-        res.socket?.end();
+        endStream(res);
       }
     });
     // The page left (or the stream ended): stop counting it, whether it was open yet or not. Only

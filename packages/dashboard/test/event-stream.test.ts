@@ -178,6 +178,18 @@ describe('the event stream of one viewer', () => {
     }
   });
 
+  it('server.close() completes with a viewer that stopped reading', async () => {
+    const s = await serve(watchStuck);
+    const stuck = await stuckViewer(s);
+    const page = viewer(`${s.url}api/events?kind=lock&name=a`);
+    await eventually(() => page.updates.length >= 2 && stuck.response()?.headersSent === true, 10_000);
+    const closed = new Promise<string>((resolve) => s.server.close(() => resolve('closed')));
+    const late = delay(5_000).then(() => 'server.close() still waiting after 5 s');
+    expect(await Promise.race([closed, late])).toBe('closed');
+    await page.ended;
+    stuck.socket.destroy();
+  });
+
   it('600 viewers that connect and leave at random moments, 30 at a time, leave no poll running', async () => {
     const s = await serve();
     const paths = ['api/events', 'api/events?kind=lock&name=a', 'api/events?kind=semaphore&name=none'];
