@@ -123,6 +123,13 @@ export function streamEvents(
           return;
         }
         if (res.destroyed) return gone();
+        if (res.headersSent) {
+          // The host answered it already (a timeout middleware, say): no stream to open on it.
+          leave();
+          res.end();
+          resolve();
+          return;
+        }
         writeHead(res);
         resolve();
       }

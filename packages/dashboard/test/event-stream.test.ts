@@ -190,6 +190,21 @@ describe('the event stream of one viewer', () => {
     stuck.socket.destroy();
   });
 
+  it('ends a stream whose headers the host already sent, without an unhandled rejection; others stream on', async () => {
+    // Stands for a host that answered on its own (a timeout middleware) just before the first update.
+    const s = await serve((req, res, next) => {
+      if (req.url?.includes('host-answered')) res.flushHeaders();
+      next();
+    });
+    const answered = viewer(`${s.url}api/events?kind=lock&name=a&host-answered`);
+    const page = viewer(`${s.url}api/events?kind=lock&name=a`);
+    const late = delay(5_000).then(() => 'still open after 5 s');
+    expect(await Promise.race([answered.ended.then(() => 'ended'), late])).toBe('ended');
+    expect(answered.updates).toEqual([]);
+    const seen = page.updates.length;
+    await eventually(() => page.updates.length >= seen + 3, 10_000);
+  });
+
   it('600 viewers that connect and leave at random moments, 30 at a time, leave no poll running', async () => {
     const s = await serve();
     const paths = ['api/events', 'api/events?kind=lock&name=a', 'api/events?kind=semaphore&name=none'];
