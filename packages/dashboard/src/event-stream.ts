@@ -92,7 +92,8 @@ function endStream(res: ServerResponse): void {
  * retry, instead of a stream of failures forever.
  *
  * A stream never goes idle, so `server.close()` would wait for it forever: once the server stops
- * listening, the next tick ends it (the page reconnects elsewhere). A viewer that does not read
+ * listening, the next tick ends it, or at the latest `intervalMs` later when Redis keeps the tick
+ * waiting (the page reconnects elsewhere). A viewer that does not read
  * holds at most one update in the server's memory (see {@link eventWriter}).
  *
  * A HEAD request gets the stream's headers and its end at once, and is no viewer: it has no body
@@ -114,31 +115,51 @@ export function streamEvents(
   return new Promise((resolve, reject) => {
     let opened = false;
     const write = eventWriter(res);
-    const leave = poll.join(selection, (result) => {
+    const join = poll.join(selection, (result) => {
       if (!opened) {
-        opened = true;
         if (!result.ok && isLockstepError(result.error, 'ERR_INVALID_ARGUMENT')) {
+          opened = true;
           leave();
           reject(result.error);
           return;
         }
-        if (res.destroyed) return gone();
-        if (res.headersSent) {
-          // The host answered it already (a timeout middleware, say): no stream to open on it.
-          leave();
-          res.end();
-          resolve();
-          return;
-        }
-        writeHead(res);
-        resolve();
+        if (!open()) return;
       }
       write(result);
-      if (serverClosing(req)) {
-        leave();
-        endStream(res);
-      }
+      endIfClosing();
     });
+    // Also between results: a tick that waits on a Redis that does not answer (until its request
+    // timeout, 5 s by default) must not hold a graceful shutdown up.
+    const watch = setInterval(() => endIfClosing(), poll.intervalMs).unref();
+    const leave = () => {
+      clearInterval(watch);
+      join();
+    };
+    /** Sends the headers; false (and the viewer left) when the response cannot be a stream any more. */
+    const open = (): boolean => {
+      opened = true;
+      if (res.destroyed) {
+        gone();
+        return false;
+      }
+      if (res.headersSent) {
+        // The host answered it already (a timeout middleware, say): no stream to open on it.
+        leave();
+        res.end();
+        resolve();
+        return false;
+      }
+      writeHead(res);
+      resolve();
+      return true;
+    };
+    // A stream not open yet is opened to be ended: an EventSource retries a stream that ends (on
+    // another instance, or this one restarted), not an error status.
+    const endIfClosing = () => {
+      if (!serverClosing(req)) return;
+      leave();
+      if (opened || open()) endStream(res);
+    };
     // The page left (or the stream ended): stop counting it, whether it was open yet or not. Only
     // the response says so: a request emits 'close' as soon as its body was read (by a host
     // middleware, say), while the page is still connected.

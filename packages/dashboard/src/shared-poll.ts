@@ -44,7 +44,8 @@ interface Group {
  */
 export class SharedPoll {
   readonly #admin: DashboardAdmin;
-  readonly #intervalMs: number;
+  /** Pause between the end of one tick and the start of the next, ms. */
+  readonly intervalMs: number;
   readonly #groups = new Map<string, Group>();
   /** The list of the current interval (in flight or done), while running. */
   #names: Promise<readonly NameSummary[]> | undefined;
@@ -60,7 +61,7 @@ export class SharedPoll {
    */
   constructor(admin: DashboardAdmin, intervalMs: number) {
     this.#admin = admin;
-    this.#intervalMs = intervalMs;
+    this.intervalMs = intervalMs;
   }
 
   /**
@@ -141,7 +142,7 @@ export class SharedPoll {
       return;
     }
     // Unref'd: the open streams are what keep a process alive, not the poll that feeds them.
-    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs).unref();
+    this.#timer = setTimeout(() => this.#tick(), this.intervalMs).unref();
   }
 
   #stop(): void {

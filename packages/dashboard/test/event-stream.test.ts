@@ -9,7 +9,7 @@ import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { delay, eventually } from '../../../test/support/fixtures.js';
-import { type Lease, Lockstep } from '../../core/src/index.js';
+import { type Lease, Lockstep, LockstepAdmin } from '../../core/src/index.js';
 import type { DashboardOptions } from '../src/index.js';
 import { type EventClient, openEvents } from './event-client.js';
 import { type Served, serveDashboard } from './serve.js';
@@ -203,6 +203,32 @@ describe('the event stream of one viewer', () => {
     expect(answered.updates).toEqual([]);
     const seen = page.updates.length;
     await eventually(() => page.updates.length >= seen + 3, 10_000);
+  });
+
+  it('server.close() completes within about intervalMs while Redis does not answer', async () => {
+    const own = await startRedisServer();
+    const client = new Redis({ port: own.port });
+    const pauser = new Redis({ port: own.port });
+    try {
+      // Replies may take 20 s before they count as an outage: the streams must not wait for that.
+      const admin = new LockstepAdmin({ redis: client, prefix: uniquePrefix('dash-hang'), requestTimeoutMs: 20_000 });
+      const s = await serve(undefined, { lockstep: undefined, admin, intervalMs: 200 });
+      const live = viewer(`${s.url}api/events`);
+      await eventually(() => live.updates.length >= 1, 10_000);
+      await pauser.call('CLIENT', 'PAUSE', '30000', 'ALL');
+      await delay(300); // a tick is waiting on Redis now
+      const waiting = viewer(`${s.url}api/events?kind=lock&name=a`); // its first update waits too
+      await delay(300);
+      const closed = new Promise<string>((resolve) => s.server.close(() => resolve('closed')));
+      const late = delay(5_000).then(() => 'server.close() still waiting after 5 s');
+      expect(await Promise.race([closed, late])).toBe('closed');
+      await Promise.all([live.ended, waiting.ended]);
+      expect(waiting.status()).toBe(200); // an EventSource retries a 200 that ends, not an error
+    } finally {
+      client.disconnect();
+      pauser.disconnect();
+      await own.kill(); // paused, it would not take a SHUTDOWN either
+    }
   });
 
   it('600 viewers that connect and leave at random moments, 30 at a time, leave no poll running', async () => {
