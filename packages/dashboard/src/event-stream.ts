@@ -93,8 +93,8 @@ function endStream(res: ServerResponse): void {
  *
  * A stream never goes idle, so `server.close()` would wait for it forever: once the server stops
  * listening, the next tick ends it, or at the latest `intervalMs` later when Redis keeps the tick
- * waiting (the page reconnects elsewhere). A viewer that does not read
- * holds at most one update in the server's memory (see {@link eventWriter}).
+ * waiting (the page reconnects elsewhere). A viewer that does not read holds at most one update in
+ * the server's memory (see {@link eventWriter}).
  *
  * A HEAD request gets the stream's headers and its end at once, and is no viewer: it has no body
  * to stream to.
