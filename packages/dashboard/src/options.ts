@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   assertKnownOptions,
+  describeValue,
   InvalidArgumentError,
   type Lockstep,
   type LockstepAdmin,
@@ -78,14 +79,14 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
     throw new InvalidArgumentError('Expected `admin` to be a LockstepAdmin instance');
   }
   if (typeof allowActions !== 'boolean') {
-    throw new InvalidArgumentError(`Expected \`allowActions\` to be a boolean, got ${String(allowActions)}`);
+    throw new InvalidArgumentError(`Expected \`allowActions\` to be a boolean, got ${describeValue(allowActions)}`);
   }
   if (onAction !== undefined && typeof onAction !== 'function') {
-    throw new InvalidArgumentError('Expected `onAction` to be a function');
+    throw new InvalidArgumentError(`Expected \`onAction\` to be a function, got ${describeValue(onAction)}`);
   }
   if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000) {
     throw new InvalidArgumentError(
-      `Expected \`intervalMs\` to be an integer from 100 to 60000, got ${String(intervalMs)}`,
+      `Expected \`intervalMs\` to be an integer from 100 to 60000, got ${describeValue(intervalMs)}`,
     );
   }
   const resolved = admin ?? (lockstep as { admin(): unknown }).admin();

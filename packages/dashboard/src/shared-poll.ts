@@ -11,7 +11,8 @@ export type PollResult =
 
 /**
  * Receives a viewer's results, each once and newest last (a result that lands after a newer one is
- * skipped). Never called synchronously from {@link SharedPoll.join}.
+ * skipped). Never called synchronously from {@link SharedPoll.join}. One that throws removes its
+ * viewer, as its leave function would.
  */
 export type PollListener = (result: PollResult) => void;
 
@@ -23,6 +24,7 @@ interface Reading {
 
 interface Viewer {
   readonly listener: PollListener;
+  readonly leave: () => void;
   /** `seq` of the last reading it was given. */
   seen: number;
   joined: boolean;
@@ -42,7 +44,8 @@ interface Group {
  */
 export class SharedPoll {
   readonly #admin: DashboardAdmin;
-  readonly #intervalMs: number;
+  /** Pause between the end of one tick and the start of the next, ms. */
+  readonly intervalMs: number;
   readonly #groups = new Map<string, Group>();
   /** The list of the current interval (in flight or done), while running. */
   #names: Promise<readonly NameSummary[]> | undefined;
@@ -58,7 +61,7 @@ export class SharedPoll {
    */
   constructor(admin: DashboardAdmin, intervalMs: number) {
     this.#admin = admin;
-    this.#intervalMs = intervalMs;
+    this.intervalMs = intervalMs;
   }
 
   /**
@@ -71,12 +74,12 @@ export class SharedPoll {
   join(selection: Selection | undefined, listener: PollListener): () => void {
     const key = selectionKey(selection);
     const group = this.#groupOf(key, selection);
-    const viewer: Viewer = { listener, seen: 0, joined: true };
+    const viewer: Viewer = { listener, leave: () => this.#leave(key, group, viewer), seen: 0, joined: true };
     group.viewers.add(viewer);
     if (!this.#running) this.#tick();
     group.reading ??= this.#read(selection);
     this.#deliver(group.reading, [viewer]);
-    return () => this.#leave(key, group, viewer);
+    return viewer.leave;
   }
 
   /**
@@ -139,7 +142,7 @@ export class SharedPoll {
       return;
     }
     // Unref'd: the open streams are what keep a process alive, not the poll that feeds them.
-    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs).unref();
+    this.#timer = setTimeout(() => this.#tick(), this.intervalMs).unref();
   }
 
   #stop(): void {
@@ -164,7 +167,12 @@ export class SharedPoll {
       for (const viewer of viewers) {
         if (!viewer.joined || viewer.seen >= reading.seq) continue;
         viewer.seen = reading.seq;
-        viewer.listener(result);
+        // One broken viewer must neither take the others' result nor become an unhandled rejection.
+        try {
+          viewer.listener(result);
+        } catch {
+          viewer.leave();
+        }
       }
     });
   }

@@ -243,5 +243,9 @@ describe('lockstepDashboard handler', () => {
     expect(() => lockstepDashboard({ lockstep, allowAction: true } as never)).toThrow(/did you mean `allowActions`/);
     expect(() => lockstepDashboard({} as never)).toThrow(/lockstep/);
     expect(() => lockstepDashboard({ lockstep, intervalMs: 5 })).toThrow(/intervalMs/);
+    // A string that reads like a good value is shown as the string it is.
+    expect(() => lockstepDashboard({ lockstep, intervalMs: '1000' } as never)).toThrow(/, got "1000"$/);
+    expect(() => lockstepDashboard({ lockstep, allowActions: 'false' } as never)).toThrow(/, got "false"$/);
+    expect(() => lockstepDashboard({ lockstep, onAction: 'audit' } as never)).toThrow(/`onAction`.*, got "audit"$/);
   });
 });

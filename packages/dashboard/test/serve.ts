@@ -1,7 +1,7 @@
 // Serves a dashboard from a real Express app on a loopback port.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { type DashboardOptions, lockstepDashboard } from '../src/index.js';
 
 /** A running app; `url` is the dashboard's mount URL (with its trailing slash). */
@@ -13,10 +13,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Mounts the dashboard at `/admin/locks` behind a stand-in auth middleware, like a host app would. */
-export async function serveDashboard(options: DashboardOptions): Promise<Served> {
+/**
+ * Mounts the dashboard at `/admin/locks` behind a stand-in auth middleware, like a host app would,
+ * or behind `before` (a host middleware under test).
+ */
+export async function serveDashboard(options: DashboardOptions, before?: RequestHandler): Promise<Served> {
   const app = express();
-  app.use('/admin/locks', (_req, _res, next) => next(), lockstepDashboard(options));
+  app.use('/admin/locks', before ?? ((_req, _res, next) => next()), lockstepDashboard(options));
   app.get('/admin/locks/after', (_req, res) => {
     res.send('next() reached the app');
   });

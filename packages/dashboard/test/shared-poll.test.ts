@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { delay, eventually } from '../../../test/support/fixtures.js';
 import { type Lease, Lockstep, LockstepAdmin } from '../../core/src/index.js';
 import type { DashboardOptions } from '../src/index.js';
+import { type PollResult, SharedPoll } from '../src/shared-poll.js';
 import { type EventClient, openEvents } from './event-client.js';
 import { type Served, serveDashboard } from './serve.js';
 
@@ -204,6 +205,25 @@ describe('one shared poll per dashboard', () => {
     if (outcome !== 'closed') s.server.closeAllConnections();
     expect(outcome).toBe('closed');
     await Promise.all(clients.map((c) => c.ended));
+    await delay(INTERVAL_MS * 3);
+    await resetStats();
+    await delay(INTERVAL_MS * 5);
+    expect(dashboardCommands(await commandStats())).toBe(0);
+  });
+
+  it('a viewer whose listener throws is dropped; the viewers after it keep their updates', async () => {
+    const poll = new SharedPoll(lockstep.admin(), INTERVAL_MS);
+    let thrown = 0;
+    const results: PollResult[] = [];
+    poll.join({ kind: 'lock', name: 'a' }, () => {
+      thrown += 1;
+      throw new Error('a broken viewer');
+    });
+    const leave = poll.join({ kind: 'lock', name: 'a' }, (result) => results.push(result));
+    await eventually(() => results.length >= 4, 10_000);
+    expect(thrown).toBe(1);
+    expect(results.every((r) => r.ok)).toBe(true);
+    leave();
     await delay(INTERVAL_MS * 3);
     await resetStats();
     await delay(INTERVAL_MS * 5);
