@@ -14,8 +14,16 @@ export interface Snapshot {
   readonly at: number;
   readonly prefix: string;
   readonly names: readonly NameSummary[];
-  /** The selected name, when one is open: null detail when it has no keys right now. */
-  readonly selected: { readonly detail: NameDetail | null; readonly rates: RateSeries } | null;
+  /**
+   * The selected name, when one is open (its kind and name, so a page can tell it from the name it
+   * had open before): null detail when it has no keys right now.
+   */
+  readonly selected: {
+    readonly kind: NameKind;
+    readonly name: string;
+    readonly detail: NameDetail | null;
+    readonly rates: RateSeries;
+  } | null;
 }
 
 /** The window the grants plot covers, seconds. */
@@ -36,7 +44,7 @@ export async function takeSnapshot(
       ? Promise.all([
           admin.inspect(selection.kind, selection.name),
           admin.rates(selection.kind, selection.name, RATE_WINDOW_S),
-        ]).then(([detail, rates]) => ({ detail: detail ?? null, rates }))
+        ]).then(([detail, rates]) => ({ kind: selection.kind, name: selection.name, detail: detail ?? null, rates }))
       : Promise.resolve(null),
   ]);
   return { at: Date.now(), prefix: admin.prefix, names: list, selected };

@@ -188,7 +188,8 @@ function renderDetail() {
   pane.hidden = !state.selected;
   if (!state.selected) return;
   const selected = state.snapshot?.selected;
-  const current = selected && (!selected.detail || selected.detail.name === state.selected.name) ? selected : null;
+  const current =
+    selected && selected.kind === state.selected.kind && selected.name === state.selected.name ? selected : null;
   const detail = current?.detail ?? null;
   $('detail-kind').textContent = state.selected.kind;
   $('detail-kind').className = `kind ${state.selected.kind}`;

@@ -1,0 +1,53 @@
+// Switching the open name to another of the same name but another kind (lock "x" to semaphore "x")
+// must not show the first one's detail under the second's heading while the second's first update
+// is on its way. Real Chromium (playwright-core) against a live Redis; a host middleware holds the
+// semaphore's event stream back, so the page has only the lock's last update meanwhile.
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standaloneLockstep } from '../../../test/support/fixtures.js';
+import { type Served, serveDashboard } from './serve.js';
+
+// Page-side expressions as strings: this file is compiled without the DOM library.
+const HOLDER_ROWS = "document.querySelectorAll('#holders tbody tr td.countdown').length";
+const HEADING =
+  "document.getElementById('detail-kind').textContent + ' ' + document.getElementById('detail-name').textContent";
+const HOLD_BACK_MS = 3_000;
+
+let browser: Browser;
+let served: Served;
+let lease: { release(): Promise<boolean> } | undefined;
+
+beforeAll(async () => {
+  const { lockstep } = standaloneLockstep();
+  lease = await lockstep.lock('x', { ttlMs: 60_000 }).acquire();
+  served = await serveDashboard({ lockstep, intervalMs: 200 }, (req, _res, next) => {
+    if (req.path === '/api/events' && req.query.kind === 'semaphore') setTimeout(next, HOLD_BACK_MS);
+    else next();
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  await lease?.release();
+});
+
+describe('switching between a lock and a semaphore of one name', () => {
+  it("never shows the lock's holders under the semaphore's heading", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${served.url}#/lock/x`);
+      await page.waitForFunction(`${HOLDER_ROWS} === 1`, undefined, { timeout: 5_000 });
+      await page.evaluate("location.hash = '#/semaphore/x'");
+      await page.waitForFunction(`${HEADING} === 'semaphore x'`, undefined, { timeout: 5_000 });
+      // The semaphore's first update is held back: what the page shows now is all it has.
+      expect(await page.evaluate(HOLDER_ROWS)).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+});
