@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
 import type { RedisClient } from './redis/scripts.js';
 import { checkPrefix } from './util/names.js';
-import { assertKnownOptions, type Filled, orDefault } from './util/option-names.js';
+import {
+  assertKnownOptions,
+  CORE_OPTION_PLACES,
+  checkOptionNames,
+  type Filled,
+  orDefault,
+} from './util/option-names.js';
 import {
   checkBoolean,
   checkFunction,
@@ -145,7 +151,7 @@ const CLIENT_HELP = 'an ioredis Redis or Cluster instance, or an array of ioredi
 /** Validates Lockstep options and fills in defaults, before any I/O. */
 export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockstepOptions {
   const o = checkOptions('options', options);
-  assertKnownOptions(o, LOCKSTEP_OPTION_NAMES, 'Lockstep options');
+  checkOptionNames(o, LOCKSTEP_OPTION_NAMES, 'Lockstep options', CORE_OPTION_PLACES);
   const redis = o.redis;
   let clients: RedisClient[];
   let quorum = false;

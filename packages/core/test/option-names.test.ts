@@ -24,6 +24,50 @@ describe('option names', () => {
     expect(() => lockstep.semaphore('s', { limit: 2, priority: ['a'] } as never)).toThrow(/`priorities`/);
   });
 
+  it("an option given to the wrong call, or a peer's name for it, says which call takes it", async () => {
+    // redis-semaphore's Mutex takes every option in one object; redlock takes the duration per call.
+    const lockstep = new Lockstep({ redis: lazyClient() });
+    expect(() => lockstep.lock('a', { acquireTimeout: 2_000 } as never)).toThrow(
+      'Unknown option `acquireTimeout` in lock options (got 2000): Lockstep calls it `waitMs`, an option of ' +
+        'acquire(), withLock() and withPermit()',
+    );
+    expect(() => lockstep.lock('a', { waitMs: 2_000 } as never)).toThrow(
+      'Unknown option `waitMs` in lock options (got 2000): `waitMs` is an option of acquire(), withLock() and withPermit()',
+    );
+    expect(() => lockstep.lock('a', { onLockLost: () => {} } as never)).toThrow(
+      /calls it `onLost`, an option of acquire\(\)/,
+    );
+    expect(() => lockstep.lock('a', { refreshInterval: 8_000 } as never)).toThrow(/calls it `autoExtend`/);
+    expect(() => lockstep.semaphore('s', { limit: 2, autoExtend: true } as never)).toThrow(
+      /`autoExtend` is an option of acquire\(\), tryAcquire\(\)/,
+    );
+    expect(() => lockstep.semaphore('s', { limit: 2, maxConcurrent: 3 } as never)).toThrow(/did you mean `limit`/);
+    expect(() => lockstep.semaphore('s', { limit: 2, highWater: 3 } as never)).toThrow(/did you mean `maxWaiters`/);
+    expect(() => new Lockstep({ redis: lazyClient(), ttlMs: 5_000 } as never)).toThrow(
+      /`ttlMs` is an option of lockstep\.lock\(name, options\) and lockstep\.semaphore\(name, options\)/,
+    );
+    const lock = lockstep.lock('a');
+    await expect(lock.acquire({ ttlMs: 5_000 } as never)).rejects.toThrow(
+      'Unknown option `ttlMs` in acquire options (got 5000): `ttlMs` is an option of lockstep.lock(name, options) ' +
+        'and lockstep.semaphore(name, options)',
+    );
+    await expect(lock.acquire({ lockTimeout: 5_000 } as never)).rejects.toThrow(
+      /calls it `ttlMs`, an option of lockstep\.lock/,
+    );
+    await expect(lock.acquire({ limit: 2 } as never)).rejects.toThrow(/`limit` is an option of lockstep\.semaphore/);
+    await expect(lock.acquire({ weight: 2 } as never)).rejects.toThrow(
+      /`weight` is an option of a semaphore's acquire\(\)/,
+    );
+    await expect(lock.acquire({ onLockLost: () => {} } as never)).rejects.toThrow(/did you mean `onLost`/);
+    await expect(lock.acquire({ refreshInterval: 1_000 } as never)).rejects.toThrow(/did you mean `autoExtend`/);
+    await expect(lock.acquire({ acquireAttemptsLimit: 3 } as never)).rejects.toThrow(/did you mean `waitMs`/);
+    await expect(lock.withLock(() => 1, { automaticExtensionThreshold: 500 } as never)).rejects.toThrow(
+      /did you mean `autoExtend`/,
+    );
+    // A name Lockstep has nowhere still lists what the call takes.
+    await expect(lock.acquire({ retryInterval: 10 } as never)).rejects.toThrow(/expected one of `waitMs`, `signal`/);
+  });
+
   it('unknown keys of new Lockstep() and of its quorum settings are rejected', () => {
     const redis = lazyClient();
     expect(() => new Lockstep({ redis, keyPrefix: 'x' } as never)).toThrow(/Lockstep options.*`prefix`/);

@@ -9,8 +9,12 @@ import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
 import type { ExtendOutcome, LeaseDriver } from './lease-driver.js';
 import { Watchdog } from './watchdog.js';
 
-/** Called once when a lease is lost; errors it throws or rejects with go to `onError`. */
-export type LostCallback = (error: LeaseLostError) => void | Promise<void>;
+/**
+ * Called once when a lease is lost. What it returns is ignored, except that a promise it returns
+ * is watched: errors it throws or rejects with go to `onError`. So `(error) => errors.push(error)`
+ * and `(error) => logger.error(error)` fit whatever they return.
+ */
+export type LostCallback = (error: LeaseLostError) => unknown;
 
 /** What a lease holds: a lock or semaphore permits. */
 export type LeaseKind = LimiterKind;
@@ -488,8 +492,8 @@ export class Lease implements AsyncDisposable {
     if (!onLost) return;
     try {
       const result = onLost(error);
-      if (result && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(undefined, (err: unknown) => this.#driver.onError(err));
+      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#driver.onError(err));
       }
     } catch (err) {
       this.#driver.onError(err);

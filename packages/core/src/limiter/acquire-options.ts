@@ -1,7 +1,7 @@
 // Options of each acquisition (locks and semaphores alike): defaults, and validation before any I/O.
 import { InvalidArgumentError } from '../errors.js';
 import type { LostCallback } from '../lease/lease.js';
-import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import { CORE_OPTION_PLACES, checkOptionNames, orDefault } from '../util/option-names.js';
 import {
   checkBoolean,
   checkFunction,
@@ -72,7 +72,7 @@ export function resolveAcquireOptions(
     };
   }
   const o = checkOptions('options', options);
-  assertKnownOptions(o, known, 'acquire options');
+  checkOptionNames(o, known, 'acquire options', CORE_OPTION_PLACES);
   return {
     waitMs: checkInteger('waitMs', orDefault(o.waitMs, defaults.waitMs), 0, MAX_TIMER_MS),
     signal: o.signal === undefined ? undefined : checkSignal('signal', o.signal),

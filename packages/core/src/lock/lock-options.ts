@@ -1,6 +1,6 @@
 // Options of one lock name: defaults, and validation before any I/O.
 import { resolveNameSettings } from '../limiter/name-options.js';
-import { assertKnownOptions, type Filled } from '../util/option-names.js';
+import { CORE_OPTION_PLACES, checkOptionNames, type Filled } from '../util/option-names.js';
 import { checkOptions } from '../util/validate.js';
 
 /** Options of one lock name, given to `lockstep.lock(name, options)`. */
@@ -36,6 +36,6 @@ export const LOCK_OPTION_NAMES: readonly string[] = Object.freeze(['ttlMs', 'wai
 /** Validates lock options and fills in defaults. */
 export function resolveLockOptions(options: LockOptions | undefined): Filled<LockOptions> {
   const o = checkOptions('options', options);
-  assertKnownOptions(o, LOCK_OPTION_NAMES, 'lock options');
+  checkOptionNames(o, LOCK_OPTION_NAMES, 'lock options', CORE_OPTION_PLACES);
   return resolveNameSettings(o, DEFAULT_LOCK_OPTIONS);
 }

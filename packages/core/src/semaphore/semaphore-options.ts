@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { ACQUIRE_OPTION_NAMES, type AcquireOptions } from '../limiter/acquire-options.js';
 import { resolveNameSettings } from '../limiter/name-options.js';
-import { assertKnownOptions, orDefault } from '../util/option-names.js';
+import { CORE_OPTION_PLACES, checkOptionNames, orDefault } from '../util/option-names.js';
 import { checkInteger, checkOptions, describe } from '../util/validate.js';
 
 /** Highest absolute priority (priorities are integers in [-2^20, 2^20]). */
@@ -110,7 +110,7 @@ export interface ResolvedSemaphoreOptions {
 /** Validates semaphore options and fills in defaults. */
 export function resolveSemaphoreOptions(options: SemaphoreOptions | undefined): ResolvedSemaphoreOptions {
   const o = checkOptions('options', options);
-  assertKnownOptions(o, SEMAPHORE_OPTION_NAMES, 'semaphore options');
+  checkOptionNames(o, SEMAPHORE_OPTION_NAMES, 'semaphore options', CORE_OPTION_PLACES);
   if (o.limit === undefined) {
     throw new InvalidArgumentError(`Expected \`limit\` to be given: an integer from 1 to ${MAX_LIMIT}`);
   }

@@ -3,11 +3,15 @@
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from './validate.js';
 
-/** Names other libraries use for the same thing (redlock, redis-semaphore, p-limit, express-queue, murlock and others). */
+/**
+ * Names other libraries use for the same thing (redlock, redis-semaphore, p-limit, express-queue,
+ * murlock, Bottleneck and others).
+ */
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
   ttl: ['ttlMs'],
   duration: ['ttlMs'],
   lockTimeout: ['ttlMs'],
+  releaseTime: ['ttlMs'],
   expire: ['ttlMs'],
   expires: ['ttlMs'],
   timeout: ['waitMs', 'requestTimeoutMs'],
@@ -16,11 +20,19 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   wait: ['waitMs'],
   waitTimeout: ['waitMs'],
   retryCount: ['waitMs'],
+  maxAttempts: ['waitMs'],
+  acquireAttemptsLimit: ['waitMs'],
+  refreshInterval: ['autoExtend'],
+  automaticExtensionThreshold: ['autoExtend'],
+  onLockLost: ['onLost'],
   concurrency: ['limit'],
+  maxConcurrent: ['limit'],
   activeLimit: ['limit'],
   permits: ['limit', 'weight'],
+  priority: ['priorities'],
   max: ['limit'],
   maxQueue: ['maxWaiters'],
+  highWater: ['maxWaiters'],
   queueLimit: ['maxWaiters'],
   queuedLimit: ['maxWaiters'],
   client: ['redis'],
@@ -82,14 +94,70 @@ export function closestOption(key: string, known: readonly string[]): string | u
  * ```
  */
 export function assertKnownOptions(options: object | undefined, known: readonly string[], label = 'options'): void {
+  checkOptionNames(options, known, label, undefined);
+}
+
+const CREATE = 'lockstep.lock(name, options) and lockstep.semaphore(name, options)';
+const SEMAPHORE = 'lockstep.semaphore(name, options)';
+const WAIT = 'acquire(), withLock() and withPermit()';
+const ACQUIRE = 'acquire(), tryAcquire(), withLock() and withPermit()';
+const PERMIT = "a semaphore's acquire(), tryAcquire() and withPermit()";
+const LOCKSTEP = 'new Lockstep(options)';
+
+/**
+ * Which call takes each of core's options, for an option given to another one: redis-semaphore's
+ * `new Mutex(client, key, options)` takes the TTL, the wait and the loss callback in one object,
+ * which Lockstep splits between `lock()` and `acquire()`.
+ */
+export const CORE_OPTION_PLACES: Readonly<Record<string, string>> = {
+  ttlMs: CREATE,
+  waiterTtlMs: CREATE,
+  maxWaiters: CREATE,
+  limit: SEMAPHORE,
+  priorities: SEMAPHORE,
+  defaultPriority: SEMAPHORE,
+  agingMs: SEMAPHORE,
+  waitMs: WAIT,
+  signal: ACQUIRE,
+  autoExtend: ACQUIRE,
+  onLost: ACQUIRE,
+  priority: PERMIT,
+  weight: PERMIT,
+  prefix: LOCKSTEP,
+  requestTimeoutMs: LOCKSTEP,
+  driftFactor: LOCKSTEP,
+  onError: LOCKSTEP,
+  stats: LOCKSTEP,
+  quorum: LOCKSTEP,
+};
+
+/**
+ * {@link assertKnownOptions}, and with `places` (core's own options objects) an option of another
+ * call, or a peer's name for one, is answered with the call that takes it.
+ */
+export function checkOptionNames(
+  options: object | undefined,
+  known: readonly string[],
+  label: string,
+  places: Readonly<Record<string, string>> | undefined,
+): void {
   if (options === undefined || options === null || typeof options !== 'object') return;
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const value = describe((options as Record<string, unknown>)[key]);
-    const close = closestOption(key, known);
-    const hint = close ? `did you mean \`${close}\`?` : `expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
-    throw new InvalidArgumentError(`Unknown option \`${key}\` in ${label} (got ${value}): ${hint}`);
+    throw new InvalidArgumentError(`Unknown option \`${key}\` in ${label} (got ${value}): ${hint(key, known, places)}`);
   }
+}
+
+function hint(key: string, known: readonly string[], places: Readonly<Record<string, string>> | undefined): string {
+  const place = places && Object.hasOwn(places, key) ? places[key] : undefined;
+  const close = closestOption(key, known);
+  if (close && place) return `did you mean \`${close}\`? (\`${key}\` is an option of ${place})`;
+  if (place) return `\`${key}\` is an option of ${place}`;
+  if (close) return `did you mean \`${close}\`?`;
+  const elsewhere = places ? ALIASES[key]?.find((name) => Object.hasOwn(places, name)) : undefined;
+  if (elsewhere) return `Lockstep calls it \`${elsewhere}\`, an option of ${places?.[elsewhere]}`;
+  return `expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
 }
 
 /** `value`, or `fallback` when it is `undefined` (never for `null`: that is checked, and rejected). */
