@@ -262,6 +262,8 @@ async function guarded(
   const frame = newFrame(entry.lockstep, spec.kind, name, held.weight);
   const inside = <T>(fn: () => T): T => leaseStorage.run(held, () => runInFrame(frame, fn));
   // After the work succeeded: a lease lost meanwhile fails the call (the work ran partly unprotected).
+  // A release that fails (Redis down) does not: the work is done and must not be redone, so the
+  // failure goes to onError and the lease expires with its TTL, as core's withLock does.
   const settle = async (): Promise<void> => {
     frame.running = false;
     await stop();
@@ -270,14 +272,14 @@ async function guarded(
       await held.release().catch(() => undefined);
       throw markOrigin(lost, spec.kind);
     }
-    await finish(held, grantedAt, o.minHoldMs, background);
+    await finish(held, grantedAt, o.minHoldMs, background).catch(background);
   };
   const abandon = async (): Promise<void> => {
     frame.running = false;
     await stop();
     // The call's outcome is already decided (an error, or a response under way): a release that
     // fails (Redis down; the lease then expires with its TTL) is a background error.
-    await finish(held, grantedAt, o.minHoldMs, background).catch((error: unknown) => report(entry, error));
+    await finish(held, grantedAt, o.minHoldMs, background).catch(background);
   };
   let result: unknown;
   try {
