@@ -158,7 +158,7 @@ export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockst
   if (Array.isArray(redis)) {
     quorum = true;
     if (redis.length === 0 || redis.length > 64) {
-      throw new InvalidArgumentError(`Expected \`redis\` to hold 1 to 64 clients, got ${redis.length}`);
+      throw new InvalidArgumentError(`Expected \`redis\` to hold 2 to 64 clients, got ${redis.length}`);
     }
     redis.forEach((client: unknown, i) => {
       if (isIoredisClient(client) && isClusterClient(client)) {
@@ -176,6 +176,14 @@ export function resolveLockstepOptions(options: LockstepOptions): ResolvedLockst
     });
     if (new Set(redis).size !== redis.length) {
       throw new InvalidArgumentError('Expected `redis` to hold distinct clients (one per independent server)');
+    }
+    // redlock takes its one client in an array (`new Redlock([client])`): ported as is, that would be
+    // quorum mode on one server, without fences or a queue.
+    if (redis.length === 1) {
+      throw new InvalidArgumentError(
+        'Expected `redis` to hold 2 to 64 clients (quorum mode: one per independent server), got an array of 1 client. ' +
+          'For one server, pass the client itself (`redis: client`, not `redis: [client]`): its locks have fences and a queue.',
+      );
     }
     clients = [...redis];
   } else if (isIoredisClient(redis)) {

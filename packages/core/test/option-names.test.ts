@@ -76,7 +76,7 @@ describe('option names', () => {
     expect(() => new Lockstep({ redis, timeoutMs: 5 } as never)).toThrow(/did you mean `requestTimeoutMs`/);
     expect(() => new Lockstep({ redis, lockKeyPrefix: 'x' } as never)).toThrow(/did you mean `prefix`/);
     expect(() => new Lockstep({ client: redis } as never)).toThrow(/`redis`/);
-    expect(() => new Lockstep({ redis: [redis], quorum: { nodeTimeout: 5 } } as never)).toThrow(
+    expect(() => new Lockstep({ redis: [redis, lazyClient()], quorum: { nodeTimeout: 5 } } as never)).toThrow(
       /`quorum` options.*`nodeTimeoutMs`/,
     );
   });

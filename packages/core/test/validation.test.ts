@@ -16,6 +16,8 @@ describe('input validation', () => {
     }
     const redis = lazyClient();
     expect(() => new Lockstep({ redis: [redis, redis] })).toThrow(/distinct/);
+    // redlock's `new Redlock([client])`, ported as is: quorum mode on one server (no fence, no queue).
+    expect(() => new Lockstep({ redis: [redis] })).toThrow(/got an array of 1 client.*`redis: client`/);
     expect(() => new Lockstep({ redis, prefix: 'a{b}' })).toThrow(/prefix/);
     expect(() => new Lockstep({ redis, prefix: '' })).toThrow(/prefix/);
     expect(() => new Lockstep({ redis, requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/);
