@@ -3,13 +3,20 @@
 // another instance), semaphores (priorities, setLimit), lockAll, quorum locks and the admin tools,
 // and the server's ACL LOG stays empty: nothing Lockstep sent was refused, not even in the
 // background (heartbeats, subscriptions, statistics), where a refusal would only reach onError.
-import { aclLogLength, type RedisServer, rawCommand, startRedisServer, startRedisServers } from '@lockstep/test-utils';
-import type { Redis } from 'ioredis';
+import {
+  aclLogLength,
+  type RedisServer,
+  rawCommand,
+  setAclUser,
+  startRedisServer,
+  startRedisServers,
+} from '@lockstep/test-utils';
+import type { Redis, RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/fixtures.js';
 import { type Lease, Lockstep, type LockstepOptions } from '../src/index.js';
 import { LUA_SCRIPTS } from '../src/lua/scripts.generated.js';
-import { type AclRole, clientAs, createAclUser, documentedCommands } from './support/acl-rules.js';
+import { type AclRole, clientAs, createAclUser, documentedCommands, documentedRules } from './support/acl-rules.js';
 
 let server: RedisServer;
 const errors: unknown[] = [];
@@ -27,9 +34,14 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** A Lockstep as `role` on its own client, with statistics on (so their writes are checked too). */
-function lockstepAs(role: AclRole, port = server.port, options: Partial<LockstepOptions> = {}): Lockstep {
-  const redis = clientAs(port, role);
+/** A Lockstep as `user` on its own client, with statistics on (so their writes are checked too). */
+function lockstepAs(
+  user: AclRole | string,
+  port = server.port,
+  options: Partial<LockstepOptions> = {},
+  clientOptions: RedisOptions = {},
+): Lockstep {
+  const redis = clientAs(port, user, clientOptions);
   const lockstep = new Lockstep({ redis, stats: true, onError: (e) => errors.push(e), ...options });
   cleanups.push(async () => redis.quit());
   cleanups.push(() => lockstep.close());
@@ -87,6 +99,21 @@ describe('a user with the documented rules', () => {
     expect(next.held).toBe(true);
     expect(await next.release()).toBe(true);
     expect(await lock.tryAcquire()).not.toBeNull();
+  });
+
+  it("with a client keyPrefix, the README's patterns with the keyPrefix before them", async () => {
+    const rules = documentedRules('lockstep-app')
+      .replace(/^\S+/, 'prefixed')
+      .replaceAll('{lockstep:*', 'app:{lockstep:*');
+    await setAclUser(server.port, rules);
+    const [holder, waiter] = [0, 1].map(() => lockstepAs('prefixed', server.port, {}, { keyPrefix: 'app:' }));
+    const lease = await (holder as Lockstep).lock('k', { ttlMs: 30_000 }).acquire();
+    const waiting = (waiter as Lockstep).lock('k').acquire({ waitMs: 20_000 });
+    await eventually(async () => (await (holder as Lockstep).lock('k').inspect()).waiting === 1);
+    const released = performance.now();
+    await lease.release();
+    await (await waiting).release();
+    expect(elapsedSince(released)).toBeLessThan(5_000);
   });
 
   it('runs a semaphore with priorities and setLimit, served across instances', async () => {

@@ -17,7 +17,7 @@ export function abortedError(resource: string, signal: AbortSignal): LockstepErr
 export function redisError(what: string, err: unknown, indeterminate: boolean): LockstepError {
   if (err instanceof LockstepError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const hint = isRefusalMessage(message) ? refusalHint(message) : '';
+  const hint = isRefusalMessage(message) ? refusalHint(err) : '';
   return new RedisUnavailableError(`${what} failed: ${message}${hint}`, indeterminate, { cause: err });
 }
 
