@@ -1,6 +1,6 @@
 // Opens the ioredis client the command runs on, failing fast (exit 3) when Redis is unreachable, and
 // checks that `--cluster` matches the server.
-import { LockstepAdmin } from '@lockstep/core';
+import { isRedisRefusal, LockstepAdmin } from '@lockstep/core';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { notACluster, refuseClusterNode } from './cluster-mode.js';
 import { CliError, EXIT_CODES } from './exit-codes.js';
@@ -60,6 +60,11 @@ export interface Connection {
    * (`connect ECONNREFUSED …`), or its state (`the connection is reconnecting`).
    */
   problem(): string | undefined;
+  /**
+   * The client's latest connection error while it is not ready, when that error is Redis refusing
+   * the user (`WRONGPASS`: the password was changed since), else undefined.
+   */
+  refusal(): Error | undefined;
   /** Quits the client (at most {@link CLOSE_TIMEOUT_MS} waiting for Redis), then disconnects it. */
   close(): Promise<void>;
 }
@@ -135,17 +140,24 @@ async function select(client: Redis | Cluster, url: URL, db: string): Promise<vo
   }
 }
 
-/** Why the client is not ready (its latest connection error, else its status), or undefined when it is. */
-function problems(client: Redis | Cluster): () => string | undefined {
-  let latest: string | undefined;
+/**
+ * Why the client is not ready (its latest connection error, else its status), or undefined when it
+ * is; and that error when it is a refusal of the user.
+ */
+function problems(client: Redis | Cluster): Pick<Connection, 'problem' | 'refusal'> {
+  let latest: Error | undefined;
   // Also what keeps ioredis from printing "Unhandled error event" while it reconnects.
   client.on('error', (err: unknown) => {
-    latest = err instanceof Error ? err.message : String(err);
+    latest = err instanceof Error ? err : new Error(String(err));
   });
   client.on('ready', () => {
     latest = undefined;
   });
-  return () => (client.status === 'ready' ? undefined : (latest ?? `the connection is ${client.status}`));
+  const ready = () => client.status === 'ready';
+  return {
+    problem: () => (ready() ? undefined : (latest?.message ?? `the connection is ${client.status}`)),
+    refusal: () => (!ready() && isRedisRefusal(latest) ? latest : undefined),
+  };
 }
 
 async function quit(client: Redis | Cluster): Promise<void> {
@@ -181,8 +193,8 @@ export async function connect(options: ConnectionOptions, timeoutMs = CONNECT_TI
     client.disconnect();
     throw new CliError(EXIT_CODES.usage, err instanceof Error ? err.message : String(err));
   }
-  const problem = problems(client);
+  const state = problems(client);
   await handshake(client, url, db, timeoutMs);
   if (options.reconnect) retry.arm();
-  return { client, admin, where: url.host, problem, close: () => quit(client) };
+  return { client, admin, where: url.host, ...state, close: () => quit(client) };
 }

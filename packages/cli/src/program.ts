@@ -9,6 +9,7 @@ import { watch } from './commands/watch.js';
 import { type Connection, connect } from './connect.js';
 import { CliError, EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
+import { refusalError } from './refusal.js';
 
 interface GlobalOptions {
   redis: string;
@@ -134,7 +135,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const run: Run = async (fn, cmd, reconnect = false) => {
     const g = cmd.optsWithGlobals() as GlobalOptions;
     connection = await connect({ redis: g.redis, cluster: g.cluster, prefix: g.prefix, reconnect });
-    await fn(connection, g);
+    try {
+      await fn(connection, g);
+    } catch (err) {
+      // A refused user is a bad --redis value (exit 2), not an outage (exit 3).
+      throw refusalError(err, connection.where, g.prefix) ?? err;
+    }
   };
   const program = build(io, run);
   try {

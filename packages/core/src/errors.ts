@@ -1,3 +1,5 @@
+import { isRefusalMessage } from './redis/refusal.js';
+
 /**
  * Every stable error code Lockstep can raise. `docs/errors.md` documents each one, and a test keeps
  * the two in sync.
@@ -106,9 +108,18 @@ export class LeaseLostError extends LockstepError {
 /**
  * `ERR_REDIS`: Redis could not be reached, answered with an error, or did not answer in time. When
  * `indeterminate` is true a command may have taken effect; Lockstep already cleaned up after it
- * (compare-and-delete with the same token), and anything left expires with its TTL.
+ * (compare-and-delete with the same token), and anything left expires with its TTL. When `refused`
+ * is true Redis refused the user (an ACL rule missing, credentials refused): a configuration
+ * error, which Lockstep does not retry.
  */
 export class RedisUnavailableError extends LockstepError {
+  /**
+   * True when `cause` is Redis refusing the user: `NOPERM` (a command, key or channel its ACL rules
+   * do not allow, also inside a script), `WRONGPASS` or `NOAUTH`. See "Redis ACL users" in the
+   * README for the rules Lockstep needs.
+   */
+  readonly refused: boolean;
+
   /**
    * @param message - what failed
    * @param indeterminate - whether a command's effect is unknown
@@ -121,6 +132,8 @@ export class RedisUnavailableError extends LockstepError {
   ) {
     super('ERR_REDIS', message, options);
     this.name = 'RedisUnavailableError';
+    const reply = (options.cause as { message?: unknown } | undefined)?.message;
+    this.refused = typeof reply === 'string' && isRefusalMessage(reply);
   }
 }
 
@@ -198,4 +211,17 @@ export function isLockstepError(error: unknown, code?: LockstepErrorCode): error
   if (typeof error !== 'object' || error === null) return false;
   const branded = error instanceof LockstepError || (error as Record<symbol, unknown>)[BRAND] === true;
   return branded && (code === undefined || (error as LockstepError).code === code);
+}
+
+/**
+ * True if `error` is Redis refusing the user rather than an outage: an `ERR_REDIS` whose `refused`
+ * is true (from either build of `@lockstep/core`), or a Redis error reply itself that starts with
+ * `NOPERM`, `WRONGPASS` or `NOAUTH` (or is an ACL failure inside a script). Retrying does not help;
+ * the user's ACL rules or credentials must change (see "Redis ACL users" in the README).
+ */
+export function isRedisRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if (isLockstepError(error, 'ERR_REDIS')) return (error as { refused?: unknown }).refused === true;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && isRefusalMessage(message);
 }

@@ -29,6 +29,7 @@ export {
   ERROR_CODES,
   InvalidArgumentError,
   isLockstepError,
+  isRedisRefusal,
   type LeaseLossReason,
   LeaseLostError,
   LockstepError,

@@ -4,7 +4,7 @@
 // such and still watched: it appears with its first holder or waiter. Redis lost mid-watch is shown
 // as such too, until the connection (which reconnects by itself) brings snapshots again.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLockstepError, type NameDetail, type NameKind } from '@lockstep/core';
+import { isLockstepError, isRedisRefusal, type NameDetail, type NameKind } from '@lockstep/core';
 import type { Connection } from '../connect.js';
 import type { CliIo } from '../io.js';
 import { findName } from './find-name.js';
@@ -91,6 +91,9 @@ class Watcher {
   async next(stop: Promise<'stopped'>): Promise<string | undefined> {
     const seen = this.#lastSnapshotAt !== undefined;
     // While the client reconnects nothing new is asked: a request would only wait in its queue.
+    // Refused on reconnecting (the password was changed): no reconnection fixes that.
+    const refused = seen ? this.connection.refusal() : undefined;
+    if (refused) throw refused;
     const down = seen ? this.connection.problem() : undefined;
     if (down !== undefined) return this.#down(Date.now(), down);
     this.#pending ??= take(this.connection, this.name, this.options.kind);
@@ -103,7 +106,8 @@ class Watcher {
     if (outcome === 'late') return this.#down(pending.asked, `asked at ${clock(pending.asked)} UTC, no answer yet`);
     this.#pending = undefined;
     if ('error' in outcome) {
-      if (!seen || !isLockstepError(outcome.error, 'ERR_REDIS')) throw outcome.error;
+      // A refusal (an ACL rule revoked) ends the watch: no reconnection fixes it.
+      if (!seen || !isLockstepError(outcome.error, 'ERR_REDIS') || isRedisRefusal(outcome.error)) throw outcome.error;
       return this.#down(pending.asked, this.connection.problem() ?? outcome.error.message);
     }
     this.#lastSnapshotAt = Date.now();

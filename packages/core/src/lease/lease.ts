@@ -3,7 +3,7 @@
 import { type InspectOptions, inspect } from 'node:util';
 import { type LeaseMessage, type LimiterKind, lostChannel } from '../diagnostics/channels.js';
 import { traceExtend, traceRelease } from '../diagnostics/trace-lease.js';
-import { type LeaseLossReason, LeaseLostError } from '../errors.js';
+import { isRedisRefusal, type LeaseLossReason, LeaseLostError } from '../errors.js';
 import { monotonicNow, toEpochMs, unrefTimer } from '../util/clock.js';
 import { checkInteger, MAX_TIMER_MS } from '../util/validate.js';
 import type { ExtendOutcome, LeaseDriver } from './lease-driver.js';
@@ -115,6 +115,8 @@ export class Lease implements AsyncDisposable {
   #releasingAfter: Promise<boolean> | undefined;
   #onSettle: ((lease: Lease) => void) | undefined;
   readonly #grantedAt = monotonicNow();
+  /** Why the lease stopped extending (a refused extension): the `cause` of its expiry. */
+  #ranOutBecause: unknown;
 
   /** @internal Leases are created by `acquire`, never directly. */
   constructor(init: LeaseInit) {
@@ -141,7 +143,7 @@ export class Lease implements AsyncDisposable {
       isClaim: () => this.#claim,
       autoExtends: () => this.#autoExtend,
       ttlMs: () => this.#ttlMs,
-      expire: () => this.#lose('expired'),
+      expire: () => this.#lose('expired', this.#ranOutBecause),
       extend: () => this.#autoExtendNow(),
     });
     return this.#watchdog;
@@ -172,7 +174,7 @@ export class Lease implements AsyncDisposable {
   get held(): boolean {
     if (this.#state !== 'held') return false;
     if (monotonicNow() >= this.#validUntil) {
-      this.#lose('expired');
+      this.#lose('expired', this.#ranOutBecause);
       return false;
     }
     return true;
@@ -185,7 +187,7 @@ export class Lease implements AsyncDisposable {
       if (this.#lostError) this.#controller.abort(this.#lostError);
       else if (this.#state === 'held') this.#timers().schedule();
     }
-    if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired');
+    if (this.#state === 'held' && monotonicNow() >= this.#validUntil) this.#lose('expired', this.#ranOutBecause);
     return this.#controller.signal;
   }
 
@@ -323,9 +325,11 @@ export class Lease implements AsyncDisposable {
     }
   }
 
-  // After a release Redis could not be asked for: no more extensions (the lease runs out with its
-  // TTL, as documented), but its loss is still reported at the end of the window.
-  #runOut(): void {
+  // After a release Redis could not be asked for, or a refused extension (`cause`): no more
+  // extensions (the lease runs out with its TTL, as documented), but its loss is still reported at
+  // the end of the window.
+  #runOut(cause?: unknown): void {
+    this.#ranOutBecause = cause;
     this.#autoExtend = false;
     this.#claim = false;
     if (this.#onLost || this.#controller) this.#timers().schedule();
@@ -418,6 +422,12 @@ export class Lease implements AsyncDisposable {
           return;
         }
         this.#driver.onError(err);
+        // Refused (an ACL rule missing): no retry can succeed. The lease runs out at the end of
+        // its window, with the refusal as the cause of the loss.
+        if (isRedisRefusal(err)) {
+          this.#runOut(err);
+          return;
+        }
       }
       const wait = Math.min(delay, Math.max(0, this.#validUntil - monotonicNow()));
       await new Promise<void>((resolve) => unrefTimer(resolve, wait));
@@ -449,6 +459,7 @@ export class Lease implements AsyncDisposable {
     if (outcome === 'extended' && (!auto || this.#state === 'held')) {
       this.#ttlMs = ttlMs;
       this.#claim = false;
+      this.#ranOutBecause = undefined;
       this.#validUntil = started + ttlMs - this.#driver.drift(ttlMs);
       if (this.#state === 'held') this.#timers().schedule();
     }

@@ -2,17 +2,23 @@
 
 import { LockstepError, RedisUnavailableError } from '../errors.js';
 import { cancelDeadline, setDeadline } from './deadlines.js';
+import { isRefusalMessage } from './refusal.js';
+import { refusalHint } from './refusal-hint.js';
 
 /** The caller's signal aborted a wait. */
 export function abortedError(resource: string, signal: AbortSignal): LockstepError {
   return new LockstepError('ERR_ABORTED', `Acquiring "${resource}" was aborted`, { cause: signal.reason });
 }
 
-/** Wraps any failure of a Redis call (already a LockstepError or not) as `ERR_REDIS`. */
+/**
+ * Wraps any failure of a Redis call (already a LockstepError or not) as `ERR_REDIS`; a refusal of
+ * the user (NOPERM, WRONGPASS, NOAUTH) also says what was refused and where the needed rules are.
+ */
 export function redisError(what: string, err: unknown, indeterminate: boolean): LockstepError {
   if (err instanceof LockstepError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new RedisUnavailableError(`${what} failed: ${message}`, indeterminate, { cause: err });
+  const hint = isRefusalMessage(message) ? refusalHint(err) : '';
+  return new RedisUnavailableError(`${what} failed: ${message}${hint}`, indeterminate, { cause: err });
 }
 
 /**

@@ -5,6 +5,8 @@
 // `defineCommand`, without its per-call wrapper objects.
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { LUA_SCRIPTS } from '../lua/scripts.generated.js';
+import { isRefusalMessage } from './refusal.js';
+import { noteScriptRefusal } from './refusal-hint.js';
 import { batchWrites, flushWrites } from './write-batch.js';
 
 export { STATUS } from '../lua/scripts.generated.js';
@@ -86,10 +88,18 @@ export async function runScript(
   args: readonly (string | number)[],
 ): Promise<unknown> {
   try {
-    return await send(client, 'evalsha', script, keys, args);
+    try {
+      return await send(client, 'evalsha', script, keys, args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return await send(client, 'eval', script, keys, args);
+    }
   } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return await send(client, 'eval', script, keys, args);
+    // A command the user may not run inside the script: note which, for the error's message.
+    if (error instanceof Error && isRefusalMessage(error.message)) {
+      noteScriptRefusal(error, script, LUA_SCRIPTS[script].source);
+    }
+    throw error;
   }
 }
 

@@ -1,7 +1,14 @@
 // The acquisition loop shared by locks and semaphores: one attempt, then push-based waiting with
 // heartbeats, a re-check bounded by the holders' remaining TTL, and clean give-up on timeout/abort.
-import { AcquireTimeoutError, LockstepError, QueueFullError, RedisUnavailableError } from '../errors.js';
+import {
+  AcquireTimeoutError,
+  isRedisRefusal,
+  LockstepError,
+  QueueFullError,
+  RedisUnavailableError,
+} from '../errors.js';
 import { Lease } from '../lease/lease.js';
+import { refusedBeforeRunning } from '../redis/refusal.js';
 import { abortedError, bounded } from '../redis/request.js';
 import { monotonicNow } from '../util/clock.js';
 import { newToken } from '../util/ids.js';
@@ -197,7 +204,13 @@ export class Acquisition {
     } catch (err) {
       if (err instanceof LockstepError && err.code === 'ERR_ABORTED') throw err;
       this.#failures++;
-      // Infrastructure failure is reported as such when time runs out, never as contention.
+      // Infrastructure failure is reported as such when time runs out, never as contention. A
+      // refusal of the user (an ACL rule missing) is configuration: no retry can fix it.
+      if (isRedisRefusal(err)) {
+        // Refused up front on the first try: nothing of ours is in Redis, and the cleanup would be refused too.
+        if (refusedBeforeRunning(err) && this.#failures === 1 && !this.#lastQueued) this.#mayHold = false;
+        throw rt.explain(err);
+      }
       if (!this.#wait || monotonicNow() >= deadline) throw rt.explain(err);
       rt.onError(err);
       await this.#waiter.wait(Math.min(retryDelayMs(this.#failures), deadline - monotonicNow()), this.#request.signal);
@@ -288,6 +301,9 @@ export class Acquisition {
       hub?.unwatch(c.channel, this.#id);
       this.#watching = false;
       rt.assertOpen();
+      // Refused (no SSUBSCRIBE, or no rule for the channel): the grants announced to this waiter
+      // would be refused too. Configuration, not an outage: fail now rather than poll.
+      if (isRedisRefusal(err)) throw rt.explain(err);
       // Cut short by the caller's own wait, not by `requestTimeoutMs`: no sign of an outage. The
       // last attempt still reports a Redis that is really down, as ERR_REDIS.
       const cutByWait = this.#subscribeMs < rt.requestTimeoutMs && monotonicNow() >= this.#deadline;

@@ -1,6 +1,7 @@
 // Keeps the queue places of this process's waiters alive with one call per name and heartbeat
 // period, instead of one call per waiter: 10,000 parked waiters cost a few calls per period.
 import { randomInt } from 'node:crypto';
+import { isRedisRefusal } from '../errors.js';
 import { bounded } from '../redis/request.js';
 
 /** What the batcher needs to refresh the waiters of one name. */
@@ -35,7 +36,10 @@ export class HeartbeatBatcher {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Starts refreshing `id`; `onGone` is called if the waiter turns out not to be queued any more. */
+  /**
+   * Starts refreshing `id`; `onGone` is called (the waiter re-checks) if it turns out not to be
+   * queued any more, or when Redis refused a refresh (see {@link isRedisRefusal}).
+   */
   add(target: HeartbeatTarget, id: string, onGone: () => void): void {
     let group = this.#groups.get(target.channel);
     if (!group) {
@@ -84,6 +88,9 @@ export class HeartbeatBatcher {
         for (const id of gone) group.waiters.get(id)?.();
       } catch (err) {
         this.onError(err);
+        // Refused (an ACL rule missing): the waiters' own attempts would be too. Each re-checks
+        // now and fails at once, instead of sleeping until its wait ends.
+        if (isRedisRefusal(err)) for (const id of batch) group.waiters.get(id)?.();
       }
     }
     if (this.#groups.get(group.target.channel) === group) this.#schedule(group);
