@@ -39,7 +39,7 @@ export interface DashboardOptions {
    * Audit hook, awaited before each force release runs. If it throws or rejects, the release is refused
    * (HTTP 500), so nothing happens unaudited.
    */
-  readonly onAction?: ((action: DashboardAction) => void | Promise<void>) | undefined;
+  readonly onAction?: ((action: DashboardAction) => unknown) | undefined;
   /**
    * How often the page is updated over Server-Sent Events, ms (100 to 60,000).
    *
@@ -52,7 +52,7 @@ export interface DashboardOptions {
 export interface ResolvedDashboardOptions {
   readonly admin: DashboardAdmin;
   readonly allowActions: boolean;
-  readonly onAction: ((action: DashboardAction) => void | Promise<void>) | undefined;
+  readonly onAction: ((action: DashboardAction) => unknown) | undefined;
   readonly intervalMs: number;
 }
 

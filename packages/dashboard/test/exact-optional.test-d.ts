@@ -20,3 +20,7 @@ lockstepDashboard({ lockstep, intervalMs: maybe(500), allowActions: maybe(false)
 
 // @ts-expect-error `intervalMs` is a number, undefined or absent
 lockstepDashboard({ lockstep, intervalMs: maybe('1s') });
+
+// An audit hook is awaited whatever it returns: an arrow that returns a push's count, or a logger.
+const audit: string[] = [];
+lockstepDashboard({ lockstep, allowActions: true, onAction: (action) => audit.push(action.name) });
