@@ -1,14 +1,14 @@
 // The CLI as a Redis ACL user: with core's documented lockstep-admin rules every command works; a
 // missing rule (or a password changed under a running `watch`) is a bad --redis value (exit 2)
 // naming what the user may not do and where the rules are, never "unreachable" (exit 3).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { aclUrl, type RedisServer, rawCommand, startRedisServer } from '@lockstep/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/fixtures.js';
 import { Lockstep } from '../../core/src/index.js';
 import { ACL_PASSWORD, clientAs, createAclUser } from '../../core/test/support/acl-rules.js';
 import { EXIT_CODES } from '../src/index.js';
-import { BIN, runCli } from './run-cli.js';
+import { type CliProcess, runCli, spawnCli } from './run-cli.js';
 
 const REFUSED = /^lockstep: --redis: Redis at 127\.0\.0\.1:\d+ refused the user: it /;
 const RULES = `give it the lockstep-admin rules of "Redis ACL users" in @lockstep/core's README\n`;
@@ -37,22 +37,10 @@ async function cliAs(user: string, extra: string, args: readonly string[]) {
 }
 
 /** A `watch --json` as `user`, in a pipe. */
-function watchAs(user: string, name: string) {
-  const child = spawn(process.execPath, [BIN, 'watch', name, '--json', '--interval', '100'], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: aclUrl(server.port, user, ACL_PASSWORD) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { out: () => out, err: () => err, exited };
+function watchAs(user: string, name: string): CliProcess {
+  const watching = spawnCli(['watch', name, '--json', '--interval', '100'], aclUrl(server.port, user, ACL_PASSWORD));
+  children.push(watching.child);
+  return watching;
 }
 
 describe('the CLI as a user with the documented lockstep-admin rules', () => {

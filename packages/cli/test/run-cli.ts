@@ -1,5 +1,5 @@
 // Runs the built `lockstep` executable in its own process, as a user would.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built executable. */
@@ -26,4 +26,30 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     );
     child.stdin?.end();
   });
+}
+
+/** A `lockstep` process left running (watch), with what it printed so far. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `lockstep ...args` with its output in pipes (no terminal) and REDIS_URL = `redisUrl`. */
+export function spawnCli(args: readonly string[], redisUrl: string): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
 }

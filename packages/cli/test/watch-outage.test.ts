@@ -1,7 +1,7 @@
 // `watch` through an outage: Redis going away mid-watch (shut down, its connection killed, paused) is
 // shown with the time since it was lost, the view resumes by itself when Redis is back, and only
 // Ctrl-C/SIGTERM end the command (exit 0), with nothing on stderr.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/fixtures.js';
 import { Lockstep } from '../../core/src/index.js';
-import { BIN, runCli } from './run-cli.js';
+import { BIN, type CliProcess, runCli, spawnCli } from './run-cli.js';
 
 const exec = promisify(execFile);
 // A private tmux server (its own socket), so nothing else's sessions are touched.
@@ -44,29 +44,10 @@ async function shutdown(server: RedisServer): Promise<void> {
   await eventually(() => !server.running, 10_000);
 }
 
-interface Watching {
-  readonly child: ChildProcess;
-  readonly out: () => string;
-  readonly err: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function watchInPipe(port: number, args: readonly string[]): Watching {
-  const child = spawn(process.execPath, [BIN, 'watch', ...args, '--interval', '100', '--prefix', 'outage'], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: `redis://127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => child.kill('SIGKILL'));
-  return { child, out: () => out, err: () => err, exited };
+function watchInPipe(port: number, args: readonly string[]): CliProcess {
+  const watching = spawnCli(['watch', ...args, '--interval', '100', '--prefix', 'outage'], `redis://127.0.0.1:${port}`);
+  cleanups.push(async () => watching.child.kill('SIGKILL'));
+  return watching;
 }
 
 interface Record {

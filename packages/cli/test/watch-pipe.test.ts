@@ -1,33 +1,12 @@
 // `watch` into a pipe: plain snapshots or NDJSON (no escape codes), a name that does not exist yet
 // is said so and still watched, and a reader that goes away (`| head`) ends it quietly with 0.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { standalonePort } from '@lockstep/test-utils/context';
 import { describe, expect, it } from 'vitest';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
-import { BIN } from './run-cli.js';
+import { type CliProcess, spawnCli } from './run-cli.js';
 
-interface Watching {
-  readonly child: ChildProcess;
-  readonly out: () => string;
-  readonly err: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function watchInPipe(args: readonly string[], prefix: string): Watching {
-  const child = spawn(process.execPath, [BIN, 'watch', ...args, '--interval', '100', '--prefix', prefix], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: `redis://127.0.0.1:${standalonePort()}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+function watchInPipe(args: readonly string[], prefix: string): CliProcess {
+  return spawnCli(['watch', ...args, '--interval', '100', '--prefix', prefix], `redis://127.0.0.1:${standalonePort()}`);
 }
 
 describe('lockstep watch into a pipe', () => {
