@@ -38,7 +38,6 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   client: ['redis'],
   clients: ['redis'],
   keyPrefix: ['prefix'],
-  lockKeyPrefix: ['prefix'],
 };
 
 function distance(a: string, b: string): number {
