@@ -47,6 +47,8 @@ export class SharedPoll {
   /** Pause between the end of one tick and the start of the next, ms. */
   readonly intervalMs: number;
   readonly #groups = new Map<string, Group>();
+  /** Reads for `api/snapshot` in flight while no page has their selection open, by selection. */
+  readonly #pending = new Map<string, Reading>();
   /** The list of the current interval (in flight or done), while running. */
   #names: Promise<readonly NameSummary[]> | undefined;
   #seq = 0;
@@ -84,14 +86,24 @@ export class SharedPoll {
 
   /**
    * One snapshot of `selection` without joining: the viewers' latest of the same selection when
-   * there is one (in flight, or taken this interval); otherwise one read now, with this interval's
-   * list while the poll runs. Rejects as the snapshot did (ERR_REDIS on an outage).
+   * there is one (in flight, or taken this interval), else the read another call started and is
+   * still waiting for; otherwise one read now, with this interval's list while the poll runs.
+   * Rejects as the snapshot did (ERR_REDIS on an outage).
    */
   async snapshot(selection: Selection | undefined): Promise<Snapshot> {
-    const reading = this.#groups.get(selectionKey(selection))?.reading ?? this.#read(selection);
+    const key = selectionKey(selection);
+    const reading = this.#groups.get(key)?.reading ?? this.#pending.get(key) ?? this.#readOnce(key, selection);
     const result = await reading.result;
     if (!result.ok) throw result.error;
     return result.snapshot;
+  }
+
+  // A read for `api/snapshot` with no page open, shared by the requests that come while it runs.
+  #readOnce(key: string, selection: Selection | undefined): Reading {
+    const reading = this.#read(selection);
+    this.#pending.set(key, reading);
+    void reading.result.then(() => this.#pending.delete(key));
+    return reading;
   }
 
   #groupOf(key: string, selection: Selection | undefined): Group {

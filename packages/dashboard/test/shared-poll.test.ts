@@ -181,6 +181,17 @@ describe('one shared poll per dashboard', () => {
     }
   });
 
+  it('concurrent api/snapshot requests with no page open share one read of Redis', async () => {
+    const idle = await serve({ intervalMs: 10_000 });
+    await resetStats();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${idle.url}api/snapshot?kind=lock&name=a`).then((r) => r.status)),
+    );
+    expect(statuses).toEqual(Array(20).fill(200));
+    // Requests that arrive while one read is in flight take its answer: far fewer walks than 20.
+    expect((await commandStats()).scan).toBeLessThanOrEqual(4);
+  });
+
   it('stops polling when the last viewer leaves, and starts again for the next one', async () => {
     const s = await serve({ intervalMs: INTERVAL_MS });
     const clients = [viewer(`${s.url}${LOCK_A}`), viewer(`${s.url}${SEM_S}`), viewer(`${s.url}api/events`)];
