@@ -1,8 +1,9 @@
 // The page's URL hash (#/kind/name) is shared by hand: a malformed or hostile one must not break
 // the page. Real Chromium (playwright-core) against a live Redis.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standaloneLockstep } from '../../../test/support/fixtures.js';
+import { launchChromium } from './chromium.js';
 import { type Served, serveDashboard } from './serve.js';
 
 // Page-side expressions as strings: this file is compiled without the DOM library.
@@ -14,10 +15,7 @@ let served: Served;
 beforeAll(async () => {
   const { lockstep } = standaloneLockstep();
   served = await serveDashboard({ lockstep, intervalMs: 200 });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

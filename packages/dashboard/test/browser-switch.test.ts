@@ -2,9 +2,10 @@
 // must not show the first one's detail under the second's heading while the second's first update
 // is on its way. Real Chromium (playwright-core) against a live Redis; a host middleware holds the
 // semaphore's event stream back, so the page has only the lock's last update meanwhile.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standaloneLockstep } from '../../../test/support/fixtures.js';
+import { launchChromium } from './chromium.js';
 import { type Served, serveDashboard } from './serve.js';
 
 // Locators, not page-side functions: the page's Content-Security-Policy forbids eval, which
@@ -23,10 +24,7 @@ beforeAll(async () => {
     if (req.path === '/api/events' && req.query.kind === 'semaphore') setTimeout(next, HOLD_BACK_MS);
     else next();
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -3,11 +3,12 @@
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, standaloneLockstep } from '../../../test/support/fixtures.js';
 import { isLockstepError, type Lease, type Lockstep } from '../../core/src/index.js';
 import type { DashboardAction } from '../src/index.js';
+import { launchChromium } from './chromium.js';
 import { type Served, serveDashboard } from './serve.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -51,10 +52,7 @@ beforeAll(async () => {
       actions.push(`${a.kind}:${a.name}:${a.fence}`);
     },
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

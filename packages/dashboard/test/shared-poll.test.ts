@@ -182,14 +182,26 @@ describe('one shared poll per dashboard', () => {
   });
 
   it('concurrent api/snapshot requests with no page open share one read of Redis', async () => {
-    const idle = await serve({ intervalMs: 10_000 });
+    let arrived = 0;
+    const idle = await serveDashboard({ lockstep, intervalMs: 10_000 }, (_req, _res, next) => {
+      arrived += 1;
+      next();
+    });
+    open.served.push(idle);
     await resetStats();
-    const statuses = await Promise.all(
-      Array.from({ length: 20 }, () => fetch(`${idle.url}api/snapshot?kind=lock&name=a`).then((r) => r.status)),
-    );
-    expect(statuses).toEqual(Array(20).fill(200));
-    // Requests that arrive while one read is in flight take its answer: far fewer walks than 20.
-    expect((await commandStats()).scan).toBeLessThanOrEqual(4);
+    // Redis holds the first read's SCAN until every request has arrived: all 20 find it in flight.
+    server.pause();
+    let statuses: Promise<number[]>;
+    try {
+      statuses = Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${idle.url}api/snapshot?kind=lock&name=a`).then((r) => r.status)),
+      );
+      await eventually(() => arrived === 20, 10_000);
+    } finally {
+      server.resume();
+    }
+    expect(await statuses).toEqual(Array(20).fill(200));
+    expect((await commandStats()).scan).toBe(1);
   });
 
   it('stops polling when the last viewer leaves, and starts again for the next one', async () => {
